@@ -1,0 +1,20 @@
+"""viewrank: exact, auditable Top 10 charts and viewing figures from streaming playback logs."""
+
+from __future__ import annotations
+
+from .catalog import import_catalog, runtime_seconds_as_of
+from .charts import compute_charts, weekly_list
+from .errors import (CatalogError, InputError, NotFound, SettingsError, StrictModeRejection, ViewrankError,
+                     WarehouseError)
+from .facts import title_facts
+from .ingest import ingest_file
+from .published.export import export_all
+from .rollup import rollup
+from .settings import Methodology
+from .store import Warehouse
+
+__all__ = [
+    "CatalogError", "InputError", "Methodology", "NotFound", "SettingsError", "StrictModeRejection",
+    "ViewrankError", "Warehouse", "WarehouseError", "compute_charts", "export_all", "import_catalog",
+    "ingest_file", "rollup", "runtime_seconds_as_of", "title_facts", "weekly_list",
+]

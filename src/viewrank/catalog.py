@@ -1,0 +1,174 @@
+"""The catalog: films and seasons with stable ids, their episodes, and runtimes as of a date.
+
+A title is a film or one season. A season's runtime on a date is the sum of the runtimes
+of its episodes available by then, so a weekly-release season grows week by week.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from .errors import CatalogError, InputError
+from .ingest.readers import ROW, read_input
+from .store import Warehouse
+
+TITLE_COLUMNS = ("title_id", "show_title", "season_number", "season_title", "kind", "original_language",
+                 "release_date", "is_original", "runtime_seconds", "genre", "is_kids")
+EPISODE_COLUMNS = ("episode_id", "title_id", "episode_number", "episode_title", "runtime_seconds", "available_date")
+KIND_ALIASES = {"film": "film", "movie": "film", "tv": "tv", "series": "tv", "show": "tv", "season": "tv"}
+TRUE_WORDS, FALSE_WORDS = {"true", "t", "yes", "y", "1"}, {"false", "f", "no", "n", "0", ""}
+
+# Runtime in seconds of every title on $as_of: a film's own runtime, a season's available episodes.
+RUNTIME_AS_OF_SQL = """
+SELECT t.title_key,
+       CASE WHEN t.kind = 'film' THEN t.runtime_seconds
+            ELSE (SELECT sum(e.runtime_seconds) FROM episodes e
+                  WHERE e.title_key = t.title_key AND (e.available_date IS NULL OR e.available_date <= $as_of))
+       END AS runtime_seconds
+FROM titles t
+"""
+
+
+@dataclass
+class CatalogReport:
+    path: str
+    kind: str
+    added: int
+    updated: int
+
+
+def import_catalog(warehouse: Warehouse, path: str | os.PathLike[str]) -> CatalogReport:
+    """Load a titles or an episodes file (CSV, JSON Lines or Parquet), validated whole, in one transaction."""
+    raw = read_input(Path(path))
+    if raw.rejected:
+        row, reason, _ = raw.rejected[0]
+        raise InputError(str(path), reason, row=row)
+    columns = set(raw.table.column_names)
+    rows = raw.table.to_pylist()
+    if "episode_id" in columns:
+        return _import_episodes(warehouse, str(path), rows)
+    if "title_id" in columns:
+        return _import_titles(warehouse, str(path), rows)
+    raise InputError(str(path), "not a catalog file: expected a title_id column (titles) or an episode_id column (episodes)")
+
+
+def _field(path: str, row: dict[str, Any], name: str, parse: Callable[[str], Any], *, required: bool = False) -> Any:
+    value = row.get(name)
+    text = None if value is None else str(value).strip()
+    if not text:
+        if required:
+            raise InputError(path, f"missing {name}", row=row[ROW], column=name)
+        return None
+    try:
+        return parse(text)
+    except (ValueError, KeyError) as error:
+        raise InputError(path, f"bad {name} {text!r} ({error})", row=row[ROW], column=name) from None
+
+
+def _positive(text: str) -> int:
+    number = int(float(text))
+    if number <= 0 or number != float(text):
+        raise ValueError("expected a positive whole number")
+    return number
+
+
+def _boolean(text: str) -> bool:
+    if text.lower() in TRUE_WORDS:
+        return True
+    if text.lower() in FALSE_WORDS:
+        return False
+    raise ValueError("expected true or false")
+
+
+def _kind(text: str) -> str:
+    return KIND_ALIASES[text.lower()]
+
+
+def _import_titles(warehouse: Warehouse, path: str, rows: list[dict[str, Any]]) -> CatalogReport:
+    records = []
+    seen: set[str] = set()
+    for row in rows:
+        title_id = _field(path, row, "title_id", str, required=True)
+        if title_id in seen:
+            raise InputError(path, f"title_id {title_id!r} appears twice", row=row[ROW], column="title_id")
+        seen.add(title_id)
+        kind = _field(path, row, "kind", _kind, required=True)
+        show_title = _field(path, row, "show_title", str, required=True)
+        season_number = _field(path, row, "season_number", _positive)
+        season_title = _field(path, row, "season_title", str)
+        if kind == "tv" and season_title is None:
+            season_title = f"{show_title}: Season {season_number}" if season_number else show_title
+        runtime = _field(path, row, "runtime_seconds", _positive)
+        if kind == "film" and runtime is None:
+            raise InputError(path, "a film needs runtime_seconds", row=row[ROW], column="runtime_seconds")
+        records.append([
+            title_id, show_title, season_number, season_title if kind == "tv" else None, kind,
+            _field(path, row, "original_language", str.lower),
+            _field(path, row, "release_date", dt.date.fromisoformat),
+            bool(_field(path, row, "is_original", _boolean)), runtime if kind == "film" else None,
+            _field(path, row, "genre", str), bool(_field(path, row, "is_kids", _boolean)),
+        ])
+    existing = {title_id for (title_id,) in warehouse.execute("SELECT title_id FROM titles").fetchall()}
+    with warehouse.atomic():
+        warehouse.con.executemany(
+            """INSERT INTO titles (title_id, show_title, season_number, season_title, kind, original_language,
+                                   release_date, is_original, runtime_seconds, genre, is_kids)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (title_id) DO UPDATE SET show_title = excluded.show_title,
+                 season_number = excluded.season_number, season_title = excluded.season_title,
+                 kind = excluded.kind, original_language = excluded.original_language,
+                 release_date = excluded.release_date, is_original = excluded.is_original,
+                 runtime_seconds = excluded.runtime_seconds, genre = excluded.genre, is_kids = excluded.is_kids""",
+            records)
+    added = sum(record[0] not in existing for record in records)
+    return CatalogReport(path, "titles", added, len(records) - added)
+
+
+def _import_episodes(warehouse: Warehouse, path: str, rows: list[dict[str, Any]]) -> CatalogReport:
+    titles = {title_id: (key, kind) for title_id, key, kind in
+              warehouse.execute("SELECT title_id, title_key, kind FROM titles").fetchall()}
+    records = []
+    seen: set[str] = set()
+    for row in rows:
+        episode_id = _field(path, row, "episode_id", str, required=True)
+        if episode_id in seen:
+            raise InputError(path, f"episode_id {episode_id!r} appears twice", row=row[ROW], column="episode_id")
+        seen.add(episode_id)
+        title_id = _field(path, row, "title_id", str, required=True)
+        if title_id not in titles:
+            raise InputError(path, f"unknown title_id {title_id!r} (load the titles file first)", row=row[ROW], column="title_id")
+        if titles[title_id][1] != "tv":
+            raise InputError(path, f"title {title_id!r} is a film; only seasons have episodes", row=row[ROW], column="title_id")
+        records.append([
+            episode_id, titles[title_id][0], _field(path, row, "episode_number", _positive),
+            _field(path, row, "episode_title", str), _field(path, row, "runtime_seconds", _positive, required=True),
+            _field(path, row, "available_date", dt.date.fromisoformat),
+        ])
+    existing = {episode_id for (episode_id,) in warehouse.execute("SELECT episode_id FROM episodes").fetchall()}
+    with warehouse.atomic():
+        warehouse.con.executemany(
+            """INSERT INTO episodes (episode_id, title_key, episode_number, episode_title, runtime_seconds, available_date)
+               VALUES (?, ?, ?, ?, ?, ?)
+               ON CONFLICT (episode_id) DO UPDATE SET title_key = excluded.title_key,
+                 episode_number = excluded.episode_number, episode_title = excluded.episode_title,
+                 runtime_seconds = excluded.runtime_seconds, available_date = excluded.available_date""",
+            records)
+        # An episode without its own availability date becomes available with its season.
+        warehouse.execute("""UPDATE episodes SET available_date = t.release_date FROM titles t
+                             WHERE episodes.title_key = t.title_key AND episodes.available_date IS NULL""")
+    added = sum(record[0] not in existing for record in records)
+    return CatalogReport(path, "episodes", added, len(records) - added)
+
+
+def runtime_seconds_as_of(warehouse: Warehouse, title_id: str, as_of: dt.date) -> int | None:
+    """A title's runtime on a date (film: its length; season: episodes available by then)."""
+    row = warehouse.execute(
+        f"SELECT r.runtime_seconds FROM ({RUNTIME_AS_OF_SQL}) r JOIN titles USING (title_key) WHERE title_id = $title_id",
+        {"as_of": as_of, "title_id": title_id}).fetchone()
+    if row is None:
+        raise CatalogError(f"unknown title {title_id!r}")
+    return None if row[0] is None else int(row[0])

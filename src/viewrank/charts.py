@@ -1,0 +1,161 @@
+"""Weekly charts from daily rollups: the global lists per category and the per-country
+lists, ranked on exact values, with weeks in the Top 10 and streaks, stored as editions.
+
+Charts read only rollups and the catalog, never raw events. An edition is frozen: when a
+recomputation differs (late data, a corrected catalog) it becomes a new revision.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .catalog import RUNTIME_AS_OF_SQL
+from .errors import NotFound
+from .store import Warehouse
+
+GLOBAL_CATEGORIES = ("Films (English)", "Films (Non-English)", "TV (English)", "TV (Non-English)")
+COUNTRY_CATEGORIES = ("Films", "TV")
+
+# The ranked lists of one week for one scope. The metric is views (seconds / runtime) or
+# hours (seconds); ties fall to the other metric, then to the title id, so ranks are unique.
+RANKED_LISTS_SQL = """
+WITH viewing AS (
+    SELECT CASE WHEN $scope = 'global' THEN NULL ELSE country END AS country,
+           title_key, sum(seconds) AS seconds
+    FROM daily_rollup
+    WHERE day BETWEEN $start AND $end
+    GROUP BY ALL
+),
+scored AS (
+    SELECT v.country, v.title_key, t.title_id,
+           CASE WHEN t.kind = 'film' THEN 'Films' ELSE 'TV' END
+             || CASE WHEN $scope = 'country' THEN ''
+                     WHEN t.original_language = $english THEN ' (English)' ELSE ' (Non-English)' END AS category,
+           v.seconds,
+           r.runtime_seconds,
+           v.seconds / nullif(r.runtime_seconds, 0) AS views_exact
+    FROM viewing v
+    JOIN titles t USING (title_key)
+    LEFT JOIN (""" + RUNTIME_AS_OF_SQL.replace("$as_of", "$end") + """) r USING (title_key)
+    WHERE v.seconds > 0
+)
+SELECT country, category,
+       CAST(row_number() OVER (
+           PARTITION BY country, category
+           ORDER BY CASE WHEN $by_views THEN views_exact ELSE seconds END DESC NULLS LAST,
+                    CASE WHEN $by_views THEN seconds ELSE views_exact END DESC NULLS LAST,
+                    title_id
+       ) AS INTEGER) AS rank,
+       title_key,
+       seconds / 3600.0 AS hours_viewed,
+       runtime_seconds / 3600.0 AS runtime_hours,
+       views_exact AS views
+FROM scored
+QUALIFY rank <= $list_size
+"""
+
+# Weeks in the Top 10 count every earlier week on the same list (re-entries included);
+# the streak continues only from an entry in the week just before.
+HISTORY_SQL = """
+SELECT n.*,
+       CAST(1 + (SELECT count(*) FROM current_entries h
+                 WHERE h.scope = $scope AND h.week < $week AND h.title_key = n.title_key
+                   AND h.category = n.category AND h.country IS NOT DISTINCT FROM n.country) AS INTEGER)
+           AS cumulative_weeks,
+       CAST(1 + coalesce((SELECT max(h.streak_weeks) FROM current_entries h
+                          WHERE h.scope = $scope AND h.week = $week - INTERVAL 7 DAY AND h.title_key = n.title_key
+                            AND h.category = n.category AND h.country IS NOT DISTINCT FROM n.country), 0) AS INTEGER)
+           AS streak_weeks
+FROM new_lists n
+"""
+
+ENTRY_COLUMNS = ("country", "category", "rank", "title_key", "hours_viewed", "runtime_hours", "views",
+                 "cumulative_weeks", "streak_weeks")
+
+
+@dataclass
+class ChartsReport:
+    weeks: list[dt.date] = field(default_factory=list)
+    new_editions: list[dict[str, Any]] = field(default_factory=list)
+    unchanged: int = 0
+
+
+def chartable_weeks(warehouse: Warehouse) -> list[dt.date]:
+    """Every week fully covered by rolled-up days, oldest first."""
+    first, last = warehouse.execute("SELECT min(day), max(day) FROM rollup_days").fetchone()  # type: ignore[misc]
+    if first is None:
+        return []
+    method = warehouse.methodology
+    week = method.week_end(first)
+    if method.week_start_of(week) < first:
+        week += dt.timedelta(days=7)
+    weeks = []
+    while week <= last:
+        weeks.append(week)
+        week += dt.timedelta(days=7)
+    return weeks
+
+
+def compute_charts(warehouse: Warehouse, *, weeks: list[dt.date] | None = None,
+                   progress: Callable[[int], None] | None = None) -> ChartsReport:
+    """Compute the lists of the given weeks (default: every complete week), oldest first."""
+    report = ChartsReport()
+    for week in sorted(weeks if weeks is not None else chartable_weeks(warehouse)):
+        if warehouse.methodology.week_end(week) != week:
+            raise NotFound(f"{week} is not the last day of a chart week (weeks end on the day before {warehouse.methodology.week_start})")
+        for scope in ("global", "country"):
+            edition = _compute_scope(warehouse, week, scope)
+            if edition:
+                report.new_editions.append(edition)
+            else:
+                report.unchanged += 1
+        report.weeks.append(week)
+        if progress:
+            progress(1)
+    return report
+
+
+def _compute_scope(warehouse: Warehouse, week: dt.date, scope: str) -> dict[str, Any] | None:
+    method = warehouse.methodology
+    parameters = {"scope": scope, "start": method.week_start_of(week), "end": week,
+                  "english": method.english_language, "by_views": method.ranks_by_views(week),
+                  "list_size": method.list_size}
+    with warehouse.atomic():
+        warehouse.execute("CREATE OR REPLACE TEMP TABLE new_lists AS " + RANKED_LISTS_SQL, parameters)
+        warehouse.execute("CREATE OR REPLACE TEMP TABLE new_entries AS " + HISTORY_SQL, {"scope": scope, "week": week})
+        columns = ", ".join(ENTRY_COLUMNS)
+        order = "ORDER BY country NULLS FIRST, category, rank"
+        fresh = warehouse.execute(f"SELECT {columns} FROM new_entries {order}").fetchall()
+        current = warehouse.execute(
+            f"SELECT {columns} FROM current_entries WHERE week = ? AND scope = ? {order}", [week, scope]).fetchall()
+        if fresh == current or (not fresh and not current):
+            return None
+        revision = warehouse.scalar(
+            "SELECT coalesce(max(revision), 0) + 1 FROM editions WHERE week = ? AND scope = ?", [week, scope])
+        edition_id = warehouse.scalar(
+            "INSERT INTO editions (week, scope, origin, revision, source, methodology, created_at) "
+            "VALUES (?, ?, 'computed', ?, 'rollups', ?, now()) RETURNING edition_id",
+            [week, scope, revision, method.to_json()])
+        warehouse.execute(
+            f"INSERT INTO chart_entries ({columns}, edition_id) SELECT {columns}, ? FROM new_entries", [edition_id])
+        warehouse.execute("DROP TABLE new_lists; DROP TABLE new_entries")
+    return {"edition_id": edition_id, "week": week, "scope": scope, "revision": revision}
+
+
+def weekly_list(warehouse: Warehouse, week: dt.date, *, category: str,
+                country: str | None = None) -> list[dict[str, Any]]:
+    """One published list of a week (current revision) with titles resolved."""
+    return warehouse.rows(
+        """SELECT c.rank, t.title_id, t.show_title, t.season_title, c.hours_viewed, c.runtime_hours, c.views,
+                  c.cumulative_weeks, c.streak_weeks, c.origin, c.revision
+           FROM current_entries c JOIN titles t USING (title_key)
+           WHERE c.week = ? AND c.category = ? AND c.country IS NOT DISTINCT FROM ?
+           ORDER BY c.rank""",
+        [week, category, country])
+
+
+def published_weeks(warehouse: Warehouse) -> list[dt.date]:
+    return [week for (week,) in warehouse.execute(
+        "SELECT DISTINCT week FROM current_editions ORDER BY week").fetchall()]

@@ -1,0 +1,408 @@
+"""The `viewrank` command line: one sub-command per pipeline step, each a thin shell over
+the library. Errors become one `Error: ...` line on stderr and exit code 1."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import sys
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+import click
+
+from . import charts as charts_module
+from .catalog import import_catalog
+from .errors import ViewrankError
+from .facts import title_facts
+from .ingest import ingest_file
+from .output import format_table, humanize, print_json, progress
+from .pipeline import run_demo
+from .published.export import export_all
+from .rollup import pending_days, rollup as run_rollup
+from .settings import parse_assignments
+from .store import Warehouse
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def warehouse_option(function: F) -> F:
+    return click.option("--warehouse", "warehouse_path", type=click.Path(file_okay=False, path_type=Path),
+                        envvar="VIEWRANK_WAREHOUSE", default=Path("warehouse"), show_default=True,
+                        help="Warehouse directory (or set VIEWRANK_WAREHOUSE).")(function)
+
+
+def json_option(function: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")(function)
+
+
+def silent_option(function: F) -> F:
+    return click.option("--silent", is_flag=True, help="No progress bars.")(function)
+
+
+def handle_errors(function: F) -> F:
+    """Turn the library's errors into one clear line and exit code 1."""
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except ViewrankError as error:
+            raise click.ClickException(str(error)) from None
+    return wrapper  # type: ignore[return-value]
+
+
+def open_warehouse(path: Path, *, read_only: bool = False) -> Warehouse:
+    return Warehouse(path, read_only=read_only)
+
+
+def parse_week(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+@click.group()
+@click.version_option(package_name="viewrank")
+def cli() -> None:
+    """viewrank: exact, auditable Top 10 charts from streaming playback logs."""
+
+
+@cli.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@warehouse_option
+@click.option("--set", "assignments", multiple=True, metavar="NAME=VALUE",
+              help="A methodology setting, e.g. --set timezone=America/New_York (repeatable).")
+@handle_errors
+def init(directory: Path | None, warehouse_path: Path, assignments: tuple[str, ...]) -> None:
+    """Create an empty warehouse with the methodology settings it will use.
+
+    Example:
+
+        viewrank init ./warehouse --set timezone=UTC --set week_start=monday
+    """
+    target = directory or warehouse_path
+    Warehouse.init(target, parse_assignments(assignments)).close()
+    click.echo(f"Created warehouse {target}")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@warehouse_option
+@json_option
+@handle_errors
+def catalog(files: tuple[Path, ...], warehouse_path: Path, as_json: bool) -> None:
+    """Load catalog files: titles (films and seasons) and episodes, as CSV, JSONL or Parquet.
+
+    Load titles before the episodes that refer to them. Re-loading updates titles in place.
+
+    Example:
+
+        viewrank catalog titles.csv episodes.csv
+    """
+    with open_warehouse(warehouse_path) as warehouse:
+        reports = [import_catalog(warehouse, path) for path in files]
+    if as_json:
+        print_json([report.__dict__ for report in reports])
+    for report in reports if not as_json else []:
+        click.echo(f"{report.path}: {report.added} {report.kind} added, {report.updated} updated")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@warehouse_option
+@click.option("--strict", is_flag=True, help="Reject a whole file that has any bad row.")
+@click.option("--format", "input_format", type=click.Choice(["csv", "tsv", "jsonl", "parquet"]),
+              help="Input format (default: from the file name).")
+@json_option
+@silent_option
+@handle_errors
+def ingest(files: tuple[Path, ...], warehouse_path: Path, strict: bool, input_format: str | None,
+           as_json: bool, silent: bool) -> None:
+    """Ingest playback-log files; bad rows go to the quarantine with file, row and reason.
+
+    Columns: event_id, account_id, title_id or episode_id, country (ISO 3166-1 alpha-2),
+    start_time (UTC), seconds_watched. A file ingested before (same content) is skipped;
+    an event id already stored is dropped as a duplicate.
+
+    Example:
+
+        viewrank ingest logs/2026-11-*.parquet
+    """
+    reports = []
+    with open_warehouse(warehouse_path) as warehouse, progress("Ingesting", len(files), silent=silent or as_json) as advance:
+        for path in files:
+            reports.append(ingest_file(warehouse, path, strict=strict, format=input_format))
+            advance(1)
+    if as_json:
+        print_json([report.__dict__ for report in reports])
+        return
+    for report in reports:
+        if report.already_ingested_as:
+            click.echo(f"{report.path}: already ingested as {report.already_ingested_as}; nothing to do")
+            continue
+        click.echo(f"{report.path}: {report.rows_read:,} rows read, {report.rows_loaded:,} loaded, "
+                   f"{report.rows_quarantined:,} quarantined, {report.rows_duplicate:,} duplicates")
+        for row, reason in report.first_problems:
+            click.echo(f"  row {row}: {reason}")
+
+
+@cli.command()
+@warehouse_option
+@click.option("--full", is_flag=True, help="Recompute every day, not only days with new events.")
+@json_option
+@silent_option
+@handle_errors
+def rollup(warehouse_path: Path, full: bool, as_json: bool, silent: bool) -> None:
+    """Roll new events up into daily totals per title and country (incremental).
+
+    Example:
+
+        viewrank rollup
+    """
+    with open_warehouse(warehouse_path) as warehouse:
+        todo = warehouse.scalar("SELECT count(DISTINCT day) FROM event_files") if full else len(pending_days(warehouse))
+        with progress("Rolling up days", todo, silent=silent or as_json) as advance:
+            report = run_rollup(warehouse, full=full, progress=advance)
+    if as_json:
+        print_json(report.__dict__)
+    else:
+        click.echo(f"Rolled up {len(report.days)} days ({report.event_rows:,} events)")
+
+
+@cli.command()
+@warehouse_option
+@click.option("--week", "weeks", multiple=True, help="Week to compute, by its last day (default: every complete week).")
+@json_option
+@silent_option
+@handle_errors
+def charts(warehouse_path: Path, weeks: tuple[str, ...], as_json: bool, silent: bool) -> None:
+    """Compute the weekly global and country lists from the rollups.
+
+    A week whose lists come out different from its published edition gets a new revision.
+
+    Example:
+
+        viewrank charts --week 2026-11-15
+    """
+    with open_warehouse(warehouse_path) as warehouse:
+        chosen = [parse_week(week) for week in weeks] or None
+        count = len(chosen) if chosen else len(charts_module.chartable_weeks(warehouse))
+        with progress("Computing charts", count, silent=silent or as_json) as advance:
+            report = charts_module.compute_charts(warehouse, weeks=chosen, progress=advance)  # type: ignore[arg-type]
+    if as_json:
+        print_json(report.__dict__)
+    else:
+        click.echo(f"Charted {len(report.weeks)} weeks: {len(report.new_editions)} new editions, "
+                   f"{report.unchanged} unchanged")
+
+
+@cli.command()
+@warehouse_option
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="Directory to write the TSV files into.")
+@click.option("--classic", is_flag=True, help="Leave out the staggered-launch columns of the global file.")
+@click.option("--since", help="First week to include (YYYY-MM-DD).")
+@click.option("--until", help="Last week to include (YYYY-MM-DD).")
+@json_option
+@handle_errors
+def export(warehouse_path: Path, out_dir: Path, classic: bool, since: str | None, until: str | None,
+           as_json: bool) -> None:
+    """Write all-weeks-global.tsv and all-weeks-countries.tsv in the published layout.
+
+    Example:
+
+        viewrank export --out site/files
+    """
+    with open_warehouse(warehouse_path, read_only=True) as warehouse:
+        result = export_all(warehouse, out_dir, classic=classic, since=parse_week(since), until=parse_week(until))
+    if as_json:
+        print_json(result)
+    else:
+        for name, rows in result["files"].items():
+            click.echo(f"Wrote {Path(result['directory']) / name} ({rows:,} rows)")
+
+
+@cli.command()
+@click.argument("title")
+@warehouse_option
+@json_option
+@handle_errors
+def facts(title: str, warehouse_path: Path, as_json: bool) -> None:
+    """Facts about a title: first week, debut, countries, weeks in the Top 10, peak.
+
+    TITLE is a title id, a season title ("The Diplomat: Season 1") or a film's name.
+
+    Example:
+
+        viewrank facts "The Diplomat: Season 1"
+    """
+    with open_warehouse(warehouse_path, read_only=True) as warehouse:
+        result = title_facts(warehouse, title)
+    if as_json:
+        print_json(result)
+    else:
+        click.echo(render_facts(result))
+
+
+def render_facts(facts: dict[str, Any]) -> str:
+    lines = [f"{facts['title']}  ({facts['kind']}, id {facts['title_id']})"]
+    first = facts["first_week"]
+    if first:
+        figures = f"{humanize(first['hours_viewed'])} hours viewed" if first["hours_viewed"] is not None else "no viewing recorded"
+        if first.get("views") is not None:
+            figures += f", {humanize(first['views'])} views"
+        lines.append(f"First week:      {first['start']} to {first['end']} ({first['days']} days): {figures}")
+    debut = facts["debut"]
+    if debut:
+        lines.append(f"Debut:           No. {debut['rank']} in {debut['category']}, week of {debut['week']}")
+        lines.append(f"Weeks in Top 10: {facts['weeks_in_top_10']} (peak No. {facts['peak_rank']}, "
+                     f"{facts['weeks_at_peak']} week{'s' if facts['weeks_at_peak'] != 1 else ''} there)")
+    else:
+        lines.append("Debut:           never in a global Top 10")
+    countries = facts["countries"]
+    if countries and countries["of"]:
+        line = f"Countries:       Top 10 in {countries['count']} of {countries['of']} countries in the week of {countries['week']}"
+        if countries["number_one"]:
+            line += f"; No. 1 in {len(countries['number_one'])}: {', '.join(countries['number_one'])}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+@cli.command()
+@warehouse_option
+@click.option("--week", help="Week by its last day (default: the latest).")
+@click.option("--country", help="ISO code of a country list (default: the global lists).")
+@json_option
+@handle_errors
+def lists(warehouse_path: Path, week: str | None, country: str | None, as_json: bool) -> None:
+    """Print a week's Top 10 lists.
+
+    Example:
+
+        viewrank lists --week 2026-11-15 --country KR
+    """
+    with open_warehouse(warehouse_path, read_only=True) as warehouse:
+        result = week_lists(warehouse, parse_week(week), country.upper() if country else None)
+    if as_json:
+        print_json(result)
+    else:
+        click.echo(render_lists(result))
+
+
+def week_lists(warehouse: Warehouse, week: dt.date | None, country: str | None) -> dict[str, Any]:
+    weeks = charts_module.published_weeks(warehouse)
+    if not weeks:
+        raise ViewrankError("no published weeks yet (run 'viewrank charts')")
+    chosen = week or weeks[-1]
+    categories = charts_module.COUNTRY_CATEGORIES if country else charts_module.GLOBAL_CATEGORIES
+    return {"week": chosen, "country": country,
+            "lists": {category: charts_module.weekly_list(warehouse, chosen, category=category, country=country)
+                      for category in categories}}
+
+
+def render_lists(result: dict[str, Any]) -> str:
+    blocks = []
+    where = f"in {result['country']}" if result["country"] else "global"
+    for category, rows in result["lists"].items():
+        table = format_table(
+            [(r["rank"], r["season_title"] or r["show_title"], humanize(r["hours_viewed"]),
+              humanize(r["views"]), r["cumulative_weeks"]) for r in rows],
+            ["#", "Title", "Hours viewed", "Views", "Weeks"], right=(0, 2, 3, 4))
+        blocks.append(f"{category}, {where}, week ending {result['week']}\n{table}")
+    return "\n\n".join(blocks)
+
+
+@cli.command()
+@warehouse_option
+@click.option("--search", help="Only titles whose name contains this text.")
+@click.option("--limit", default=50, show_default=True, help="At most this many titles.")
+@json_option
+@handle_errors
+def titles(warehouse_path: Path, search: str | None, limit: int, as_json: bool) -> None:
+    """List and search the titles with their stable ids.
+
+    Example:
+
+        viewrank titles --search diplomat
+    """
+    with open_warehouse(warehouse_path, read_only=True) as warehouse:
+        rows = warehouse.rows(
+            """SELECT title_id, show_title, season_title, kind, original_language, release_date, source
+               FROM titles WHERE ? IS NULL OR contains(lower(show_title || ' ' || coalesce(season_title, '')), lower(?))
+               ORDER BY show_title, season_number NULLS FIRST, release_date, title_id LIMIT ?""",
+            [search, search or "", limit])
+    if as_json:
+        print_json(rows)
+    else:
+        click.echo(format_table([(r["title_id"], r["season_title"] or r["show_title"], r["kind"],
+                                  r["original_language"], r["release_date"]) for r in rows],
+                                ["Id", "Title", "Kind", "Language", "Released"]))
+
+
+@cli.command()
+@warehouse_option
+@click.option("--limit", default=20, show_default=True, help="At most this many rows.")
+@json_option
+@handle_errors
+def quarantine(warehouse_path: Path, limit: int, as_json: bool) -> None:
+    """Show quarantined input rows with their file, row and reason.
+
+    Example:
+
+        viewrank quarantine --limit 5
+    """
+    with open_warehouse(warehouse_path, read_only=True) as warehouse:
+        rows = warehouse.rows("SELECT path, row_number, reason, raw FROM quarantine "
+                              "ORDER BY batch_id, row_number LIMIT ?", [limit])
+    if as_json:
+        print_json(rows)
+    else:
+        click.echo(format_table([(r["path"], r["row_number"], r["reason"]) for r in rows], ["File", "Row", "Reason"]))
+
+
+@cli.command()
+@warehouse_option
+@click.option("--titles", "title_count", default=2000, show_default=True, help="Titles in the synthetic catalog.")
+@click.option("--weeks", default=12, show_default=True, help="Weeks of playback logs.")
+@click.option("--sessions", default=5_000_000, show_default=True, help="Playback sessions in all.")
+@click.option("--seed", default=7, show_default=True, help="Random seed (same seed, same data).")
+@click.option("--force", is_flag=True, help="Replace the warehouse directory if it is not empty.")
+@json_option
+@silent_option
+@handle_errors
+def demo(warehouse_path: Path, title_count: int, weeks: int, sessions: int, seed: int, force: bool,
+         as_json: bool, silent: bool) -> None:
+    """Build a realistic synthetic service and run the whole pipeline on it.
+
+    Writes the generated inputs to WAREHOUSE/demo-input, the TSVs to WAREHOUSE/exports and
+    prints the latest week's global lists.
+
+    Example:
+
+        viewrank demo --warehouse demo-warehouse
+    """
+    def bar(label: str, length: int) -> Any:
+        return progress(label, length, silent=silent or as_json)
+
+    summary = run_demo(warehouse_path, titles=title_count, weeks=weeks, sessions=sessions, seed=seed,
+                       force=force, progress=bar)
+    if as_json:
+        print_json(summary.__dict__)
+        return
+    with open_warehouse(warehouse_path, read_only=True) as warehouse:
+        click.echo(render_lists(week_lists(warehouse, None, None)))
+    click.echo(f"\n{summary.sessions:,} sessions over {summary.titles:,} titles, {summary.first_day} to "
+               f"{summary.last_day}: {len(summary.weeks)} weeks charted, {summary.quarantined} rows quarantined.")
+    for name, rows in summary.exports["files"].items():
+        click.echo(f"Wrote {Path(summary.exports['directory']) / name} ({rows:,} rows)")
+
+
+def main() -> None:
+    cli(prog_name="viewrank")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+-- Types, resolves and validates the rows of one input batch (registered as `raw`).
+-- Every row gets `reason`: NULL when it is good, else why it goes to the quarantine.
+WITH typed AS (
+    SELECT
+        _row,
+        NULLIF(trim(CAST(event_id AS VARCHAR)), '') AS event_id,
+        NULLIF(trim(CAST(account_id AS VARCHAR)), '') AS account_id,
+        NULLIF(trim(CAST(title_id AS VARCHAR)), '') AS title_id,
+        NULLIF(trim(CAST(episode_id AS VARCHAR)), '') AS episode_id,
+        NULLIF(upper(trim(CAST(country AS VARCHAR))), '') AS country,
+        CAST(start_time AS VARCHAR) AS start_time_text,
+        TRY_CAST(start_time AS TIMESTAMPTZ) AS start_time,
+        CAST(seconds_watched AS VARCHAR) AS seconds_text,
+        TRY_CAST(seconds_watched AS DOUBLE) AS seconds_value,
+        to_json(raw) AS raw_json
+    FROM raw
+),
+resolved AS (
+    SELECT
+        typed.*,
+        episodes.episode_key,
+        coalesce(episodes.title_key, titles.title_key) AS title_key,
+        episode_titles.title_id AS episode_title_id,
+        countries.iso2 AS known_country
+    FROM typed
+    LEFT JOIN episodes ON episodes.episode_id = typed.episode_id
+    LEFT JOIN titles episode_titles ON episode_titles.title_key = episodes.title_key
+    LEFT JOIN titles ON titles.title_id = typed.title_id
+    LEFT JOIN countries ON countries.iso2 = typed.country
+)
+SELECT
+    *,
+    CASE
+        WHEN event_id IS NULL THEN 'missing event_id'
+        WHEN account_id IS NULL THEN 'missing account_id'
+        WHEN title_id IS NULL AND episode_id IS NULL THEN 'neither title_id nor episode_id is set'
+        WHEN episode_id IS NOT NULL AND episode_key IS NULL THEN 'unknown episode_id ' || episode_id
+        WHEN episode_id IS NULL AND title_key IS NULL THEN 'unknown title_id ' || title_id
+        WHEN episode_id IS NOT NULL AND title_id IS NOT NULL AND title_id <> episode_title_id
+            THEN 'episode ' || episode_id || ' belongs to ' || episode_title_id || ', not to ' || title_id
+        WHEN country IS NULL THEN 'missing country'
+        WHEN known_country IS NULL THEN 'unknown country code ' || country || ' (expected ISO 3166-1 alpha-2)'
+        WHEN start_time_text IS NULL THEN 'missing start_time'
+        WHEN start_time IS NULL THEN 'start_time ' || start_time_text || ' is not a timestamp'
+        WHEN start_time < $earliest THEN 'start_time ' || start_time_text || ' is before ' || CAST($earliest AS DATE)
+        WHEN start_time > $latest THEN 'start_time ' || start_time_text || ' is in the future'
+        WHEN seconds_text IS NULL THEN 'missing seconds_watched'
+        WHEN seconds_value IS NULL OR isnan(seconds_value) OR isinf(seconds_value)
+            THEN 'seconds_watched ' || seconds_text || ' is not a number'
+        WHEN seconds_value < 0 THEN 'negative seconds_watched ' || seconds_text
+        WHEN seconds_value > $max_seconds
+            THEN 'seconds_watched ' || seconds_text || ' is longer than ' || $max_seconds || ' seconds'
+    END AS reason
+FROM resolved

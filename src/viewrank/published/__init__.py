@@ -1,0 +1,1 @@
+"""The published file formats: export of editions, import of others' published charts."""

@@ -1,0 +1,161 @@
+"""The methodology as data: every rule of METHODOLOGY.md is one named, validated setting.
+
+A warehouse records the settings it was initialised with (settings.json); every chart
+edition stores the settings it was computed with, so any number can be recomputed later.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import zoneinfo
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from .errors import SettingsError
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+    parse: Callable[[Any], Any]
+
+
+def _timezone(value: Any) -> str:
+    try:
+        zoneinfo.ZoneInfo(str(value))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"timezone: unknown time zone {value!r} (use an IANA name like 'UTC' or 'America/New_York')")
+    return str(value)
+
+
+def _weekday(value: Any) -> str:
+    if str(value).lower() not in WEEKDAYS:
+        raise SettingsError(f"week_start: {value!r} is not a weekday name ({', '.join(WEEKDAYS)})")
+    return str(value).lower()
+
+
+def _date(value: Any) -> str:
+    try:
+        return dt.date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        raise SettingsError(f"expected an ISO date YYYY-MM-DD, got {value!r}")
+
+
+def _positive_int(value: Any) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise SettingsError(f"expected a whole number, got {value!r}")
+    if number <= 0:
+        raise SettingsError(f"expected a positive whole number, got {value!r}")
+    return number
+
+
+def _fraction(value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise SettingsError(f"expected a number between 0 and 1, got {value!r}")
+    if not 0 < number <= 1:
+        raise SettingsError(f"expected a number between 0 and 1, got {value!r}")
+    return number
+
+
+def _language(value: Any) -> str:
+    text = str(value).strip().lower()
+    if not text.isalpha() or len(text) not in (2, 3):
+        raise SettingsError(f"expected an ISO 639 language code like 'en', got {value!r}")
+    return text
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("timezone", "UTC", "Time zone in which days and chart weeks begin and end.", _timezone),
+    Setting("week_start", "monday", "First day of a chart week; a week is labelled by its last day.", _weekday),
+    Setting("rank_by_views_from", "2023-06-19",
+            "Weeks starting on or after this date are ranked by views; earlier weeks by hours viewed.", _date),
+    Setting("list_size", 10, "Number of ranks on every list.", _positive_int),
+    Setting("hours_rounding_before_views", 10_000, "Display rounding of weekly hours before the switch to views.", _positive_int),
+    Setting("hours_rounding", 100_000, "Display rounding of weekly hours since the switch to views.", _positive_int),
+    Setting("views_rounding", 100_000, "Display rounding of weekly views.", _positive_int),
+    Setting("english_language", "en", "Original language that puts a title on the English lists.", _language),
+    Setting("max_session_seconds", 86_400, "A playback session longer than this is rejected as absurd.", _positive_int),
+    Setting("starter_seconds", 120, "Seconds of viewing that make an account a starter of a title.", _positive_int),
+    Setting("watcher_fraction", 0.7, "Share of a title's runtime that makes an account a watcher.", _fraction),
+    Setting("completer_fraction", 0.9, "Share of a title's runtime that makes an account a completer.", _fraction),
+    Setting("most_popular_days", 91, "Days from premiere counted for the most-popular list.", _positive_int),
+    Setting("engagement_min_hours", 50_000, "Hours a title needs to appear in the engagement report.", _positive_int),
+)
+SETTINGS_BY_NAME = {setting.name: setting for setting in SETTINGS}
+
+
+@dataclass(frozen=True)
+class Methodology:
+    """A validated, immutable set of methodology settings."""
+
+    values: dict[str, Any]
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    @classmethod
+    def from_values(cls, values: dict[str, Any] | None = None) -> Methodology:
+        """Defaults overlaid with `values`, each validated; unknown names are an error."""
+        merged = {setting.name: setting.default for setting in SETTINGS}
+        for name, value in (values or {}).items():
+            if name not in SETTINGS_BY_NAME:
+                raise SettingsError(f"unknown setting {name!r}; known settings: {', '.join(SETTINGS_BY_NAME)}")
+            try:
+                merged[name] = SETTINGS_BY_NAME[name].parse(value)
+            except SettingsError as error:
+                raise SettingsError(f"{name}: {error}") from None
+        return cls(merged)
+
+    @classmethod
+    def load(cls, path: Path) -> Methodology:
+        try:
+            return cls.from_values(json.loads(path.read_text()))
+        except json.JSONDecodeError as error:
+            raise SettingsError(f"{path}: not valid JSON ({error})") from None
+
+    def to_json(self) -> str:
+        return json.dumps(self.values, indent=2, sort_keys=True)
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def week_end(self, day: dt.date) -> dt.date:
+        """The last day (the label) of the chart week that contains `day`."""
+        start_index = WEEKDAYS.index(self.week_start)
+        days_into_week = (day.weekday() - start_index) % 7
+        return day + dt.timedelta(days=6 - days_into_week)
+
+    def week_start_of(self, week: dt.date) -> dt.date:
+        return week - dt.timedelta(days=6)
+
+    def ranks_by_views(self, week: dt.date) -> bool:
+        """Whether the week labelled `week` is ranked by views (else by hours viewed)."""
+        return self.week_start_of(week) >= dt.date.fromisoformat(self.rank_by_views_from)
+
+    def hours_rounding_for(self, week: dt.date) -> int:
+        return self.hours_rounding if self.ranks_by_views(week) else self.hours_rounding_before_views
+
+
+def parse_assignments(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
+    """Turn `name=value` strings from the command line into a dict."""
+    values = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            raise SettingsError(f"expected name=value, got {pair!r}")
+        values[name.strip()] = value.strip()
+    return values

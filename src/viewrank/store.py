@@ -1,0 +1,149 @@
+"""The warehouse on disk: one DuckDB database, Parquet event parts and the settings file.
+
+    warehouse/
+      settings.json            the methodology the warehouse was initialised with
+      viewrank.duckdb          catalog, manifest, quarantine, rollups, chart editions
+      events/day=YYYY-MM-DD/   immutable Parquet parts, one per ingested batch and day
+
+A Parquet part is written to a temporary name, renamed into place, and only then
+registered inside the same transaction that records its batch; a part that no
+transaction registered (a crash in between) is invisible and removed on the next open.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import os
+import shutil
+from importlib import resources
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .errors import WarehouseError
+from .settings import Methodology
+
+DATABASE_FILE = "viewrank.duckdb"
+SETTINGS_FILE = "settings.json"
+EVENTS_DIR = "events"
+STAGING_DIR = "staging"
+Tracer = Callable[[str, Any], None]
+
+
+def _schema_sql() -> str:
+    return resources.files("viewrank").joinpath("sql/schema.sql").read_text()
+
+
+class Warehouse:
+    """The front door: owns the connection, the schema, the settings and atomic writes."""
+
+    def __init__(self, path: str | os.PathLike[str], *, read_only: bool = False, tracer: Tracer | None = None):
+        self.path = Path(path)
+        self.read_only = read_only
+        self.tracer = tracer
+        if not (self.path / SETTINGS_FILE).exists() or not (self.path / DATABASE_FILE).exists():
+            raise WarehouseError(f"{self.path} is not a viewrank warehouse (run 'viewrank init {self.path}' first)")
+        self.methodology = Methodology.load(self.path / SETTINGS_FILE)
+        try:
+            self.con = duckdb.connect(str(self.path / DATABASE_FILE), read_only=read_only)
+        except duckdb.IOException as error:
+            raise WarehouseError(f"{self.path}: cannot open the warehouse ({str(error).splitlines()[0]})") from None
+        self.con.execute(f"SET TimeZone = 'UTC'")
+        if not read_only:
+            self.con.execute(_schema_sql())
+            self._remove_unregistered_parts()
+
+    @classmethod
+    def init(cls, path: str | os.PathLike[str], settings: dict[str, Any] | None = None, **kwargs: Any) -> Warehouse:
+        """Create a warehouse at `path` with the given methodology settings (the rest default)."""
+        root = Path(path)
+        if (root / DATABASE_FILE).exists():
+            raise WarehouseError(f"{root} already holds a viewrank warehouse")
+        methodology = Methodology.from_values(settings)
+        root.mkdir(parents=True, exist_ok=True)
+        (root / EVENTS_DIR).mkdir(exist_ok=True)
+        temporary = root / (SETTINGS_FILE + ".tmp")
+        temporary.write_text(methodology.to_json() + "\n")
+        os.replace(temporary, root / SETTINGS_FILE)
+        con = duckdb.connect(str(root / DATABASE_FILE))
+        con.execute(_schema_sql())
+        con.executemany("INSERT INTO countries VALUES (?, ?, ?)", _country_rows())
+        con.close()
+        return cls(root, **kwargs)
+
+    # -- connection -------------------------------------------------------------------
+    def execute(self, sql: str, parameters: Any = None) -> duckdb.DuckDBPyConnection:
+        """Run one statement, showing it to the tracer first."""
+        if self.tracer:
+            self.tracer(sql, parameters)
+        return self.con.execute(sql, parameters) if parameters is not None else self.con.execute(sql)
+
+    def rows(self, sql: str, parameters: Any = None) -> list[dict[str, Any]]:
+        """Run a query and return its rows as dicts."""
+        cursor = self.execute(sql, parameters)
+        names = [column[0] for column in cursor.description or []]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    def scalar(self, sql: str, parameters: Any = None) -> Any:
+        row = self.execute(sql, parameters).fetchone()
+        return row[0] if row else None
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[Warehouse]:
+        """A transaction: everything inside commits together, or nothing does."""
+        self.execute("BEGIN TRANSACTION")
+        try:
+            yield self
+        except BaseException:
+            self.execute("ROLLBACK")
+            raise
+        self.execute("COMMIT")
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- files -------------------------------------------------------------------------
+    @property
+    def events_dir(self) -> Path:
+        return self.path / EVENTS_DIR
+
+    def write_parquet(self, table: pa.Table, relative_path: str) -> Path:
+        """Write `table` durably at warehouse/relative_path via a temporary file and rename."""
+        target = self.path / relative_path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(target.name + ".tmp")
+        pq.write_table(table, temporary, compression="zstd", row_group_size=1_000_000)
+        with open(temporary, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+        return target
+
+    def event_part_paths(self, day: Any = None) -> list[str]:
+        """Absolute paths of the registered event parts, of one day or all."""
+        if day is None:
+            found = self.execute("SELECT path FROM event_files ORDER BY path").fetchall()
+        else:
+            found = self.execute("SELECT path FROM event_files WHERE day = ? ORDER BY path", [day]).fetchall()
+        return [str(self.path / path) for (path,) in found]
+
+    def _remove_unregistered_parts(self) -> None:
+        shutil.rmtree(self.path / STAGING_DIR, ignore_errors=True)
+        registered = {path for (path,) in self.execute("SELECT path FROM event_files").fetchall()}
+        for part in self.events_dir.glob("day=*/*"):
+            if part.relative_to(self.path).as_posix() not in registered:
+                part.unlink()
+
+
+def _country_rows() -> list[tuple[str, str, bool]]:
+    text = resources.files("viewrank").joinpath("data/countries.csv").read_text(encoding="utf-8")
+    return [(row["iso2"], row["name"], row["netflix_top10"] == "1") for row in csv.DictReader(text.splitlines())]
