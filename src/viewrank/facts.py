@@ -73,8 +73,8 @@ def _first_week(warehouse: Warehouse, title: dict[str, Any], debut: dict[str, An
         premiere = method.week_start_of(debut["week"])
     week = method.week_end(premiere)
     window = {"start": premiere, "end": week, "days": (week - premiere).days + 1, "week": week}
-    covered = warehouse.scalar("SELECT count(*) FROM rollup_days WHERE day BETWEEN ? AND ?", [premiere, week])
-    if covered == window["days"]:
+    first_day, last_day = warehouse.execute("SELECT min(day), max(day) FROM rollup_days").fetchone()  # type: ignore[misc]
+    if first_day is not None and first_day <= premiere and week <= last_day:
         seconds = warehouse.scalar(
             "SELECT coalesce(sum(seconds), 0) FROM daily_rollup WHERE title_key = ? AND day BETWEEN ? AND ?",
             [title["title_key"], premiere, week])

@@ -71,7 +71,8 @@ class Warehouse:
         os.replace(temporary, root / SETTINGS_FILE)
         con = duckdb.connect(str(root / DATABASE_FILE))
         con.execute(_schema_sql())
-        con.executemany("INSERT INTO countries VALUES (?, ?, ?)", _country_rows())
+        codes, names, flags = zip(*_country_rows())
+        con.execute("INSERT INTO countries SELECT unnest(?), unnest(?), unnest(?)", [codes, names, flags])
         con.close()
         return cls(root, **kwargs)
 

@@ -1,0 +1,91 @@
+"""The command line end to end on a tiny service: every step, its text and its --json."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from builders import EPISODE_FIELDS, EVENT_FIELDS, TITLE_FIELDS, film, plays, season, write_csv
+from viewrank.cli import cli
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> dict[str, Path]:
+    titles = [film("F1", "Alpha", released="2026-11-12"), film("F2", "Beta", language="ko", runtime=5400),
+              season("S1", "Gamma", 1, released="2026-11-09")]
+    episodes = [{"episode_id": "E1", "title_id": "S1", "episode_number": 1, "runtime_seconds": 3000, "available_date": "2026-11-09"},
+                {"episode_id": "E2", "title_id": "S1", "episode_number": 2, "runtime_seconds": 3000, "available_date": "2026-11-13"}]
+    events = (plays("F1", day="2026-11-12", count=30, seconds=7200) + plays("F1", day="2026-11-14", count=5, country="GB")
+              + plays("F2", day="2026-11-09", count=12, seconds=5400, country="KR")
+              + plays("E1", day="2026-11-15", count=40, seconds=3000, episode=True, country="GB"))
+    return {"titles": write_csv(tmp_path / "titles.csv", TITLE_FIELDS, titles),
+            "episodes": write_csv(tmp_path / "episodes.csv", EPISODE_FIELDS, episodes),
+            "events": write_csv(tmp_path / "events.csv", EVENT_FIELDS, events),
+            "warehouse": tmp_path / "wh", "out": tmp_path / "out"}
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> str:
+    result = CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_the_whole_pipeline_from_the_command_line(service: dict[str, Path]) -> None:
+    env = {"VIEWRANK_WAREHOUSE": str(service["warehouse"])}
+    assert run("init", env=env) == f"Created warehouse {service['warehouse']}\n"
+    assert run("catalog", str(service["titles"]), str(service["episodes"]), env=env) == (
+        f"{service['titles']}: 3 titles added, 0 updated\n{service['episodes']}: 2 episodes added, 0 updated\n")
+    assert run("ingest", str(service["events"]), env=env) == (
+        f"{service['events']}: 87 rows read, 87 loaded, 0 quarantined, 0 duplicates\n")
+    assert run("rollup", env=env) == "Rolled up 4 days (87 events)\n"
+    assert run("charts", "--week", "2026-11-15", env=env) == "Charted 1 weeks: 2 new editions, 0 unchanged\n"
+    run("export", "--out", str(service["out"]), env=env)
+    assert (service["out"] / "all-weeks-global.tsv").read_text().splitlines() == [
+        "week\tcategory\tweekly_rank\tshow_title\tseason_title\tweekly_hours_viewed\truntime\tweekly_views\t"
+        "cumulative_weeks_in_top_10\tis_staggered_launch\tepisode_launch_details",
+        "2026-11-15\tFilms (English)\t1\tAlpha\tN/A\t0\t2\t0\t1\t\t",
+        "2026-11-15\tFilms (Non-English)\t1\tBeta\tN/A\t0\t1.5\t0\t1\t\t",
+        "2026-11-15\tTV (English)\t1\tGamma\tGamma: Season 1\t0\t1.6667\t0\t1\t\t",
+    ]
+    assert (service["out"] / "all-weeks-countries.tsv").read_text().splitlines() == [
+        "country_name\tcountry_iso2\tweek\tcategory\tweekly_rank\tshow_title\tseason_title\tcumulative_weeks_in_top_10",
+        "South Korea\tKR\t2026-11-15\tFilms\t1\tBeta\tN/A\t1",
+        "United Kingdom\tGB\t2026-11-15\tFilms\t1\tAlpha\tN/A\t1",
+        "United Kingdom\tGB\t2026-11-15\tTV\t1\tGamma\tGamma: Season 1\t1",
+        "United States\tUS\t2026-11-15\tFilms\t1\tAlpha\tN/A\t1",
+    ]
+    assert run("facts", "Alpha", "--warehouse", str(service["warehouse"])) == (
+        "Alpha  (film, id F1)\n"
+        "First week:      2026-11-12 to 2026-11-15 (4 days): 65 hours viewed, 32 views\n"
+        "Debut:           No. 1 in Films (English), week of 2026-11-15\n"
+        "Weeks in Top 10: 1 (peak No. 1, 1 week there)\n"
+        "Countries:       Top 10 in 2 of 3 countries in the week of 2026-11-15; No. 1 in 2: United Kingdom, United States\n")
+    facts = json.loads(run("facts", "S1", "--json", env=env))
+    assert facts["first_week"]["hours_viewed"] == pytest.approx(40 * 3000 / 3600)
+    assert facts["first_week"]["views"] == pytest.approx(40 * 3000 / 6000)
+    lists = json.loads(run("lists", "--country", "gb", "--json", env=env))
+    assert [(r["rank"], r["title_id"]) for r in lists["lists"]["Films"]] == [(1, "F1")]
+    assert json.loads(run("titles", "--search", "GAM", "--json", env=env))[0]["title_id"] == "S1"
+
+
+def test_errors_are_one_line_and_exit_code_1(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["rollup", "--warehouse", str(tmp_path / "missing")])
+    assert result.exit_code == 1
+    assert result.output == f"Error: {tmp_path / 'missing'} is not a viewrank warehouse (run 'viewrank init {tmp_path / 'missing'}' first)\n"
+    result = CliRunner().invoke(cli, ["init", str(tmp_path / "w"), "--set", "timezone=Mars/Base"])
+    assert result.exit_code == 1
+    assert "timezone: unknown time zone 'Mars/Base'" in result.output
+
+
+def test_python_dash_m_is_the_same_program(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "viewrank", "init", str(tmp_path / "w")],
+                            capture_output=True, text=True, check=False)
+    assert (result.returncode, result.stdout) == (0, f"Created warehouse {tmp_path / 'w'}\n")
+    result = subprocess.run([sys.executable, "-m", "viewrank", "facts", "Nothing", "--warehouse", str(tmp_path / "w")],
+                            capture_output=True, text=True, check=False)
+    assert (result.returncode, result.stderr) == (1, "Error: no title named 'Nothing' (try 'viewrank titles --search')\n")
