@@ -75,8 +75,8 @@ def test_malformed_rows_are_quarantined_exactly_with_row_and_reason(warehouse: W
     assert stored == EXPECTED_QUARANTINE
     assert report.first_problems == EXPECTED_QUARANTINE[:5]
     # The good rows: e1 (3600 s), e2 (1800.4 s rounds to 1800, country upper-cased), e17 (an episode of S1).
-    events = warehouse.rows("SELECT event_id, country, seconds FROM read_parquet(?) ORDER BY event_id",
-                            [warehouse.event_part_paths()])
+    events = warehouse.rows("SELECT event_id, iso2 AS country, seconds FROM read_parquet(?) "
+                            "JOIN countries USING (country_index) ORDER BY event_id", [warehouse.event_part_paths()])
     assert events == [{"event_id": "e1", "country": "US", "seconds": 3600},
                       {"event_id": "e17", "country": "US", "seconds": 1200},
                       {"event_id": "e2", "country": "US", "seconds": 1800}]

@@ -72,7 +72,8 @@ class Warehouse:
         con = duckdb.connect(str(root / DATABASE_FILE))
         con.execute(_schema_sql())
         codes, names, flags = zip(*_country_rows())
-        con.execute("INSERT INTO countries SELECT unnest(?), unnest(?), unnest(?)", [codes, names, flags])
+        con.execute("INSERT INTO countries SELECT unnest(?), unnest(?), unnest(?), unnest(?)",
+                    [codes, names, flags, list(range(len(codes)))])
         con.close()
         return cls(root, **kwargs)
 
@@ -147,4 +148,5 @@ class Warehouse:
 
 def _country_rows() -> list[tuple[str, str, bool]]:
     text = resources.files("viewrank").joinpath("data/countries.csv").read_text(encoding="utf-8")
-    return [(row["iso2"], row["name"], row["netflix_top10"] == "1") for row in csv.DictReader(text.splitlines())]
+    rows = [(row["iso2"], row["name"], row["netflix_top10"] == "1") for row in csv.DictReader(text.splitlines())]
+    return sorted(rows)

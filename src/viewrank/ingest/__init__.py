@@ -14,12 +14,14 @@ from pathlib import Path
 import pyarrow as pa
 
 from ..errors import InputError, StrictModeRejection
-from ..store import STAGING_DIR, Warehouse
+from ..store import EVENTS_DIR, STAGING_DIR, Warehouse
 from .readers import RawInput, read_input
 
 REQUIRED_COLUMNS = ("event_id", "account_id", "country", "start_time", "seconds_watched")
 EARLIEST_START = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
 FUTURE_TOLERANCE = dt.timedelta(days=1)
+# Row groups a rollup streams one at a time: large enough to scan fast, small enough to bound memory.
+PART_ROW_GROUP_SIZE = 1_000_000
 
 
 @dataclass
@@ -101,7 +103,7 @@ def _check_columns(raw: RawInput) -> None:
 
 GOOD_ROWS_SQL = """
     SELECT event_id, account_id, CAST(title_key AS INTEGER) AS title_key,
-           CAST(episode_key AS INTEGER) AS episode_key, country,
+           CAST(episode_key AS INTEGER) AS episode_key, CAST(country_index AS SMALLINT) AS country_index,
            CAST(start_time AS TIMESTAMPTZ) AS start_time,
            CAST(round(seconds_value) AS INTEGER) AS seconds,
            CAST(timezone($timezone, start_time) AS DATE) AS day
@@ -110,32 +112,50 @@ GOOD_ROWS_SQL = """
     QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY _row) = 1
 """
 
+# New accounts get the next dense keys; known ones keep theirs.
+NEW_ACCOUNTS_SQL = """
+INSERT INTO accounts
+SELECT account_id, CAST((SELECT coalesce(max(account_key), 0) FROM accounts) + row_number() OVER (ORDER BY account_id) AS INTEGER)
+FROM (SELECT DISTINCT account_id FROM good) g
+WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.account_id = g.account_id)
+"""
+
+# What an event part holds, in the order a rollup streams it.
+PART_SQL = """
+SELECT g.event_id, a.account_key, g.title_key, g.episode_key, g.country_index, g.start_time, g.seconds
+FROM good g JOIN accounts a USING (account_id)
+WHERE g.day = DATE '{day}'
+ORDER BY g.title_key, g.country_index, a.account_key
+"""
+
 
 def _store_batch(warehouse: Warehouse, path: Path, raw: RawInput, sha256: str,
                  problems: list[tuple[int, str, str]], report: IngestReport, now: dt.datetime) -> None:
+    """Write the good rows as per-day parts and record the batch, all in one transaction."""
     batch_id = warehouse.scalar("SELECT nextval('batch_ids')")
     report.batch_id = batch_id
-    warehouse.execute("CREATE OR REPLACE TEMP TABLE good AS " + GOOD_ROWS_SQL,
-                      {"timezone": warehouse.methodology.timezone})
-    days = [day for (day,) in warehouse.execute("SELECT DISTINCT day FROM good ORDER BY day").fetchall()]
-    # Drop events whose id is already stored on the same day (a retried or overlapping upload).
-    existing = [part for day in days for part in warehouse.event_part_paths(day)]
-    if existing:
-        warehouse.execute("DELETE FROM good WHERE event_id IN (SELECT event_id FROM read_parquet(?))", [existing])
-    valid = warehouse.scalar("SELECT count(*) FROM batch WHERE reason IS NULL")
-    report.rows_loaded = warehouse.scalar("SELECT count(*) FROM good")
-    report.rows_duplicate = valid - report.rows_loaded
     staging = warehouse.path / STAGING_DIR / f"batch-{batch_id:08d}"
-    parts = _write_parts(warehouse, staging, batch_id)
     placed: list[Path] = []
     try:
         with warehouse.atomic():
-            for day, relative, rows in parts:
+            warehouse.execute("CREATE OR REPLACE TEMP TABLE good AS " + GOOD_ROWS_SQL,
+                              {"timezone": warehouse.methodology.timezone})
+            days = [day for (day,) in warehouse.execute("SELECT DISTINCT day FROM good ORDER BY day").fetchall()]
+            # Drop events whose id is already stored on the same day (a retried or overlapping upload).
+            existing = [part for day in days for part in warehouse.event_part_paths(day)]
+            if existing:
+                warehouse.execute("DELETE FROM good WHERE event_id IN (SELECT event_id FROM read_parquet(?))", [existing])
+            valid = warehouse.scalar("SELECT count(*) FROM batch WHERE reason IS NULL")
+            report.rows_loaded = warehouse.scalar("SELECT count(*) FROM good")
+            report.rows_duplicate = valid - report.rows_loaded
+            warehouse.execute(NEW_ACCOUNTS_SQL)
+            for day, relative, rows in _write_parts(warehouse, staging, batch_id, days):
                 target = warehouse.path / relative
                 target.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(staging / relative, target)
                 placed.append(target)
                 warehouse.execute("INSERT INTO event_files VALUES (?, ?, ?, ?)", [batch_id, day, relative, rows])
+                report.days.append(day.isoformat())
             warehouse.execute(
                 "INSERT INTO quarantine SELECT ?, ?, row, reason, raw FROM "
                 "(SELECT unnest(?) AS row, unnest(?) AS reason, unnest(?) AS raw)",
@@ -151,20 +171,20 @@ def _store_batch(warehouse: Warehouse, path: Path, raw: RawInput, sha256: str,
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         warehouse.execute("DROP TABLE IF EXISTS good; DROP TABLE IF EXISTS batch")
-    report.days = [day.isoformat() for day, _, _ in parts]
 
 
-def _write_parts(warehouse: Warehouse, staging: Path, batch_id: int) -> list[tuple[dt.date, str, int]]:
-    """Write the batch's good rows as one Parquet part per day, sorted for compact storage."""
+def _write_parts(warehouse: Warehouse, staging: Path, batch_id: int,
+                 days: list[dt.date]) -> list[tuple[dt.date, str, int]]:
+    """Write one sorted Parquet part per day into the staging folder."""
     shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    target = str(staging / "events").replace("'", "''")
-    warehouse.execute(
-        f"COPY (SELECT * FROM good ORDER BY day, title_key, country) TO '{target}' "
-        f"(FORMAT parquet, COMPRESSION zstd, PARTITION_BY (day), FILENAME_PATTERN 'batch-{batch_id:08d}-{{i}}')")
     parts = []
-    for part in sorted((staging / "events").glob("day=*/*.parquet")):
-        day = dt.date.fromisoformat(part.parent.name.removeprefix("day="))
-        rows = warehouse.scalar("SELECT count(*) FROM read_parquet(?)", [str(part)])
-        parts.append((day, part.relative_to(staging).as_posix(), rows))
+    for day in days:
+        relative = f"{EVENTS_DIR}/day={day.isoformat()}/batch-{batch_id:08d}.parquet"
+        target = staging / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        quoted = str(target).replace("'", "''")
+        warehouse.execute(f"COPY ({PART_SQL.format(day=day.isoformat())}) TO '{quoted}' "
+                          f"(FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE {PART_ROW_GROUP_SIZE})")
+        rows = warehouse.scalar("SELECT count(*) FROM good WHERE day = ?", [day])
+        parts.append((day, relative, rows))
     return parts

@@ -21,7 +21,8 @@ resolved AS (
         episodes.episode_key,
         coalesce(episodes.title_key, titles.title_key) AS title_key,
         episode_titles.title_id AS episode_title_id,
-        countries.iso2 AS known_country
+        countries.iso2 AS known_country,
+        countries.country_index
     FROM typed
     LEFT JOIN episodes ON episodes.episode_id = typed.episode_id
     LEFT JOIN titles episode_titles ON episode_titles.title_key = episodes.title_key

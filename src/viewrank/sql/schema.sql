@@ -7,10 +7,18 @@ CREATE SEQUENCE IF NOT EXISTS episode_keys START 1;
 CREATE SEQUENCE IF NOT EXISTS batch_ids START 1;
 CREATE SEQUENCE IF NOT EXISTS edition_ids START 1;
 
+-- country_index is the small integer the event parts store instead of the code.
 CREATE TABLE IF NOT EXISTS countries (
     iso2 VARCHAR PRIMARY KEY,
     name VARCHAR NOT NULL,
-    netflix_top10 BOOLEAN NOT NULL
+    netflix_top10 BOOLEAN NOT NULL,
+    country_index SMALLINT NOT NULL UNIQUE
+);
+
+-- Account ids as dense integers, so distinct viewers are counted exactly and fast.
+CREATE TABLE IF NOT EXISTS accounts (
+    account_id VARCHAR NOT NULL,
+    account_key INTEGER NOT NULL
 );
 
 -- A title is a film or one season of a series; title_key is a dense integer used in the
@@ -55,7 +63,8 @@ CREATE TABLE IF NOT EXISTS ingested_files (
     ingested_at TIMESTAMP NOT NULL
 );
 
--- The Parquet parts that hold the events of a batch, one per day touched.
+-- The Parquet parts that hold the events of a batch, one per day touched, each sorted by
+-- (title_key, country_index, account_key) so a rollup can stream it in one pass.
 CREATE TABLE IF NOT EXISTS event_files (
     batch_id BIGINT NOT NULL,
     day DATE NOT NULL,
@@ -127,3 +136,95 @@ WHERE revision = (SELECT max(revision) FROM editions x WHERE x.week = e.week AND
 CREATE OR REPLACE VIEW current_entries AS
 SELECT e.week, e.scope, e.origin, e.edition_id, e.revision, c.*  EXCLUDE (edition_id)
 FROM chart_entries c JOIN current_editions e USING (edition_id);
+
+-- Imported published files (Netflix Top 10 lists, engagement reports, personal viewing
+-- exports): one row per file content ever imported, with the layout it was read in (JSON:
+-- columns, delimiter, line ending, ...) so an export can reproduce it, and the outcome counts.
+CREATE SEQUENCE IF NOT EXISTS import_source_ids START 1;
+
+CREATE TABLE IF NOT EXISTS import_sources (
+    source_id BIGINT PRIMARY KEY DEFAULT nextval('import_source_ids'),
+    kind VARCHAR NOT NULL,
+    path VARCHAR NOT NULL,
+    sha256 VARCHAR NOT NULL UNIQUE,
+    size_bytes BIGINT NOT NULL,
+    layout VARCHAR NOT NULL,
+    rows_read BIGINT NOT NULL,
+    outcome VARCHAR NOT NULL,
+    imported_at TIMESTAMP NOT NULL
+);
+
+-- The chart weeks an imported Top 10 file covered and the edition that holds its content
+-- (a new revision, or the existing edition when the file repeated it unchanged).
+CREATE TABLE IF NOT EXISTS import_weeks (
+    source_id BIGINT NOT NULL,
+    scope VARCHAR NOT NULL,
+    week DATE NOT NULL,
+    edition_id BIGINT NOT NULL
+);
+
+-- Netflix's all-time "Most Popular" lists (not weekly): one snapshot per imported file.
+CREATE TABLE IF NOT EXISTS most_popular (
+    source_id BIGINT NOT NULL,
+    basis VARCHAR NOT NULL,        -- 'first_28_days' (hours) or 'first_91_days' (views)
+    category VARCHAR NOT NULL,
+    rank INTEGER NOT NULL,
+    title_key INTEGER NOT NULL,
+    hours_viewed DOUBLE,
+    runtime_hours DOUBLE,
+    views DOUBLE
+);
+
+-- Half-year engagement reports ("What We Watched"): one row per report sheet row, values as
+-- published, matched to a title where the evidence supports it.
+CREATE TABLE IF NOT EXISTS engagement_reports (
+    source_id BIGINT PRIMARY KEY,
+    period_start DATE NOT NULL,
+    period_end DATE NOT NULL,
+    title_rows BIGINT NOT NULL,
+    hours_viewed BIGINT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS engagement_rows (
+    source_id BIGINT NOT NULL,
+    sheet VARCHAR NOT NULL,
+    sheet_row INTEGER NOT NULL,
+    kind VARCHAR,                  -- from the sheet (TV/Shows, Film/Movies); NULL on the first report
+    title VARCHAR NOT NULL,        -- as published, original-language name included
+    title_english VARCHAR NOT NULL,
+    title_original VARCHAR,        -- the part after ' // ', if any
+    title_key INTEGER NOT NULL,
+    matched VARCHAR NOT NULL,      -- how title_key was found: 'top10', 'catalog' or 'new'
+    available_globally BOOLEAN,
+    release_date DATE,
+    hours_viewed BIGINT NOT NULL,
+    runtime_text VARCHAR,          -- H:MM as published ('*' where Netflix gives none)
+    runtime_hours DOUBLE,
+    views BIGINT
+);
+
+-- The newest imported report of every half year.
+CREATE OR REPLACE VIEW current_engagement_rows AS
+SELECT r.period_start, r.period_end, e.*
+FROM engagement_rows e JOIN engagement_reports r USING (source_id)
+WHERE r.source_id = (SELECT max(x.source_id) FROM engagement_reports x
+                     WHERE x.period_start = r.period_start AND x.period_end = r.period_end);
+
+-- NetflixViewingHistory.csv has titles and dates only: plays per title and day, never hours.
+CREATE TABLE IF NOT EXISTS viewing_history_plays (
+    source_id BIGINT NOT NULL,
+    day DATE NOT NULL,
+    title_key INTEGER NOT NULL,
+    episode VARCHAR,
+    plays INTEGER NOT NULL
+);
+
+-- Identity corrections made by hand (viewrank import titles-merge / titles-split).
+CREATE TABLE IF NOT EXISTS title_corrections (
+    action VARCHAR NOT NULL,
+    title_id VARCHAR NOT NULL,
+    other_title_id VARCHAR NOT NULL,
+    from_week DATE,
+    editions BIGINT NOT NULL,
+    corrected_at TIMESTAMP NOT NULL
+);
