@@ -21,6 +21,9 @@ from .store import Warehouse
 
 ProgressFactory = Callable[[str, int], ContextManager[Callable[[int], None]]]
 DEMO_INPUT_DIR = "demo-input"
+# The demo service is about a thousandth of Netflix's size, so it shows its figures rounded
+# to hundreds rather than to Netflix's 100,000 (rounding is a setting, and display only).
+DEMO_SETTINGS = {"hours_rounding_before_views": 100, "hours_rounding": 100, "views_rounding": 100}
 EXPORTS_DIR = "exports"
 
 
@@ -49,7 +52,7 @@ def run_demo(path: str | os.PathLike[str], *, titles: int = 2000, weeks: int = 1
         if not force:
             raise WarehouseError(f"{root} is not empty; choose another --warehouse or pass --force to replace it")
         shutil.rmtree(root)
-    warehouse = Warehouse.init(root)
+    warehouse = Warehouse.init(root, DEMO_SETTINGS)
     try:
         with progress("Generating playback logs", weeks * 7) as advance:
             service = simulate.generate(root / DEMO_INPUT_DIR, titles=titles, weeks=weeks, sessions=sessions,
