@@ -68,13 +68,13 @@ def ingest_file(warehouse: Warehouse, path: str | os.PathLike[str], *, strict: b
         warehouse.execute(
             "CREATE OR REPLACE TEMP TABLE batch AS " + _validate_sql(),
             {"earliest": EARLIEST_START, "latest": now + FUTURE_TOLERANCE,
-             "max_seconds": warehouse.methodology.max_session_seconds},
-        )
+             "max_seconds": warehouse.methodology.max_session_seconds})
+        problems = [(row, reason, text) for row, reason, text in raw.rejected]
+        problems += warehouse.execute(
+            "SELECT b._row, b.reason, to_json(raw) FROM batch b JOIN raw USING (_row) WHERE b.reason IS NOT NULL"
+        ).fetchall()
     finally:
         warehouse.con.unregister("raw")
-    problems = [(row, reason, text) for row, reason, text in raw.rejected]
-    problems += warehouse.execute(
-        "SELECT _row, reason, raw_json FROM batch WHERE reason IS NOT NULL ORDER BY _row").fetchall()
     problems.sort()
     report.rows_quarantined = len(problems)
     report.first_problems = [(row, reason) for row, reason, _ in problems[:5]]

@@ -11,8 +11,7 @@ WITH typed AS (
         CAST(start_time AS VARCHAR) AS start_time_text,
         TRY_CAST(start_time AS TIMESTAMPTZ) AS start_time,
         CAST(seconds_watched AS VARCHAR) AS seconds_text,
-        TRY_CAST(seconds_watched AS DOUBLE) AS seconds_value,
-        to_json(raw) AS raw_json
+        TRY_CAST(seconds_watched AS DOUBLE) AS seconds_value
     FROM raw
 ),
 resolved AS (
