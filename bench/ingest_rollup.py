@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from viewrank import Warehouse, import_catalog, ingest_file, rollup, simulate
+from viewrank.rollup import ROLLUP_SELECT
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -65,8 +66,7 @@ def main() -> None:
     assert report.event_rows == sessions, (report.event_rows, sessions)
     parts = warehouse.event_part_paths()
     stored_baseline_seconds, _ = timed(lambda: con.execute(
-        "SELECT title_key, country, sum(seconds), count(*), count(DISTINCT account_id) "
-        "FROM read_parquet(?) GROUP BY ALL", [parts]).fetchall())
+        f"WITH events AS (SELECT * FROM read_parquet(?)) {ROLLUP_SELECT}", [parts]).fetchall())
     warehouse.close()
 
     def rate(seconds: float) -> float:

@@ -11,8 +11,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Callable
 
+import pyarrow as pa
+
 from .errors import SettingsError
-from .rollup_kernel import rollup_sorted_part
+from .rollup_kernel import empty_rollup, rollup_sorted_parts
 from .store import Warehouse
 
 # The one definition of the rollup, shared by every engine (`events` is one day's events).
@@ -25,13 +27,16 @@ FROM events
 GROUP BY title_key, country_index
 """
 
-# Storing a day's rollup (`day_rollup` has the columns of ROLLUP_SELECT) under country codes.
-STORE_DAY_SQL = """
+# Storing rollups (`day_rollup`: day plus the columns of ROLLUP_SELECT) under country codes.
+STORE_ROLLUP_SQL = """
 INSERT INTO daily_rollup
-SELECT CAST($day AS DATE), r.title_key, c.iso2, r.seconds, r.sessions, r.accounts
+SELECT r.day, r.title_key, c.iso2, r.seconds, r.sessions, r.accounts
 FROM day_rollup r JOIN countries c USING (country_index)
 """
 ENGINES = ("auto", "duckdb")
+# Days computed together and stored in one transaction; results are small, so memory stays low.
+DAYS_PER_TRANSACTION = 32
+_EMPTY_DAY_ROLLUP = empty_rollup().append_column("day", pa.array([], pa.date32()))
 
 PENDING_DAYS_SQL = """
 WITH parts AS (SELECT day, count(*) AS parts, sum(rows) AS event_rows FROM event_files GROUP BY day)
@@ -54,12 +59,13 @@ def pending_days(warehouse: Warehouse) -> list[tuple[dt.date, int, int]]:
     return [tuple(row) for row in warehouse.execute(PENDING_DAYS_SQL).fetchall()]  # type: ignore[misc]
 
 
-def rollup(warehouse: Warehouse, *, full: bool = False, engine: str = "auto",
+def rollup(warehouse: Warehouse, *, full: bool = False, engine: str = "auto", threads: int = 2,
            progress: Callable[[int], None] | None = None) -> RollupReport:
     """Roll up every day that has new events (or every day with `full`).
 
-    engine "auto" streams a day stored as one sorted part through the fast kernel and hands
-    a day assembled from several parts to DuckDB; "duckdb" uses DuckDB for every day.
+    engine "auto" streams days stored as one sorted part through the fast kernel, several
+    days at once, and hands a day assembled from several parts to DuckDB; "duckdb" uses
+    DuckDB for every day. Each chunk of days is stored in one transaction.
     """
     if engine not in ENGINES:
         raise SettingsError(f"unknown rollup engine {engine!r} (choose from {', '.join(ENGINES)})")
@@ -67,32 +73,42 @@ def rollup(warehouse: Warehouse, *, full: bool = False, engine: str = "auto",
         with warehouse.atomic():
             warehouse.execute("DELETE FROM rollup_days")
     report = RollupReport(engine=engine)
-    for day, parts, rows in pending_days(warehouse):
-        _rollup_day(warehouse, day, parts, rows, engine)
-        report.days.append(day)
-        report.event_rows += rows
+    pending = pending_days(warehouse)
+    for start in range(0, len(pending), DAYS_PER_TRANSACTION):
+        chunk = pending[start:start + DAYS_PER_TRANSACTION]
+        _rollup_days(warehouse, chunk, engine, threads)
+        report.days += [day for day, _, _ in chunk]
+        report.event_rows += sum(rows for _, _, rows in chunk)
         if progress:
-            progress(1)
+            progress(len(chunk))
     return report
 
 
-def _rollup_day(warehouse: Warehouse, day: dt.date, parts: int, rows: int, engine: str) -> None:
-    paths = warehouse.event_part_paths(day)
-    if engine == "auto" and len(paths) == 1:
-        used = "kernel"
-        warehouse.con.register("day_rollup", rollup_sorted_part(paths[0]))
-    else:
-        used = "duckdb"
-        warehouse.execute(f"CREATE OR REPLACE TEMP TABLE day_rollup AS "
-                          f"WITH events AS (SELECT * FROM read_parquet(?)) {ROLLUP_SELECT}", [paths])
-    try:
-        with warehouse.atomic():
-            warehouse.execute("DELETE FROM daily_rollup WHERE day = ?", [day])
-            warehouse.execute(STORE_DAY_SQL, {"day": day})
-            warehouse.execute("DELETE FROM rollup_days WHERE day = ?", [day])
-            warehouse.execute("INSERT INTO rollup_days VALUES (?, ?, ?, ?, now())", [day, parts, rows, used])
-    finally:
-        if used == "kernel":
+def _rollup_days(warehouse: Warehouse, chunk: list[tuple[dt.date, int, int]], engine: str, threads: int) -> None:
+    paths = {day: warehouse.event_part_paths(day) for day, _, _ in chunk}
+    by_kernel = [day for day, _, _ in chunk if engine == "auto" and len(paths[day]) == 1]
+    tables = rollup_sorted_parts([paths[day][0] for day in by_kernel], threads=threads)
+    kernel_rollup = pa.concat_tables(
+        [table.append_column("day", pa.array([day] * table.num_rows, pa.date32())) for day, table in zip(by_kernel, tables)]
+        or [_EMPTY_DAY_ROLLUP])
+    days = [day for day, _, _ in chunk]
+    with warehouse.atomic():
+        warehouse.execute("DELETE FROM daily_rollup WHERE list_contains(?, day)", [days])
+        warehouse.execute("DELETE FROM rollup_days WHERE list_contains(?, day)", [days])
+        warehouse.con.register("day_rollup", kernel_rollup)
+        try:
+            warehouse.execute(STORE_ROLLUP_SQL)
+        finally:
             warehouse.con.unregister("day_rollup")
-        else:
-            warehouse.execute("DROP TABLE day_rollup")
+        for day in days:
+            if day not in by_kernel:
+                warehouse.execute(f"CREATE OR REPLACE TEMP TABLE day_rollup AS SELECT CAST($day AS DATE) AS day, * "
+                                  f"FROM (WITH events AS (SELECT * FROM read_parquet($paths)) {ROLLUP_SELECT})",
+                                  {"day": day, "paths": paths[day]})
+                warehouse.execute(STORE_ROLLUP_SQL)
+                warehouse.execute("DROP TABLE day_rollup")
+        warehouse.execute("INSERT INTO rollup_days SELECT unnest($days), unnest($parts), unnest($rows), "
+                          "unnest($engines), now()",
+                          {"days": days, "parts": [parts for _, parts, _ in chunk],
+                           "rows": [rows for _, _, rows in chunk],
+                           "engines": ["kernel" if day in by_kernel else "duckdb" for day in days]})

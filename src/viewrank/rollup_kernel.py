@@ -60,15 +60,28 @@ def _reduce_row_group(path: str, metadata: pq.FileMetaData, index: int) -> Runs 
     )
 
 
+def rollup_sorted_parts(paths: list[str], *, threads: int = 2) -> list[pa.Table]:
+    """The rollup of each sorted event part, its row groups reduced in parallel across all parts."""
+    metadata = {path: pq.ParquetFile(path).metadata for path in paths}
+    tasks = [(path, index) for path in paths for index in range(metadata[path].num_row_groups)]
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        reduced = list(pool.map(lambda task: _reduce_row_group(task[0], metadata[task[0]], task[1]), tasks))
+    pieces: dict[str, list[Runs]] = {path: [] for path in paths}
+    for (path, _), runs in zip(tasks, reduced):
+        if runs is not None:
+            pieces[path].append(runs)
+    return [_stitch(path, pieces[path]) for path in paths]
+
+
 def rollup_sorted_part(path: str | os.PathLike[str], *, threads: int = 2) -> pa.Table:
     """(title_key, country_index, seconds, sessions, accounts) of one sorted event part."""
-    path = str(path)
-    metadata = pq.ParquetFile(path).metadata
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        pieces = [runs for runs in pool.map(lambda i: _reduce_row_group(path, metadata, i),
-                                            range(metadata.num_row_groups)) if runs is not None]
+    return rollup_sorted_parts([str(path)], threads=threads)[0]
+
+
+def _stitch(path: str, pieces: list[Runs]) -> pa.Table:
+    """Join the runs of consecutive row groups into the rollup of the whole part."""
     if not pieces:
-        return _table(*(np.empty(0, np.int64) for _ in range(4)))
+        return empty_rollup()
     for before, after in zip(pieces, pieces[1:]):
         if after.keys[0] < before.last_key:
             raise WarehouseError(f"{path}: row groups are not in sorted order")
@@ -80,6 +93,10 @@ def rollup_sorted_part(path: str | os.PathLike[str], *, threads: int = 2) -> pa.
     return _table(keys[starts],
                   *(np.add.reduceat(np.concatenate([getattr(piece, name) for piece in pieces]), starts)
                     for name in ("seconds", "sessions", "accounts")))
+
+
+def empty_rollup() -> pa.Table:
+    return _table(*(np.empty(0, np.int64) for _ in range(4)))
 
 
 def _table(keys: np.ndarray, seconds: np.ndarray, sessions: np.ndarray, accounts: np.ndarray) -> pa.Table:
