@@ -66,7 +66,7 @@ def main() -> None:
     assert report.event_rows == sessions, (report.event_rows, sessions)
     parts = warehouse.event_part_paths()
     stored_baseline_seconds, _ = timed(lambda: con.execute(
-        f"WITH events AS (SELECT * FROM read_parquet(?)) {ROLLUP_SELECT}", [parts]).fetchall())
+        f"WITH events AS (SELECT * FROM read_parquet(?, hive_partitioning = true)) {ROLLUP_SELECT}", [parts]).fetchall())
     warehouse.close()
 
     def rate(seconds: float) -> float:

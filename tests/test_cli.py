@@ -42,7 +42,7 @@ def test_the_whole_pipeline_from_the_command_line(service: dict[str, Path]) -> N
         f"{service['titles']}: 3 titles added, 0 updated\n{service['episodes']}: 2 episodes added, 0 updated\n")
     assert run("ingest", str(service["events"]), env=env) == (
         f"{service['events']}: 87 rows read, 87 loaded, 0 quarantined, 0 duplicates\n")
-    assert run("rollup", env=env) == "Rolled up 4 days (87 events)\n"
+    assert run("rollup", env=env) == "Rolled up 4 days (87 events) with auto\n"
     assert run("charts", "--week", "2026-11-15", env=env) == "Charted 1 weeks: 2 new editions, 0 unchanged\n"
     run("export", "--out", str(service["out"]), env=env)
     assert (service["out"] / "all-weeks-global.tsv").read_text().splitlines() == [

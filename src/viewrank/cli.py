@@ -152,24 +152,34 @@ def ingest(files: tuple[Path, ...], warehouse_path: Path, strict: bool, input_fo
 @cli.command()
 @warehouse_option
 @click.option("--full", is_flag=True, help="Recompute every day, not only days with new events.")
+@click.option("--engine", type=click.Choice(["auto", "duckdb", "spark"]), default="auto", show_default=True,
+              help="auto: the streaming kernel for sorted one-part days, DuckDB otherwise; spark: Apache Spark.")
+@click.option("--master", default="local[2]", show_default=True, help="Spark master URL (with --engine spark).")
+@click.option("--events-url", help="Where Spark reads the warehouse's events/ folder from (e.g. hdfs://.../events).")
 @json_option
 @silent_option
 @handle_errors
-def rollup(warehouse_path: Path, full: bool, as_json: bool, silent: bool) -> None:
+def rollup(warehouse_path: Path, full: bool, engine: str, master: str, events_url: str | None,
+           as_json: bool, silent: bool) -> None:
     """Roll new events up into daily totals per title and country (incremental).
 
     Example:
 
         viewrank rollup
+        viewrank rollup --engine spark --master spark://head:7077 --events-url hdfs:///viewrank/events
     """
     with open_warehouse(warehouse_path) as warehouse:
         todo = warehouse.scalar("SELECT count(DISTINCT day) FROM event_files") if full else len(pending_days(warehouse))
         with progress("Rolling up days", todo, silent=silent or as_json) as advance:
-            report = run_rollup(warehouse, full=full, progress=advance)
+            if engine == "spark":
+                from .spark import rollup_with_spark
+                report = rollup_with_spark(warehouse, master=master, events_url=events_url, full=full, progress=advance)
+            else:
+                report = run_rollup(warehouse, full=full, engine=engine, progress=advance)
     if as_json:
         print_json(report.__dict__)
     else:
-        click.echo(f"Rolled up {len(report.days)} days ({report.event_rows:,} events)")
+        click.echo(f"Rolled up {len(report.days)} days ({report.event_rows:,} events) with {report.engine}")
 
 
 @cli.command()

@@ -14,29 +14,30 @@ from typing import Callable
 import pyarrow as pa
 
 from .errors import SettingsError
-from .rollup_kernel import empty_rollup, rollup_sorted_parts
+from .rollup_kernel import rollup_sorted_parts
 from .store import Warehouse
 
-# The one definition of the rollup, shared by every engine (`events` is one day's events).
+# The one definition of the rollup, shared by every engine: DuckDB and Spark run this SQL,
+# the kernel computes the same thing from sorted parts (`events` has the day of each event).
 ROLLUP_SELECT = """
-SELECT title_key, country_index,
+SELECT day, title_key, country_index,
        sum(CAST(seconds AS BIGINT)) AS seconds,
        count(*) AS sessions,
        count(DISTINCT account_key) AS accounts
 FROM events
-GROUP BY title_key, country_index
+GROUP BY day, title_key, country_index
 """
 
 # Storing rollups (`day_rollup`: day plus the columns of ROLLUP_SELECT) under country codes.
 STORE_ROLLUP_SQL = """
 INSERT INTO daily_rollup
-SELECT r.day, r.title_key, c.iso2, r.seconds, r.sessions, r.accounts
+SELECT CAST(r.day AS DATE), CAST(r.title_key AS INTEGER), c.iso2, CAST(r.seconds AS BIGINT),
+       CAST(r.sessions AS BIGINT), CAST(r.accounts AS BIGINT)
 FROM day_rollup r JOIN countries c USING (country_index)
 """
 ENGINES = ("auto", "duckdb")
 # Days computed together and stored in one transaction; results are small, so memory stays low.
 DAYS_PER_TRANSACTION = 32
-_EMPTY_DAY_ROLLUP = empty_rollup().append_column("day", pa.array([], pa.date32()))
 
 PENDING_DAYS_SQL = """
 WITH parts AS (SELECT day, count(*) AS parts, sum(rows) AS event_rows FROM event_files GROUP BY day)
@@ -88,27 +89,32 @@ def _rollup_days(warehouse: Warehouse, chunk: list[tuple[dt.date, int, int]], en
     paths = {day: warehouse.event_part_paths(day) for day, _, _ in chunk}
     by_kernel = [day for day, _, _ in chunk if engine == "auto" and len(paths[day]) == 1]
     tables = rollup_sorted_parts([paths[day][0] for day in by_kernel], threads=threads)
-    kernel_rollup = pa.concat_tables(
-        [table.append_column("day", pa.array([day] * table.num_rows, pa.date32())) for day, table in zip(by_kernel, tables)]
-        or [_EMPTY_DAY_ROLLUP])
+    pieces = [table.add_column(0, "day", pa.array([day] * table.num_rows, pa.date32()))
+              for day, table in zip(by_kernel, tables)]
+    for day, _, _ in chunk:
+        if day not in by_kernel:
+            pieces.append(warehouse.arrow(
+                f"WITH events AS (SELECT CAST($day AS DATE) AS day, * FROM read_parquet($paths)) {ROLLUP_SELECT}",
+                {"day": day, "paths": paths[day]}))
+    store_rollups(warehouse, chunk, pa.concat_tables(pieces, promote_options="permissive") if pieces else None,
+                  engine={day: "kernel" if day in by_kernel else "duckdb" for day, _, _ in chunk})
+
+
+def store_rollups(warehouse: Warehouse, chunk: list[tuple[dt.date, int, int]], rollups: pa.Table | None, *,
+                  engine: str | dict[dt.date, str]) -> None:
+    """Replace the rollups of the chunk's days with `rollups` (columns of ROLLUP_SELECT), atomically."""
     days = [day for day, _, _ in chunk]
+    engines = [engine if isinstance(engine, str) else engine[day] for day in days]
     with warehouse.atomic():
         warehouse.execute("DELETE FROM daily_rollup WHERE list_contains(?, day)", [days])
         warehouse.execute("DELETE FROM rollup_days WHERE list_contains(?, day)", [days])
-        warehouse.con.register("day_rollup", kernel_rollup)
-        try:
-            warehouse.execute(STORE_ROLLUP_SQL)
-        finally:
-            warehouse.con.unregister("day_rollup")
-        for day in days:
-            if day not in by_kernel:
-                warehouse.execute(f"CREATE OR REPLACE TEMP TABLE day_rollup AS SELECT CAST($day AS DATE) AS day, * "
-                                  f"FROM (WITH events AS (SELECT * FROM read_parquet($paths)) {ROLLUP_SELECT})",
-                                  {"day": day, "paths": paths[day]})
+        if rollups is not None and rollups.num_rows:
+            warehouse.con.register("day_rollup", rollups)
+            try:
                 warehouse.execute(STORE_ROLLUP_SQL)
-                warehouse.execute("DROP TABLE day_rollup")
+            finally:
+                warehouse.con.unregister("day_rollup")
         warehouse.execute("INSERT INTO rollup_days SELECT unnest($days), unnest($parts), unnest($rows), "
                           "unnest($engines), now()",
                           {"days": days, "parts": [parts for _, parts, _ in chunk],
-                           "rows": [rows for _, _, rows in chunk],
-                           "engines": ["kernel" if day in by_kernel else "duckdb" for day in days]})
+                           "rows": [rows for _, _, rows in chunk], "engines": engines})

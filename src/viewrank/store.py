@@ -90,6 +90,12 @@ class Warehouse:
         names = [column[0] for column in cursor.description or []]
         return [dict(zip(names, row)) for row in cursor.fetchall()]
 
+    def arrow(self, sql: str, parameters: Any = None) -> pa.Table:
+        """Run a query and return its result as an Arrow table."""
+        if self.tracer:
+            self.tracer(sql, parameters)
+        return self.con.sql(sql, params=parameters).to_arrow_table()
+
     def scalar(self, sql: str, parameters: Any = None) -> Any:
         row = self.execute(sql, parameters).fetchone()
         return row[0] if row else None
