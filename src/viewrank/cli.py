@@ -410,6 +410,44 @@ def demo(warehouse_path: Path, title_count: int, weeks: int, sessions: int, seed
         click.echo(f"Wrote {Path(summary.exports['directory']) / name} ({rows:,} rows)")
 
 
+
+
+
+
+
+@cli.command()
+@click.option("--sessions", default="10000000,100000000", show_default=True,
+              help="Comma-separated volumes of sessions to benchmark (1000000000 for the large run).")
+@click.option("--engines", default=",".join(("scan", "duckdb_group_by", "duckdb_group_by_distinct", "viewrank",
+                                              "viewrank_duckdb", "pandas", "spark")), show_default=True,
+              help="Comma-separated engines to time.")
+@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("bench/data"),
+              show_default=True, help="Scratch folder for the generated event stores.")
+@click.option("--results", "results_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("bench/results"), show_default=True, help="Where to write the results.")
+@json_option
+@silent_option
+@handle_errors
+def bench(sessions: str, engines: str, data_dir: Path, results_dir: Path, as_json: bool, silent: bool) -> None:
+    """Benchmark the rollup against DuckDB's GROUP BY, a bare scan, pandas and Spark.
+
+    Writes rollup_scale.md, .json and a .png plot of time against volume to --results.
+
+    Example:
+
+        viewrank bench --sessions 10000000,100000000
+    """
+    from .bench import run_benchmark
+    command = "viewrank bench " + " ".join(sys.argv[2:])
+    results = run_benchmark([int(v) for v in sessions.split(",")], engines.split(","), data_dir=data_dir,
+                            results_dir=results_dir, command=command.strip(),
+                            progress=lambda label, length: progress(label, length, silent=silent or as_json))
+    if as_json:
+        print_json(results)
+    else:
+        click.echo((results_dir / "rollup_scale.md").read_text())
+
+
 def main() -> None:
     cli(prog_name="viewrank")
 

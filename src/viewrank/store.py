@@ -52,7 +52,7 @@ class Warehouse:
             self.con = duckdb.connect(str(self.path / DATABASE_FILE), read_only=read_only)
         except duckdb.IOException as error:
             raise WarehouseError(f"{self.path}: cannot open the warehouse ({str(error).splitlines()[0]})") from None
-        self.con.execute(f"SET TimeZone = 'UTC'")
+        self.con.execute("SET TimeZone = 'UTC'; SET enable_progress_bar = false")
         if not read_only:
             self.con.execute(_schema_sql())
             self._remove_unregistered_parts()
