@@ -167,3 +167,42 @@ def test_a_recomputed_week_is_a_new_revision_only_when_it_changed(tmp_path: Path
     assert [(e["scope"], e["revision"]) for e in changed.new_editions] == [("global", 2), ("country", 2)]
     assert ranks(warehouse, W3) == ["B", "A"]
     assert warehouse.scalar("SELECT count(*) FROM chart_entries") == 8  # revision 1 kept, frozen
+
+
+def test_charts_read_rollups_only_never_raw_events(tmp_path: Path) -> None:
+    import shutil
+    from viewrank import Warehouse, compute_charts
+    warehouse = switch_case(tmp_path, "2026-11-09")
+    expected = ranks(warehouse, W3)
+    warehouse.execute("DELETE FROM editions; DELETE FROM chart_entries")
+    shutil.rmtree(warehouse.events_dir)  # no raw event left to read
+    statements: list[str] = []
+    traced = Warehouse(warehouse.path, tracer=lambda sql, parameters: statements.append(sql))
+    statements.clear()  # opening the warehouse checks its parts; computing charts must not
+    compute_charts(traced, weeks=[dt.date(2026, 11, 15)])
+    assert ranks(traced, W3) == expected
+    assert statements and not any("read_parquet" in sql or "event_files" in sql for sql in statements)
+
+
+def test_charts_recompute_only_changed_weeks_and_the_weeks_after_a_change(tmp_path: Path) -> None:
+    from builders import EVENT_FIELDS, write_csv
+    from viewrank import compute_charts, ingest_file, rollup
+    titles = [film("A", "Alpha", runtime=3600), film("B", "Beta", runtime=3600)]
+    days = ["2026-10-27", "2026-11-03", "2026-11-10", "2026-11-17"]
+    events = [event for day in days for event in plays("A", day=day, count=3) + plays("B", day=day, count=1)]
+    events += plays("A", day="2026-10-26") + plays("A", day="2026-11-22")  # whole weeks from Monday to Sunday
+    warehouse = build_warehouse(tmp_path, titles=titles, events=events, settings={"list_size": 1})
+    assert warehouse.scalar("SELECT count(*) FROM chart_runs") == 4
+    assert compute_charts(warehouse).weeks == []
+    # Late plays of B in week 2 make it No. 1 there: weeks 2, 3 and 4 get new revisions or a re-check.
+    late = plays("B", day="2026-11-04", count=5, prefix="late")
+    ingest_file(warehouse, write_csv(tmp_path / "late.csv", EVENT_FIELDS, late))
+    rollup(warehouse)
+    report = compute_charts(warehouse)
+    assert [week.isoformat() for week in report.weeks] == [W2, W3, W4]
+    assert [(e["week"].isoformat(), e["scope"]) for e in report.new_editions] == [
+        (W2, "global"), (W2, "country"), (W3, "global"), (W3, "country"), (W4, "global"), (W4, "country")]
+    # Weeks 3 and 4 keep their ranks; A's weeks in the Top 10 drop by one (it lost week 2).
+    assert warehouse.execute("""SELECT CAST(week AS VARCHAR), title_key, cumulative_weeks, streak_weeks
+                                FROM current_entries WHERE scope = 'global' ORDER BY week""").fetchall() == [
+        (W1, 1, 1, 1), (W2, 2, 1, 1), (W3, 1, 2, 1), (W4, 1, 3, 2)]

@@ -98,23 +98,51 @@ def chartable_weeks(warehouse: Warehouse) -> list[dt.date]:
     return weeks
 
 
-def compute_charts(warehouse: Warehouse, *, weeks: list[dt.date] | None = None,
+STALE_WEEKS_SQL = """
+SELECT w.week FROM (SELECT unnest($weeks) AS week) w
+LEFT JOIN chart_runs c USING (week)
+WHERE c.week IS NULL OR EXISTS (SELECT 1 FROM rollup_days r
+                                WHERE r.day BETWEEN w.week - INTERVAL 6 DAY AND w.week AND r.rolled_at > c.computed_at)
+"""
+
+
+def compute_charts(warehouse: Warehouse, *, weeks: list[dt.date] | None = None, everything: bool = False,
                    progress: Callable[[int], None] | None = None) -> ChartsReport:
-    """Compute the lists of the given weeks (default: every complete week), oldest first."""
+    """Compute the lists of the given weeks, oldest first.
+
+    By default: every complete week whose rollups changed since it was last computed, and
+    every later week once one of them comes out different (weeks in the Top 10 carry over).
+    `everything` recomputes every complete week.
+    """
     report = ChartsReport()
-    for week in sorted(weeks if weeks is not None else chartable_weeks(warehouse)):
+    candidates = weeks if weeks is not None else chartable_weeks(warehouse)
+    for week in candidates:
         if warehouse.methodology.week_end(week) != week:
             raise NotFound(f"{week} is not the last day of a chart week (weeks end on the day before {warehouse.methodology.week_start})")
+    stale = set(candidates) if weeks is not None or everything else {
+        week for (week,) in warehouse.execute(STALE_WEEKS_SQL, {"weeks": candidates}).fetchall()}
+    cascade = False
+    for week in sorted(candidates):
+        if week not in stale and not cascade:
+            continue
         for scope in ("global", "country"):
             edition = _compute_scope(warehouse, week, scope)
             if edition:
                 report.new_editions.append(edition)
+                cascade = True
             else:
                 report.unchanged += 1
+        warehouse.execute("INSERT OR REPLACE INTO chart_runs VALUES (?, now())", [week])
         report.weeks.append(week)
         if progress:
             progress(1)
     return report
+
+
+def pending_weeks(warehouse: Warehouse) -> int:
+    """How many complete weeks `compute_charts` would look at first (for progress bars)."""
+    weeks = chartable_weeks(warehouse)
+    return len(warehouse.execute(STALE_WEEKS_SQL, {"weeks": weeks}).fetchall()) if weeks else 0
 
 
 def _compute_scope(warehouse: Warehouse, week: dt.date, scope: str) -> dict[str, Any] | None:

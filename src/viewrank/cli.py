@@ -184,14 +184,16 @@ def rollup(warehouse_path: Path, full: bool, engine: str, master: str, events_ur
 
 @cli.command()
 @warehouse_option
-@click.option("--week", "weeks", multiple=True, help="Week to compute, by its last day (default: every complete week).")
+@click.option("--week", "weeks", multiple=True, help="Week to compute, by its last day (repeatable).")
+@click.option("--all", "everything", is_flag=True, help="Recompute every complete week, changed or not.")
 @json_option
 @silent_option
 @handle_errors
-def charts(warehouse_path: Path, weeks: tuple[str, ...], as_json: bool, silent: bool) -> None:
+def charts(warehouse_path: Path, weeks: tuple[str, ...], everything: bool, as_json: bool, silent: bool) -> None:
     """Compute the weekly global and country lists from the rollups.
 
-    A week whose lists come out different from its published edition gets a new revision.
+    By default every complete week whose rollups changed since it was last charted. A week
+    whose lists come out different from its published edition gets a new revision.
 
     Example:
 
@@ -199,9 +201,11 @@ def charts(warehouse_path: Path, weeks: tuple[str, ...], as_json: bool, silent: 
     """
     with open_warehouse(warehouse_path) as warehouse:
         chosen = [parse_week(week) for week in weeks] or None
-        count = len(chosen) if chosen else len(charts_module.chartable_weeks(warehouse))
+        count = len(chosen) if chosen else (len(charts_module.chartable_weeks(warehouse)) if everything
+                                            else charts_module.pending_weeks(warehouse))
         with progress("Computing charts", count, silent=silent or as_json) as advance:
-            report = charts_module.compute_charts(warehouse, weeks=chosen, progress=advance)  # type: ignore[arg-type]
+            report = charts_module.compute_charts(warehouse, weeks=chosen, everything=everything,  # type: ignore[arg-type]
+                                                  progress=advance)
     if as_json:
         print_json(report.__dict__)
     else:

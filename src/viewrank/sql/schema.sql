@@ -228,3 +228,15 @@ CREATE TABLE IF NOT EXISTS title_corrections (
     editions BIGINT NOT NULL,
     corrected_at TIMESTAMP NOT NULL
 );
+
+-- The newest imported snapshot of each most-popular list.
+CREATE OR REPLACE VIEW current_most_popular AS
+SELECT * FROM most_popular m
+WHERE source_id = (SELECT max(x.source_id) FROM most_popular x WHERE x.basis = m.basis);
+
+-- When each week's lists were last computed, so `charts` recomputes only weeks whose
+-- rollups changed since (and the weeks after a week that changed).
+CREATE TABLE IF NOT EXISTS chart_runs (
+    week DATE PRIMARY KEY,
+    computed_at TIMESTAMP NOT NULL
+);
