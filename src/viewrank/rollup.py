@@ -35,6 +35,12 @@ SELECT CAST(r.day AS DATE), CAST(r.title_key AS INTEGER), c.iso2, CAST(r.seconds
        CAST(r.sessions AS BIGINT), CAST(r.accounts AS BIGINT)
 FROM day_rollup r JOIN countries c USING (country_index)
 """
+WEEKLY_ROLLUP_SQL = """
+INSERT INTO weekly_rollup
+SELECT $week, title_key, country, sum(seconds), sum(sessions)
+FROM daily_rollup WHERE day BETWEEN $start AND $week
+GROUP BY title_key, country
+"""
 ENGINES = ("auto", "duckdb")
 # Days computed together and stored in one transaction; results are small, so memory stays low.
 DAYS_PER_TRANSACTION = 32
@@ -114,6 +120,9 @@ def store_rollups(warehouse: Warehouse, chunk: list[tuple[dt.date, int, int]], r
                 warehouse.execute(STORE_ROLLUP_SQL)
             finally:
                 warehouse.con.unregister("day_rollup")
+        for week in sorted({warehouse.methodology.week_end(day) for day in days}):
+            warehouse.execute("DELETE FROM weekly_rollup WHERE week = ?", [week])
+            warehouse.execute(WEEKLY_ROLLUP_SQL, {"week": week, "start": warehouse.methodology.week_start_of(week)})
         warehouse.execute("INSERT INTO rollup_days SELECT unnest($days), unnest($parts), unnest($rows), "
                           "unnest($engines), now()",
                           {"days": days, "parts": [parts for _, parts, _ in chunk],

@@ -240,3 +240,13 @@ CREATE TABLE IF NOT EXISTS chart_runs (
     week DATE PRIMARY KEY,
     computed_at TIMESTAMP NOT NULL
 );
+
+-- Each chart week's viewing per title and country, kept in step with daily_rollup by the
+-- rollup step so that a week's lists read one row per title and country, not seven.
+CREATE TABLE IF NOT EXISTS weekly_rollup (
+    week DATE NOT NULL,
+    title_key INTEGER NOT NULL,
+    country VARCHAR NOT NULL,
+    seconds BIGINT NOT NULL,
+    sessions BIGINT NOT NULL
+);
