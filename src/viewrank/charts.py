@@ -22,11 +22,20 @@ COUNTRY_CATEGORIES = ("Films", "TV")
 # hours (seconds); ties fall to the other metric, then to the title id, so ranks are unique.
 # Only the rows at or above each list's list_size-th best metric are sorted (ties at the
 # edge included), which keeps a week of 20,000 titles x 93 countries well under a second.
-RANKED_LISTS_SQL = """
-WITH viewing AS (
+# Where a list's viewing comes from: a chart week's rollup, or the daily rollups of any
+# window from $start to $end. Both give (country, title_key, seconds) for $scope.
+VIEWING_SOURCES = {
+    "week": """
     SELECT country, title_key, seconds FROM weekly_rollup WHERE week = $end AND $scope = 'country'
     UNION ALL
-    SELECT NULL, title_key, sum(seconds) FROM weekly_rollup WHERE week = $end AND $scope = 'global' GROUP BY title_key
+    SELECT NULL, title_key, sum(seconds) FROM weekly_rollup WHERE week = $end AND $scope = 'global' GROUP BY title_key""",
+    "window": """
+    SELECT CASE WHEN $scope = 'global' THEN NULL ELSE country END AS country, title_key, sum(seconds) AS seconds
+    FROM daily_rollup WHERE day BETWEEN $start AND $end GROUP BY ALL""",
+}
+
+RANKED_LISTS_TEMPLATE = """
+WITH viewing AS ({viewing}
 ),
 scored AS (
     SELECT v.country, v.title_key, t.title_id,
@@ -39,8 +48,8 @@ scored AS (
            CASE WHEN $by_views THEN v.seconds / nullif(r.runtime_seconds, 0) ELSE v.seconds END AS metric
     FROM viewing v
     JOIN titles t USING (title_key)
-    LEFT JOIN (""" + RUNTIME_AS_OF_SQL.replace("$as_of", "$end") + """) r USING (title_key)
-    WHERE v.seconds > 0
+    LEFT JOIN ({runtime}) r USING (title_key)
+    WHERE v.seconds > 0 AND ({title_filter})
 ),
 edges AS (
     SELECT country, category, list_min(max(metric, $list_size)) AS floor, count(metric) AS measured
@@ -65,6 +74,12 @@ SELECT country, category,
 FROM candidates
 QUALIFY rank <= $list_size
 """
+
+
+def ranked_lists_sql(source: str = "week", *, title_filter: str = "TRUE") -> str:
+    """The ranking query over viewing from `source`, for titles `t` passing `title_filter` (SQL)."""
+    return RANKED_LISTS_TEMPLATE.format(viewing=VIEWING_SOURCES[source], title_filter=title_filter,
+                                        runtime=RUNTIME_AS_OF_SQL.replace("$as_of", "$end"))
 
 # Weeks in the Top 10 count every earlier week on the same list (re-entries included);
 # the streak continues only from an entry in the week just before.
@@ -161,7 +176,7 @@ def _compute_scope(warehouse: Warehouse, week: dt.date, scope: str) -> dict[str,
                   "english": method.english_language, "by_views": method.ranks_by_views(week),
                   "list_size": method.list_size}
     with warehouse.atomic():
-        warehouse.execute("CREATE OR REPLACE TEMP TABLE new_lists AS " + RANKED_LISTS_SQL, parameters)
+        warehouse.execute("CREATE OR REPLACE TEMP TABLE new_lists AS " + ranked_lists_sql("week"), parameters)
         warehouse.execute("CREATE OR REPLACE TEMP TABLE new_entries AS " + HISTORY_SQL, {"scope": scope, "week": week})
         columns = ", ".join(ENTRY_COLUMNS)
         order = "ORDER BY country NULLS FIRST, category, rank"
