@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 from .catalog import RUNTIME_AS_OF_SQL
 from .errors import NotFound
+from .settings import Methodology
 from .store import Warehouse
 
 GLOBAL_CATEGORIES = ("Films (English)", "Films (Non-English)", "TV (English)", "TV (Non-English)")
@@ -22,13 +23,17 @@ COUNTRY_CATEGORIES = ("Films", "TV")
 # hours (seconds); ties fall to the other metric, then to the title id, so ranks are unique.
 # Only the rows at or above each list's list_size-th best metric are sorted (ties at the
 # edge included), which keeps a week of 20,000 titles x 93 countries well under a second.
-# Where a list's viewing comes from: a chart week's rollup, or the daily rollups of any
-# window from $start to $end. Both give (country, title_key, seconds) for $scope.
+# Where a list's viewing comes from: a chart week's rollup, raw events (a `week_events`
+# view, for audits), or the daily rollups of any window from $start to $end. Each gives
+# (country, title_key, seconds) for $scope.
 VIEWING_SOURCES = {
     "week": """
     SELECT country, title_key, seconds FROM weekly_rollup WHERE week = $end AND $scope = 'country'
     UNION ALL
     SELECT NULL, title_key, sum(seconds) FROM weekly_rollup WHERE week = $end AND $scope = 'global' GROUP BY title_key""",
+    "events": """
+    SELECT CASE WHEN $scope = 'global' THEN NULL ELSE c.iso2 END AS country, e.title_key, sum(e.seconds) AS seconds
+    FROM week_events e JOIN countries c USING (country_index) GROUP BY ALL""",
     "window": """
     SELECT CASE WHEN $scope = 'global' THEN NULL ELSE country END AS country, title_key, sum(seconds) AS seconds
     FROM daily_rollup WHERE day BETWEEN $start AND $end GROUP BY ALL""",
@@ -124,7 +129,7 @@ def chartable_weeks(warehouse: Warehouse) -> list[dt.date]:
 
 
 STALE_WEEKS_SQL = """
-SELECT w.week FROM (SELECT unnest($weeks) AS week) w
+SELECT w.week FROM (SELECT CAST(unnest($weeks) AS DATE) AS week) w
 LEFT JOIN chart_runs c USING (week)
 WHERE c.week IS NULL OR EXISTS (SELECT 1 FROM rollup_days r
                                 WHERE r.day BETWEEN w.week - INTERVAL 6 DAY AND w.week AND r.rolled_at > c.computed_at)
@@ -140,7 +145,7 @@ def compute_charts(warehouse: Warehouse, *, weeks: list[dt.date] | None = None, 
     `everything` recomputes every complete week.
     """
     report = ChartsReport()
-    candidates = weeks if weeks is not None else chartable_weeks(warehouse)
+    candidates = weeks if weeks is not None else _default_weeks(warehouse)
     for week in candidates:
         if warehouse.methodology.week_end(week) != week:
             raise NotFound(f"{week} is not the last day of a chart week (weeks end on the day before {warehouse.methodology.week_start})")
@@ -164,17 +169,27 @@ def compute_charts(warehouse: Warehouse, *, weeks: list[dt.date] | None = None, 
     return report
 
 
+def _default_weeks(warehouse: Warehouse) -> list[dt.date]:
+    """Every complete week, and any other week charted before (it is kept up to date too)."""
+    charted = [week for (week,) in warehouse.execute("SELECT week FROM chart_runs").fetchall()]
+    return sorted(set(chartable_weeks(warehouse)) | set(charted))
+
+
 def pending_weeks(warehouse: Warehouse) -> int:
-    """How many complete weeks `compute_charts` would look at first (for progress bars)."""
-    weeks = chartable_weeks(warehouse)
+    """How many weeks `compute_charts` would look at first (for progress bars)."""
+    weeks = _default_weeks(warehouse)
     return len(warehouse.execute(STALE_WEEKS_SQL, {"weeks": weeks}).fetchall()) if weeks else 0
+
+
+def list_parameters(method: Methodology, week: dt.date, scope: str) -> dict[str, Any]:
+    """The bound parameters of the ranking query for one week and scope under `method`."""
+    return {"scope": scope, "end": week, "english": method.english_language,
+            "by_views": method.ranks_by_views(week), "list_size": method.list_size}
 
 
 def _compute_scope(warehouse: Warehouse, week: dt.date, scope: str) -> dict[str, Any] | None:
     method = warehouse.methodology
-    parameters = {"scope": scope, "end": week,
-                  "english": method.english_language, "by_views": method.ranks_by_views(week),
-                  "list_size": method.list_size}
+    parameters = list_parameters(method, week, scope)
     with warehouse.atomic():
         warehouse.execute("CREATE OR REPLACE TEMP TABLE new_lists AS " + ranked_lists_sql("week"), parameters)
         warehouse.execute("CREATE OR REPLACE TEMP TABLE new_entries AS " + HISTORY_SQL, {"scope": scope, "week": week})

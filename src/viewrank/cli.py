@@ -11,7 +11,7 @@ from typing import Any, Callable, TypeVar
 
 import click
 
-from . import charts as charts_module
+from . import audit, charts as charts_module
 from .catalog import import_catalog
 from .errors import ViewrankError
 from .facts import title_facts
@@ -327,6 +327,71 @@ def render_lists(result: dict[str, Any]) -> str:
             ["#", "Title", "Hours viewed", "Views", "Weeks"], right=(0, 2, 3, 4))
         blocks.append(f"{category}, {where}, week ending {result['week']}\n{table}")
     return "\n\n".join(blocks)
+
+
+@cli.command()
+@click.argument("week")
+@warehouse_option
+@json_option
+@handle_errors
+def revisions(week: str, warehouse_path: Path, as_json: bool) -> None:
+    """Show every revision of a week's editions and what changed between them.
+
+    Example:
+
+        viewrank revisions 2026-11-15
+    """
+    with open_warehouse(warehouse_path, read_only=True) as warehouse:
+        result = audit.revisions(warehouse, parse_week(week))  # type: ignore[arg-type]
+    if as_json:
+        print_json(result)
+        return
+    for edition in result:
+        click.echo(f"{edition['scope']} revision {edition['revision']} (edition {edition['edition_id']}, "
+                   f"{edition['origin']}, {edition['created_at']:%Y-%m-%d %H:%M}): {edition['entries']} entries")
+        for change in edition["changes"] or []:
+            click.echo("  " + render_change(change))
+
+
+def render_change(change: dict[str, Any]) -> str:
+    where = f"{change['country'] + ' ' if change['country'] else ''}{change['category']} No. {change['rank']}"
+
+    def side(entry: dict[str, Any] | None) -> str:
+        if entry is None:
+            return "(none)"
+        views = f", {humanize(entry['views'])} views" if entry["views"] is not None else ""
+        return f"{entry['title']} ({humanize(entry['hours_viewed'])} h{views})"
+    return f"{where}: {side(change['before'])} -> {side(change['after'])}"
+
+
+@cli.command()
+@click.argument("week")
+@warehouse_option
+@json_option
+@handle_errors
+def verify(week: str, warehouse_path: Path, as_json: bool) -> None:
+    """Recompute a published week from the stored events and report every difference.
+
+    Uses the methodology settings recorded in each edition. Exits with code 1 when the
+    published lists do not follow from the events.
+
+    Example:
+
+        viewrank verify 2026-11-15
+    """
+    with open_warehouse(warehouse_path, read_only=True) as warehouse:
+        report = audit.verify(warehouse, parse_week(week))  # type: ignore[arg-type]
+    if as_json:
+        print_json(report)
+    else:
+        for scope, result in report["scopes"].items():
+            click.echo(f"{scope}: edition {result['edition_id']} revision {result['revision']}, {result['entries']} "
+                       f"entries recomputed from {report['event_parts']} event parts: "
+                       f"{len(result['differences'])} differences")
+            for change in result["differences"]:
+                click.echo("  published " + render_change(change).replace(" -> ", " ; recomputed "))
+    if not report["ok"]:
+        raise click.ClickException(f"the published lists of {week} do not follow from the stored events")
 
 
 @cli.command()

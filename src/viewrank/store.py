@@ -152,6 +152,11 @@ class Warehouse:
                 part.unlink()
 
 
+def sql_literal(text: str) -> str:
+    """A string as a quoted SQL literal, for the few statements that cannot bind parameters."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def _country_rows() -> list[tuple[str, str, bool]]:
     text = resources.files("viewrank").joinpath("data/countries.csv").read_text(encoding="utf-8")
     rows = [(row["iso2"], row["name"], row["netflix_top10"] == "1") for row in csv.DictReader(text.splitlines())]

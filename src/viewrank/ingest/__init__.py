@@ -14,7 +14,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from ..errors import InputError, StrictModeRejection
-from ..store import EVENTS_DIR, STAGING_DIR, Warehouse
+from ..store import EVENTS_DIR, STAGING_DIR, Warehouse, sql_literal
 from .readers import RawInput, read_input
 
 REQUIRED_COLUMNS = ("event_id", "account_id", "country", "start_time", "seconds_watched")
@@ -182,8 +182,7 @@ def _write_parts(warehouse: Warehouse, staging: Path, batch_id: int,
         relative = f"{EVENTS_DIR}/day={day.isoformat()}/batch-{batch_id:08d}.parquet"
         target = staging / relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        quoted = str(target).replace("'", "''")
-        warehouse.execute(f"COPY ({PART_SQL.format(day=day.isoformat())}) TO '{quoted}' "
+        warehouse.execute(f"COPY ({PART_SQL.format(day=day.isoformat())}) TO {sql_literal(str(target))} "
                           f"(FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE {PART_ROW_GROUP_SIZE})")
         rows = warehouse.scalar("SELECT count(*) FROM good WHERE day = ?", [day])
         parts.append((day, relative, rows))
