@@ -11,7 +11,7 @@ from typing import Any, Callable, TypeVar
 
 import click
 
-from . import audit, charts as charts_module
+from . import audit, charts as charts_module, integrity
 from .catalog import import_catalog
 from .errors import ViewrankError
 from .facts import title_facts
@@ -392,6 +392,33 @@ def verify(week: str, warehouse_path: Path, as_json: bool) -> None:
                 click.echo("  published " + render_change(change).replace(" -> ", " ; recomputed "))
     if not report["ok"]:
         raise click.ClickException(f"the published lists of {week} do not follow from the stored events")
+
+
+@cli.command()
+@warehouse_option
+@click.option("--deep", is_flag=True, help="Also recompute every daily rollup from its event parts.")
+@json_option
+@handle_errors
+def check(warehouse_path: Path, deep: bool, as_json: bool) -> None:
+    """Check the warehouse for inconsistencies (manifest, event parts, rollups, editions).
+
+    Exits with code 1 if anything is wrong.
+
+    Example:
+
+        viewrank check --deep
+    """
+    with open_warehouse(warehouse_path, read_only=True) as warehouse:
+        problems = integrity.check(warehouse, deep=deep)
+    if as_json:
+        print_json({"ok": not problems, "problems": problems})
+    else:
+        for problem in problems:
+            click.echo(f"{problem['check']}: {problem['rows']}")
+    if problems:
+        raise click.ClickException(f"{len(problems)} consistency checks failed")
+    if not as_json:
+        click.echo("The warehouse is consistent.")
 
 
 @cli.command()
