@@ -1,0 +1,142 @@
+"""Crash safety: SIGKILL a step before each of its SQL statements (every point where its
+state changes), rerun it, and the warehouse must be consistent with every figure equal to
+a run that never crashed: nothing lost, nothing counted twice."""
+
+from __future__ import annotations
+
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from builders import EPISODE_FIELDS, EVENT_FIELDS, TITLE_FIELDS, film, plays, season, write_csv
+from viewrank import Warehouse, compute_charts, import_catalog, ingest_file, rollup
+from viewrank.integrity import check
+
+pytestmark = pytest.mark.slow
+
+# Runs one step in a fresh process whose tracer kills the process before statement KILL_AT.
+DRIVER = """
+import os, signal, sys
+from pathlib import Path
+from viewrank import Warehouse, compute_charts, ingest_file, rollup
+step, root, kill_at, argument = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+count = 0
+def tracer(sql, parameters):
+    global count
+    count += 1
+    if count == kill_at:
+        os.kill(os.getpid(), signal.SIGKILL)
+warehouse = Warehouse(root, tracer=tracer)
+if step == "ingest":
+    ingest_file(warehouse, Path(argument))
+elif step == "rollup":
+    rollup(warehouse)
+elif step == "charts":
+    compute_charts(warehouse)
+warehouse.close()
+print(count)
+"""
+STEPS = ("ingest", "rollup", "charts")
+
+
+def run_step(step: str, root: Path, argument: Path, *, kill_at: int = 0) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", DRIVER, step, str(root), str(kill_at), str(argument)],
+                          capture_output=True, text=True, check=False)
+
+
+def figures(root: Path) -> dict[str, list]:
+    """Everything a reader could see, without ids and timestamps that legitimately differ."""
+    with Warehouse(root, read_only=True) as warehouse:
+        queries = {
+            "manifest": "SELECT path, sha256, rows_read, rows_loaded, rows_quarantined, rows_duplicate FROM ingested_files",
+            "quarantine": "SELECT path, row_number, reason FROM quarantine",
+            "events": "SELECT day, sum(rows) FROM event_files GROUP BY day",
+            "accounts": "SELECT account_id, account_key FROM accounts",
+            "daily": "SELECT * FROM daily_rollup",
+            "weekly": "SELECT * FROM weekly_rollup",
+            "lists": "SELECT week, scope, revision, country, category, rank, title_key, hours_viewed, views, "
+                     "cumulative_weeks, streak_weeks FROM current_entries",
+        }
+        return {name: sorted(warehouse.execute(sql).fetchall(), key=repr) for name, sql in queries.items()}
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """A warehouse with one week charted, and a second file (late data, a new week, bad rows, duplicates)."""
+    root = tmp_path_factory.mktemp("crash")
+    titles = [film("A", "Alpha"), film("B", "Beta", language="ko"), season("S", "Gamma", 1)]
+    episodes = [{"episode_id": "S-1", "title_id": "S", "episode_number": 1, "runtime_seconds": 2400}]
+    first = [e for day in ("2026-11-09", "2026-11-12", "2026-11-15")
+             for e in plays("A", day=day, count=5) + plays("B", day=day, count=4, country="KR")]
+    second = (first[:3]  # duplicates of stored events
+              + plays("B", day="2026-11-14", count=9, prefix="late", country="KR")
+              + plays("S-1", day="2026-11-16", count=6, seconds=2400, episode=True, country="GB")
+              + [e for day in ("2026-11-18", "2026-11-22") for e in plays("A", day=day, count=2, prefix=f"n{day}")]
+              + [plays("A", day="2026-11-17", prefix="bad")[0] | {"country": "QQ"}])
+    base = root / "base"
+    warehouse = Warehouse.init(base)
+    import_catalog(warehouse, write_csv(root / "titles.csv", TITLE_FIELDS, titles))
+    import_catalog(warehouse, write_csv(root / "episodes.csv", EPISODE_FIELDS, episodes))
+    ingest_file(warehouse, write_csv(root / "first.csv", EVENT_FIELDS, first))
+    rollup(warehouse)
+    compute_charts(warehouse)
+    warehouse.close()
+    log = write_csv(root / "second.csv", EVENT_FIELDS, second)
+    # The clean run, and the state before each step.
+    states = {}
+    clean = root / "clean"
+    shutil.copytree(base, clean)
+    statements = {}
+    for step in STEPS:
+        states[step] = root / f"before-{step}"
+        shutil.copytree(clean, states[step])
+        result = run_step(step, clean, log)
+        assert result.returncode == 0, result.stderr
+        statements[step] = int(result.stdout.strip().splitlines()[-1])
+    return {"root": root, "log": log, "states": states, "statements": statements, "clean": figures(clean)}
+
+
+def finish_from(step: str, root: Path, log: Path) -> None:
+    """Rerun `step` and the steps after it to completion, in this process."""
+    with Warehouse(root) as warehouse:
+        for later in STEPS[STEPS.index(step):]:
+            {"ingest": lambda: ingest_file(warehouse, log), "rollup": lambda: rollup(warehouse),
+             "charts": lambda: compute_charts(warehouse)}[later]()
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_sigkill_before_every_statement_then_rerun_equals_a_clean_run(scenario: dict, step: str, tmp_path: Path) -> None:
+    total = scenario["statements"][step]
+    assert total >= 8
+    for kill_at in range(1, total + 1):
+        root = tmp_path / f"{step}-{kill_at}"
+        shutil.copytree(scenario["states"][step], root)
+        crashed = run_step(step, root, scenario["log"], kill_at=kill_at)
+        assert crashed.returncode == -signal.SIGKILL, (kill_at, crashed.stderr)
+        finish_from(step, root, scenario["log"])
+        with Warehouse(root, read_only=True) as warehouse:
+            assert check(warehouse, deep=True) == [], (step, kill_at)
+        assert figures(root) == scenario["clean"], (step, kill_at)
+        shutil.rmtree(root)
+
+
+def test_sigkill_at_random_moments_of_an_ingest(scenario: dict, tmp_path: Path) -> None:
+    generator = random.Random(7)
+    for attempt in range(6):
+        root = tmp_path / f"random-{attempt}"
+        shutil.copytree(scenario["states"]["ingest"], root)
+        process = subprocess.Popen([sys.executable, "-c", DRIVER, "ingest", str(root), "0", str(scenario["log"])],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(generator.uniform(0.2, 1.5))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        finish_from("ingest", root, scenario["log"])
+        with Warehouse(root, read_only=True) as warehouse:
+            assert check(warehouse, deep=True) == []
+        assert figures(root) == scenario["clean"]
