@@ -65,15 +65,18 @@ def _field(path: str, row: dict[str, Any], name: str, parse: Callable[[str], Any
         return None
     try:
         return parse(text)
-    except (ValueError, KeyError) as error:
+    except (ValueError, KeyError, OverflowError) as error:
         raise InputError(path, f"bad {name} {text!r} ({error})", row=row[ROW], column=name) from None
 
 
+MAX_INTEGER = 2**31 - 1
+
+
 def _positive(text: str) -> int:
-    number = int(float(text))
-    if number <= 0 or number != float(text):
-        raise ValueError("expected a positive whole number")
-    return number
+    value = float(text)
+    if not value.is_integer() or not 0 < value <= MAX_INTEGER:
+        raise ValueError(f"expected a positive whole number up to {MAX_INTEGER}")
+    return int(value)
 
 
 def _boolean(text: str) -> bool:

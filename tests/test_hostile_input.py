@@ -1,0 +1,153 @@
+"""Hostile and broken input: every reader answers a clear InputError or a per-row quarantine,
+never a crash, and a refused file leaves the warehouse exactly as it was."""
+
+from __future__ import annotations
+
+import io
+import re
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from builders import EVENT_FIELDS, TITLE_FIELDS, film, plays, write_csv
+from viewrank import InputError, Warehouse, import_catalog, ingest_file, rollup
+from viewrank.integrity import check
+
+GOOD_ROWS = plays("F1", day="2026-11-10", count=6)
+HOSTILE_VALUES = ["", " ", "NaN", "nan", "inf", "-inf", "1e308", "-1", "-0", "99999999999999999999",
+                  "=HYPERLINK(\"http://x\")", "+cmd|' /C calc'!A0", "@SUM(1)", "<script>alert(1)</script>",
+                  "'; DROP TABLE titles; --", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "1970-01-01",
+                  "2026-02-30T10:00:00Z", "\u202eUS", "ÜS", "us ", "\x00", "null", "None", "true", "[1,2]", "{\"a\":1}"]
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("hostile")
+    warehouse = Warehouse.init(root / "warehouse")
+    import_catalog(warehouse, write_csv(root / "titles.csv", TITLE_FIELDS, [film("F1", "Alpha")]))
+    ingest_file(warehouse, write_csv(root / "good.csv", EVENT_FIELDS, GOOD_ROWS))
+    rollup(warehouse)
+    warehouse.close()
+    return root / "warehouse"
+
+
+def snapshot(warehouse: Warehouse) -> tuple:
+    return tuple(warehouse.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index]
+                 for table in ("ingested_files", "event_files", "quarantine", "titles", "episodes", "accounts"))
+
+
+def ingest_and_check(warehouse: Warehouse, path: Path) -> None:
+    """The contract: a report whose counts add up, or an InputError that changed nothing."""
+    before = snapshot(warehouse)
+    try:
+        report = ingest_file(warehouse, path)
+    except InputError as error:
+        assert str(path) in str(error)
+        assert snapshot(warehouse) == before
+        return
+    if report.already_ingested_as is None:
+        assert report.rows_read == report.rows_loaded + report.rows_quarantined + report.rows_duplicate
+        assert all(isinstance(row, int) and reason for row, reason in report.first_problems)
+    rollup(warehouse)
+    assert check(warehouse) == []
+
+
+@pytest.fixture
+def warehouse(base: Path, tmp_path: Path):
+    import shutil
+    shutil.copytree(base, tmp_path / "warehouse")
+    with Warehouse(tmp_path / "warehouse") as opened:
+        yield opened
+
+
+def csv_bytes(rows: list[dict]) -> bytes:
+    buffer = io.StringIO()
+    write = buffer.write
+    write(",".join(EVENT_FIELDS) + "\n")
+    for row in rows:
+        write(",".join(str(row.get(field, "")) for field in EVENT_FIELDS) + "\n")
+    return buffer.getvalue().encode()
+
+
+fuzz = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@fuzz
+@given(field=st.sampled_from(EVENT_FIELDS), value=st.sampled_from(HOSTILE_VALUES) | st.text(max_size=40),
+       suffix=st.sampled_from(["csv", "jsonl", "parquet"]), serial=st.integers(0, 10**9))
+def test_a_hostile_value_in_any_field(warehouse: Warehouse, tmp_path: Path, field: str, value: str,
+                                      suffix: str, serial: int) -> None:
+    rows = [dict(row, event_id=f"h{serial}-{i}") for i, row in enumerate(GOOD_ROWS[:3])]
+    rows[1][field] = value
+    path = tmp_path / f"hostile-{serial}.{suffix}"
+    if suffix == "csv":
+        path.write_bytes(csv_bytes(rows))
+    elif suffix == "jsonl":
+        path.write_text("\n".join(json.dumps(row) for row in rows))
+    else:
+        pq.write_table(pa.Table.from_pylist([{k: str(v) for k, v in row.items()} for row in rows]), path)
+    ingest_and_check(warehouse, path)
+
+
+@fuzz
+@given(data=st.data(), suffix=st.sampled_from(["csv", "jsonl", "parquet", "tsv"]))
+def test_truncated_and_corrupted_files(warehouse: Warehouse, tmp_path: Path, data: st.DataObject, suffix: str) -> None:
+    rows = [dict(row, event_id=f"t-{i}") for i, row in enumerate(GOOD_ROWS)]
+    if suffix == "parquet":
+        buffer = io.BytesIO()
+        pq.write_table(pa.Table.from_pylist(rows), buffer)
+        content = buffer.getvalue()
+    elif suffix == "jsonl":
+        content = "\n".join(json.dumps(row) for row in rows).encode()
+    else:
+        content = csv_bytes(rows).replace(b",", b"\t") if suffix == "tsv" else csv_bytes(rows)
+    cut = data.draw(st.integers(0, len(content)))
+    flips = data.draw(st.lists(st.tuples(st.integers(0, max(len(content) - 1, 0)), st.integers(0, 255)), max_size=4))
+    damaged = bytearray(content[:cut])
+    for position, byte in flips:
+        if position < len(damaged):
+            damaged[position] = byte
+    path = tmp_path / f"damaged-{cut}-{len(flips)}.{suffix}"
+    path.write_bytes(bytes(damaged))
+    ingest_and_check(warehouse, path)
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "the file is empty (expected a header row)"),
+    (b"\xff\xfe" + "event_id".encode("utf-16-le"), "cannot read the header"),
+    (b"a,b,a\n1,2,3\n", "duplicate column names in the header"),
+    (b"event_id,account_id,title_id,country,start_time\n", "missing column 'seconds_watched'"),
+])
+def test_files_refused_whole_name_the_file_and_reason(warehouse: Warehouse, tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "broken.csv"
+    path.write_bytes(content)
+    before = snapshot(warehouse)
+    with pytest.raises(InputError, match=re.escape(message)) as raised:
+        ingest_file(warehouse, path)
+    assert str(raised.value).startswith(str(path))
+    assert snapshot(warehouse) == before
+
+
+def test_not_parquet_at_all(warehouse: Warehouse, tmp_path: Path) -> None:
+    path = tmp_path / "fake.parquet"
+    path.write_bytes(b"PAR1 this is not parquet")
+    with pytest.raises(InputError, match="not a readable Parquet file"):
+        ingest_file(warehouse, path)
+
+
+@fuzz
+@given(value=st.sampled_from(HOSTILE_VALUES), column=st.sampled_from(["kind", "release_date", "runtime_seconds",
+                                                                       "season_number", "is_original", "title_id"]))
+def test_catalog_rejects_hostile_values_with_row_and_column(warehouse: Warehouse, tmp_path: Path, value: str, column: str) -> None:
+    row = film("F9", "Hostile") | {column: value}
+    path = write_csv(tmp_path / "titles.csv", TITLE_FIELDS, [film("F8", "Fine"), row])
+    before = snapshot(warehouse)
+    try:
+        import_catalog(warehouse, path)
+    except InputError as error:
+        assert str(error).startswith(f"{path} row 3 column {column!r}") or str(error).startswith(f"{path} row")
+        assert snapshot(warehouse) == before
