@@ -506,7 +506,10 @@ def demo(warehouse_path: Path, title_count: int, weeks: int, sessions: int, seed
         click.echo(f"Wrote {Path(summary.exports['directory']) / name} ({rows:,} rows)")
 
 
+from .web.commands import publish, serve  # noqa: E402  (they use the options defined above)
 
+cli.add_command(serve)
+cli.add_command(publish)
 
 
 
@@ -542,6 +545,8 @@ def bench(sessions: str, engines: str, data_dir: Path, results_dir: Path, as_jso
         print_json(results)
     else:
         click.echo((results_dir / "rollup_scale.md").read_text())
+
+
 
 
 def main() -> None:

@@ -1,0 +1,192 @@
+"""The Starlette application: HTML pages, downloads and the JSON API over one read-only warehouse.
+
+Endpoints are plain functions, so Starlette runs them in its thread pool; each opens the
+warehouse for the length of the request (see connection.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from importlib import resources
+from typing import Callable
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from ..charts import published_weeks
+from ..errors import NotFound, ViewrankError, WarehouseError
+from ..store import Warehouse
+from . import api, downloads, pages, reports, urls
+from .connection import CACHE_ENTRIES, RETRY_DELAYS, WarehouseReader
+from .http import (HTML_MEDIA_TYPE, SHORT_MAX_AGE, WEEK_MAX_AGE, SecurityHeadersMiddleware, cache_key, cached,
+                   error_heading, error_payload, json_bytes, wants_json)
+from .params import BadRequest, parse_date, parse_page, parse_query, resolve_week
+from .render import Page, render
+
+logger = logging.getLogger("viewrank.web")
+RETRY_AFTER_SECONDS = 2
+DOWNLOAD_NAME = re.compile(r"(?P<scope>global|countries)\.(?P<format>tsv|xlsx|json)")
+
+
+def _page(request: Request, build: Callable[[Warehouse], Page], *, max_age: int = SHORT_MAX_AGE) -> Response:
+    body = request.app.state.reader.read(cache_key(request), lambda warehouse: render(build(warehouse)).encode("utf-8"))
+    return cached(request, body, HTML_MEDIA_TYPE, max_age=max_age)
+
+
+def home(request: Request) -> Response:
+    return _page(request, lambda warehouse: pages.week_page(warehouse, None))
+
+
+def week(request: Request) -> Response:
+    return _page(request, lambda warehouse: pages.week_page(warehouse, request.path_params["week"]),
+                 max_age=WEEK_MAX_AGE)
+
+
+def countries(request: Request) -> Response:
+    return _page(request, lambda warehouse: pages.countries_page(warehouse, None))
+
+
+def week_countries(request: Request) -> Response:
+    return _page(request, lambda warehouse: pages.countries_page(warehouse, request.path_params["week"]),
+                 max_age=WEEK_MAX_AGE)
+
+
+def country(request: Request) -> Response:
+    return _page(request, lambda warehouse: pages.country_page(warehouse, request.path_params["iso2"], None))
+
+
+def week_country(request: Request) -> Response:
+    return _page(request, lambda warehouse: pages.country_page(
+        warehouse, request.path_params["iso2"], request.path_params["week"]), max_age=WEEK_MAX_AGE)
+
+
+def title(request: Request) -> Response:
+    return _page(request, lambda warehouse: pages.title_page(
+        warehouse, request.path_params["title_id"], request.path_params.get("week")))
+
+
+def search(request: Request) -> Response:
+    query = parse_query(request.query_params.get("q"))
+    page = parse_page(request.query_params.get("page"))
+    return _page(request, lambda warehouse: pages.search_page(warehouse, query, page))
+
+
+def downloads_index(request: Request) -> Response:
+    return _page(request, pages.downloads_page)
+
+
+def report_endpoint(slug: str) -> Callable[[Request], Response]:
+    """The page of one declared report (it answers 404 while the warehouse has no such table)."""
+    def report(request: Request) -> Response:
+        query = parse_query(request.query_params.get("q"))
+        page = parse_page(request.path_params.get("page"))
+        return _page(request, lambda warehouse: pages.report_page(
+            warehouse, slug, query, request.query_params.get("sort"), page))
+    return report
+
+
+def download_all(request: Request) -> Response:
+    """/downloads/all-weeks-{global,countries}.{tsv,xlsx,json}"""
+    match = DOWNLOAD_NAME.fullmatch(request.path_params["name"])
+    if not match:
+        raise NotFound(f"no download named all-weeks-{request.path_params['name'][:60]} "
+                       "(try all-weeks-global.tsv or all-weeks-countries.xlsx)")
+    return _download(request, match["scope"], match["format"], None)
+
+
+def download_week(request: Request) -> Response:
+    """/downloads/weeks/{week}/{global,countries}.{tsv,xlsx,json}"""
+    match = DOWNLOAD_NAME.fullmatch(request.path_params["name"])
+    if not match:
+        raise NotFound(f"no download named {request.path_params['name'][:60]!r} "
+                       "(try global.tsv, countries.json or global.xlsx)")
+    return _download(request, match["scope"], match["format"], request.path_params["week"])
+
+
+def _download(request: Request, scope: str, format: str, week_text: str | None) -> Response:
+    def make(warehouse: Warehouse) -> bytes:
+        week = resolve_week(week_text, published_weeks(warehouse)) if week_text else None
+        return downloads.download(warehouse, scope, format, week)
+
+    body = request.app.state.reader.read(cache_key(request), make)
+    name = downloads.file_name(scope, format, parse_date(week_text) if week_text else None)
+    return cached(request, body, downloads.MEDIA_TYPES[format], max_age=WEEK_MAX_AGE if week_text else SHORT_MAX_AGE,
+                  headers={"content-disposition": f'attachment; filename="{name}"'})
+
+
+def _error(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    """One error answer: the JSON shape for the API and .json files, an HTML page otherwise."""
+    all_headers = {"cache-control": "no-store", **(headers or {})}
+    if wants_json(request):
+        return Response(json_bytes(error_payload(status, message)), status_code=status,
+                        media_type="application/json", headers=all_headers)
+    page = Page("error.html", request.url.path, error_heading(status),
+                {"heading": error_heading(status), "message": message, "latest_week": None, "reports": []})
+    return Response(render(page), status_code=status, media_type=HTML_MEDIA_TYPE, headers=all_headers)
+
+
+async def http_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, HTTPException)
+    messages = {404: f"there is no page at {request.url.path[:100]}", 405: f"{request.method} is not allowed here"}
+    return _error(request, error.status_code, messages.get(error.status_code, str(error.detail)),
+                  dict(error.headers or {}))
+
+
+async def not_found(request: Request, error: Exception) -> Response:
+    return _error(request, 404, str(error))
+
+
+async def bad_request(request: Request, error: Exception) -> Response:
+    return _error(request, 400, str(error))
+
+
+async def unavailable(request: Request, error: Exception) -> Response:
+    return _error(request, 503, str(error), {"retry-after": str(RETRY_AFTER_SECONDS)})
+
+
+async def server_error(request: Request, error: Exception) -> Response:
+    logger.exception("unhandled error", exc_info=error)
+    return _error(request, 500, "the server could not answer this request; the error has been logged")
+
+
+def routes() -> list[Route | Mount]:
+    static = StaticFiles(directory=str(resources.files("viewrank.web").joinpath("static")))
+    return [
+        Route("/", home),
+        Route("/weeks/{week}", week),
+        Route("/weeks/{week}/countries", week_countries),
+        Route("/weeks/{week}/countries/{iso2}", week_country),
+        Route("/countries", countries),
+        Route("/countries/{iso2}", country),
+        Route("/titles/{title_id}", title),
+        Route("/titles/{title_id}/weeks/{week}", title),
+        Route("/search", search),
+        Route("/downloads", downloads_index),
+        Route("/downloads/all-weeks-{name}", download_all),
+        Route("/downloads/weeks/{week}/{name}", download_week),
+        *api.routes(),
+        *[Route(path, report_endpoint(declared.slug)) for declared in reports.REPORTS
+          for path in (urls.report(declared.slug), urls.report(declared.slug) + "/pages/{page}")],
+        Mount("/static", app=static, name="static"),
+    ]
+
+
+def create_app(warehouse_path: str | os.PathLike[str], *, retry_delays: tuple[float, ...] = RETRY_DELAYS,
+               cache_entries: int = CACHE_ENTRIES) -> Starlette:
+    """The site and API over the warehouse at `warehouse_path`, opened read-only per request;
+    `cache_entries` bodies are kept while the warehouse is unchanged (0: none)."""
+    app = Starlette(
+        routes=routes(),
+        middleware=[Middleware(SecurityHeadersMiddleware)],
+        exception_handlers={HTTPException: http_error, NotFound: not_found, BadRequest: bad_request,
+                            WarehouseError: unavailable, ViewrankError: server_error, Exception: server_error},
+    )
+    app.state.reader = WarehouseReader(warehouse_path, retry_delays=retry_delays, cache_entries=cache_entries)
+    return app

@@ -1,0 +1,200 @@
+"""The site's pages as data: each builder reads the warehouse and returns a Page to render.
+
+The server and the static-site writer call the same builders, so both show the same numbers.
+The plural builders (country_pages, title_pages) make many pages from one set of queries,
+for the static site.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter
+from typing import Any, Callable, Iterator
+
+from ..charts import COUNTRY_CATEGORIES, GLOBAL_CATEGORIES
+from ..errors import NotFound
+from ..facts import title_facts
+from ..store import Warehouse
+from . import queries, reports, svg, urls
+from .params import parse_iso2, resolve_title_week, resolve_week, slug
+from .render import Page, number
+
+SEARCH_PER_PAGE = 50
+ALL_ROWS = 1_000_000
+STATIC_REPORT_PER_PAGE = 500
+
+
+def _frame(warehouse: Warehouse) -> dict[str, Any]:
+    """What every page's frame needs: the latest week and the report pages that have data."""
+    return {"latest_week": queries.latest_week(warehouse), "reports": reports.available(warehouse)}
+
+
+def week_picker(weeks: list[dt.date], current: dt.date, path_for: Callable[[dt.date], str]) -> dict[str, Any]:
+    """Previous/next links and every week grouped by year, newest first, for the week picker."""
+    index = weeks.index(current)
+    years: dict[int, list[tuple[dt.date, str]]] = {}
+    for week in reversed(weeks):
+        years.setdefault(week.year, []).append((week, path_for(week)))
+    return {"current": current,
+            "previous": (weeks[index - 1], path_for(weeks[index - 1])) if index > 0 else None,
+            "next": (weeks[index + 1], path_for(weeks[index + 1])) if index + 1 < len(weeks) else None,
+            "years": list(years.items())}
+
+
+def _lists(rows: list[dict[str, Any]], standard: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Entries grouped into lists: the standard categories first, any others after."""
+    names = list(standard) + sorted({row["category"] for row in rows} - set(standard))
+    return [{"category": name, "slug": slug(name), "entries": [row for row in rows if row["category"] == name]}
+            for name in names]
+
+
+def _scope_weeks(editions: dict[dt.date, dict[str, Any]], scope: str) -> list[dt.date]:
+    return sorted(week for week, scopes in editions.items() if scope in scopes)
+
+
+def week_page(warehouse: Warehouse, week_text: str | None) -> Page:
+    """The four global lists of a week (None: the latest week, shown at /)."""
+    editions = queries.editions_by_week(warehouse)
+    weeks = _scope_weeks(editions, "global")
+    if not weeks and week_text is None:
+        return Page("empty.html", "/", "No charts yet", _frame(warehouse))
+    week = resolve_week(week_text, weeks)
+    rows = queries.entries(warehouse, editions, week, scope="global")
+    return Page("week.html", urls.week(None if week_text is None else week), f"Global Top 10, week of {week}", {
+        **_frame(warehouse), "week": week, "edition": editions[week]["global"],
+        "picker": week_picker(weeks, week, urls.week), "lists": _lists(rows, GLOBAL_CATEGORIES),
+        "json_path": f"/api/weeks/{week}/global"})
+
+
+def countries_page(warehouse: Warehouse, week_text: str | None) -> Page:
+    """What is No. 1 in every country in a week, Films and TV."""
+    editions = queries.editions_by_week(warehouse)
+    weeks = _scope_weeks(editions, "country")
+    week = resolve_week(week_text, weeks)
+    countries = queries.number_ones(warehouse, editions, week)
+    leaders = Counter((entry["title_id"], entry["title"]) for country in countries
+                      for entry in country["lists"].values())
+    return Page("countries.html", urls.countries(None if week_text is None else week),
+                f"Top 10 by country, week of {week}", {
+                    **_frame(warehouse), "week": week, "edition": editions[week]["country"],
+                    "picker": week_picker(weeks, week, urls.countries), "countries": countries,
+                    "categories": COUNTRY_CATEGORIES, "leaders": leaders.most_common(5),
+                    "json_path": f"/api/weeks/{week}/countries"})
+
+
+def _country_page(frame: dict[str, Any], editions: dict[dt.date, dict[str, Any]], iso2: str, name: str,
+                  week: dt.date, alias: bool, rows: list[dict[str, Any]]) -> Page:
+    if not rows:
+        raise NotFound(f"{name} has no Top 10 lists in the week of {week}")
+    weeks = _scope_weeks(editions, "country")
+    return Page("country.html", urls.country(iso2, None if alias else week), f"Top 10 in {name}, week of {week}", {
+        **frame, "week": week, "iso2": iso2, "country_name": name, "edition": editions[week]["country"],
+        "picker": week_picker(weeks, week, lambda other: urls.country(iso2, other)),
+        "lists": _lists(rows, COUNTRY_CATEGORIES), "json_path": f"/api/weeks/{week}/countries/{iso2}"})
+
+
+def country_page(warehouse: Warehouse, iso2_text: str, week_text: str | None) -> Page:
+    """A country's Films and TV lists of a week (None: the latest week)."""
+    iso2 = parse_iso2(iso2_text)
+    name = queries.country_name(warehouse, iso2)
+    editions = queries.editions_by_week(warehouse)
+    week = resolve_week(week_text, _scope_weeks(editions, "country"))
+    rows = queries.entries(warehouse, editions, week, scope="country", country=iso2)
+    return _country_page(_frame(warehouse), editions, iso2, name, week, week_text is None, rows)
+
+
+def country_pages(warehouse: Warehouse, week: dt.date, *, alias: bool = False) -> Iterator[Page]:
+    """Every country's page of one week, from one query (for the static site)."""
+    editions = queries.editions_by_week(warehouse)
+    frame = _frame(warehouse)
+    rows = queries.entries(warehouse, editions, week, scope="country")
+    names = queries.country_names(warehouse)
+    for iso2 in sorted({row["country"] for row in rows}, key=lambda code: names[code]):
+        yield _country_page(frame, editions, iso2, names[iso2], week, alias,
+                            [row for row in rows if row["country"] == iso2])
+
+
+def _title_context(warehouse: Warehouse, title_id: str) -> dict[str, Any]:
+    """Everything a title page shows except the countries of the chosen week."""
+    title = queries.title(warehouse, title_id)
+    country_weeks = queries.title_country_weeks(warehouse, title["title_key"])
+    countries_by_week = {row["week"]: row["countries"] for row in country_weeks}
+    history = [{**row, "countries": countries_by_week.get(row["week"], 0)}
+               for row in queries.title_history(warehouse, title["title_key"])]
+    return {**_frame(warehouse), "title": title, "facts": title_facts(warehouse, title_id), "history": history,
+            "charts": svg.history_charts(history, list_size=warehouse.methodology.list_size, title=title["title"],
+                                         number=number),
+            "country_weeks": country_weeks, "json_path": f"/api/titles/{title_id}"}
+
+
+def _title_page(context: dict[str, Any], chosen: dt.date | None, alias: bool,
+                countries: list[dict[str, Any]]) -> Page:
+    title = context["title"]
+    dates = [row["week"] for row in context["country_weeks"]]
+    return Page("title.html", urls.title(title["title_id"], None if alias else chosen), title["title"], {
+        **context, "chosen_week": chosen, "countries": countries,
+        "picker": week_picker(dates, chosen, lambda week: urls.title(title["title_id"], week)) if chosen else None})
+
+
+def title_page(warehouse: Warehouse, title_id: str, week_text: str | None) -> Page:
+    """A title's history on the global lists, its facts and its countries in a chosen week."""
+    context = _title_context(warehouse, title_id)
+    dates = [row["week"] for row in context["country_weeks"]]
+    chosen = resolve_title_week(context["title"]["title"], week_text, dates)
+    countries = queries.title_countries(warehouse, context["title"]["title_key"], chosen) if chosen else []
+    return _title_page(context, chosen, week_text is None, countries)
+
+
+def title_pages(warehouse: Warehouse, title_id: str) -> Iterator[Page]:
+    """A title's page and its page for every week it was on country lists (for the static site)."""
+    context = _title_context(warehouse, title_id)
+    countries = queries.title_countries(warehouse, context["title"]["title_key"], None)
+    dates = [row["week"] for row in context["country_weeks"]]
+    for week, alias in ([(dates[-1], True)] if dates else [(None, True)]) + [(week, False) for week in dates]:
+        yield _title_page(context, week, alias, [row for row in countries if row["week"] == week])
+
+
+def search_page(warehouse: Warehouse, query: str, page: int, *, static: bool = False) -> Page:
+    """Titles whose name contains `query`; in a static site, every charted title on one page."""
+    per_page = ALL_ROWS if static else SEARCH_PER_PAGE
+    rows, total = queries.search_titles(warehouse, query, page=page, per_page=per_page, charted_only=static)
+    pages = max(1, math.ceil(total / per_page))
+    if page > pages:
+        raise NotFound(f"page {page:,} is past the last page of results ({pages:,})")
+    heading = f"Titles matching “{query}”" if query else "All titles"
+    return Page("search.html", urls.search(query, page), heading, {
+        **_frame(warehouse), "query": query, "rows": rows, "total": total, "page": page, "pages": pages,
+        "heading": heading, "previous": urls.search(query, page - 1) if page > 1 else None,
+        "next": urls.search(query, page + 1) if page < pages else None})
+
+
+def downloads_page(warehouse: Warehouse) -> Page:
+    """Every list as a download: all weeks, and each week, as TSV, XLSX and JSON."""
+    editions = queries.editions_by_week(warehouse)
+    return Page("downloads.html", urls.downloads(), "Downloads", {
+        **_frame(warehouse),
+        "weeks": [(week, "global" in scopes, "country" in scopes) for week, scopes in sorted(editions.items(), reverse=True)]})
+
+
+def _report_page(warehouse: Warehouse, report: reports.ReportTable, query: str, sort: str | None, page: int,
+                 per_page: int) -> Page:
+    result = reports.rows(warehouse, report, query=query, sort=sort, page=page, per_page=per_page)
+    return Page("report.html", urls.report(report.slug, page), report.label, {
+        **_frame(warehouse), "report": report, "result": result, "query": query, "sort": sort,
+        "previous": urls.report(report.slug, page - 1, query, sort) if page > 1 else None,
+        "next": urls.report(report.slug, page + 1, query, sort) if page < result["pages"] else None})
+
+
+def report_page(warehouse: Warehouse, report_slug: str, query: str, sort: str | None, page: int) -> Page:
+    """A page of a report table (most popular, engagement) with search and sorting."""
+    return _report_page(warehouse, reports.find(warehouse, report_slug), query, sort, page, reports.PER_PAGE)
+
+
+def report_pages(warehouse: Warehouse, report_slug: str) -> Iterator[Page]:
+    """Every page of a report table in its default order (for the static site)."""
+    report = reports.find(warehouse, report_slug)
+    first = _report_page(warehouse, report, "", None, 1, STATIC_REPORT_PER_PAGE)
+    yield first
+    for page in range(2, first.context["result"]["pages"] + 1):
+        yield _report_page(warehouse, report, "", None, page, STATIC_REPORT_PER_PAGE)

@@ -1,0 +1,151 @@
+"""The site as static files: every page and download the server has, with relative links.
+
+The site is built in a temporary sibling directory and then swapped in, so a static host
+serving DIR never shows a half-written site. A directory is only replaced when it holds a
+site written by this command (the marker file), so a mistyped --site cannot delete other files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from functools import partial
+from importlib import resources
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from ..errors import WarehouseError
+from ..store import Warehouse
+from . import downloads, pages, queries, reports, urls
+from .http import CONTENT_SECURITY_POLICY
+from .render import Page, render
+
+MARKER_FILE = ".viewrank-site"
+
+# For hosts that read a _headers file (Netlify, Cloudflare Pages): the server's security headers.
+HEADERS_FILE = f"""/*
+  Content-Security-Policy: {CONTENT_SECURITY_POLICY}
+  X-Content-Type-Options: nosniff
+  Referrer-Policy: strict-origin-when-cross-origin
+  X-Frame-Options: DENY
+"""
+
+
+@dataclass
+class SiteReport:
+    directory: str
+    pages: int = 0
+    downloads: int = 0
+    files: list[str] = field(default_factory=list)
+
+
+def _front_pages(warehouse: Warehouse) -> list[Page]:
+    return [pages.week_page(warehouse, None), pages.downloads_page(warehouse),
+            pages.search_page(warehouse, "", 1, static=True)]
+
+
+def _week_pages(warehouse: Warehouse, week: dt.date) -> list[Page]:
+    return [pages.week_page(warehouse, week.isoformat())]
+
+
+def _country_week_pages(warehouse: Warehouse, week: dt.date, alias: bool) -> list[Page]:
+    """The countries overview of a week and every country's page (the latest-week aliases when `alias`)."""
+    return [pages.countries_page(warehouse, None if alias else week.isoformat()),
+            *pages.country_pages(warehouse, week, alias=alias)]
+
+
+def page_jobs(warehouse: Warehouse) -> Iterator[Callable[[], Iterable[Page]]]:
+    """Every page of the site, latest-week aliases included, as functions that build a few pages each."""
+    editions = queries.editions_by_week(warehouse)
+    weeks = sorted(editions)
+    yield partial(_front_pages, warehouse)
+    for report in reports.available(warehouse):
+        yield partial(pages.report_pages, warehouse, report.slug)
+    for week in weeks:
+        if "global" in editions[week]:
+            yield partial(_week_pages, warehouse, week)
+    country_weeks = [week for week in weeks if "country" in editions[week]]
+    if country_weeks:
+        yield partial(_country_week_pages, warehouse, country_weeks[-1], True)
+    for week in country_weeks:
+        yield partial(_country_week_pages, warehouse, week, False)
+    for title_id in queries.charted_title_ids(warehouse):
+        yield partial(pages.title_pages, warehouse, title_id)
+
+
+def download_jobs(warehouse: Warehouse) -> list[tuple[str, dt.date | None]]:
+    """Every download as (scope, week): all weeks, then each week that has that scope's edition."""
+    editions = queries.editions_by_week(warehouse)
+    jobs: list[tuple[str, dt.date | None]] = [(scope, None) for scope in downloads.SCOPES]
+    for week in sorted(editions):
+        jobs += [(scope, week) for scope, edition_scope in zip(downloads.SCOPES, ("global", "country"))
+                 if edition_scope in editions[week]]
+    return jobs
+
+
+def publish_site(warehouse: Warehouse, site_dir: str | os.PathLike[str], *,
+                 progress: Callable[[int], None] | None = None) -> SiteReport:
+    """Write the whole site into `site_dir` (replacing an earlier published site there)."""
+    target = Path(site_dir)
+    if target.exists() and any(target.iterdir()) and not (target / MARKER_FILE).exists():
+        raise WarehouseError(f"{target} is not empty and holds no published viewrank site; "
+                             "choose an empty or new directory for --site")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        report = _write(warehouse, building, progress)
+        (building / MARKER_FILE).write_text("written by viewrank publish\n")
+        _swap(building, target)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    report.directory = str(target)
+    return report
+
+
+def _write(warehouse: Warehouse, root: Path, progress: Callable[[int], None] | None) -> SiteReport:
+    report = SiteReport(str(root))
+    shutil.copytree(str(resources.files("viewrank.web").joinpath("static")), root / "static")
+    (root / "_headers").write_text(HEADERS_FILE)
+    for job in page_jobs(warehouse):
+        for page in job():
+            _write_file(root, urls.static_file(page.path), render(page, static=True).encode("utf-8"), report)
+            report.pages += 1
+        if progress:
+            progress(1)
+    missing = Page("error.html", "/404", "Not found", {
+        "heading": "Not found", "message": "There is no page at this address.", "latest_week": None, "reports": []})
+    _write_file(root, "404.html", render(missing, static=True).encode("utf-8"), report)
+    for scope, week in download_jobs(warehouse):
+        for format in urls.DOWNLOAD_FORMATS:
+            body = downloads.download(warehouse, scope, format, week)
+            _write_file(root, urls.static_file(urls.download(scope, format, week)), body, report)
+            report.downloads += 1
+    return report
+
+
+def _write_file(root: Path, relative: str, body: bytes, report: SiteReport) -> None:
+    path = root / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(body)
+    report.files.append(relative)
+
+
+def _swap(building: Path, target: Path) -> None:
+    """Put the new site in place of the old: two renames, then the old copy is removed."""
+    building.chmod(0o755)
+    if not target.exists():
+        os.replace(building, target)
+        return
+    old = target.with_name(f".{target.name}-old-{os.getpid()}")
+    os.replace(target, old)
+    os.replace(building, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def count_jobs(warehouse: Warehouse) -> int:
+    """How many steps publish_site will take (for a progress bar)."""
+    return sum(1 for _ in page_jobs(warehouse))

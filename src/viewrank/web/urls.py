@@ -1,0 +1,88 @@
+"""The site's URL scheme, defined once, and how a path becomes an href on the server or in a static site.
+
+On the server an href is the absolute path. In a static site every page is a file
+(`/weeks/2026-11-15` -> `weeks/2026-11-15.html`, `/` -> `index.html`) and an href is the
+path of that file relative to the page that links to it, so the site works from any
+static host, a sub-directory or file://.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import quote, unquote
+
+FILE_SUFFIXES = (".tsv", ".json", ".xlsx", ".css", ".js", ".svg", ".txt", ".ico")
+DOWNLOAD_FORMATS = ("tsv", "xlsx", "json")
+
+
+def home() -> str:
+    return "/"
+
+
+def week(week: dt.date | None) -> str:
+    return "/" if week is None else f"/weeks/{week.isoformat()}"
+
+
+def countries(week: dt.date | None = None) -> str:
+    return "/countries" if week is None else f"/weeks/{week.isoformat()}/countries"
+
+
+def country(iso2: str, week: dt.date | None = None) -> str:
+    return f"/countries/{iso2}" if week is None else f"/weeks/{week.isoformat()}/countries/{iso2}"
+
+
+def title(title_id: str, week: dt.date | None = None) -> str:
+    path = f"/titles/{quote(title_id, safe='')}"
+    return path if week is None else f"{path}/weeks/{week.isoformat()}"
+
+
+def search(query: str = "", page: int = 1) -> str:
+    params = []
+    if query:
+        params.append(f"q={quote(query, safe='')}")
+    if page > 1:
+        params.append(f"page={page}")
+    return "/search" + ("?" + "&".join(params) if params else "")
+
+
+def downloads() -> str:
+    return "/downloads"
+
+
+def download(scope: str, format: str, week: dt.date | None = None) -> str:
+    """A download of the lists of `scope` ('global' or 'countries'): all weeks, or one week."""
+    if week is None:
+        return f"/downloads/all-weeks-{scope}.{format}"
+    return f"/downloads/weeks/{week.isoformat()}/{scope}.{format}"
+
+
+def report(slug: str, page: int = 1, query: str = "", sort: str | None = None) -> str:
+    """A page of a report table; search text and sort order travel as query parameters."""
+    params = [f"{name}={quote(value, safe='')}" for name, value in (("q", query), ("sort", sort or "")) if value]
+    path = f"/{slug}" if page == 1 else f"/{slug}/pages/{page}"
+    return path + ("?" + "&".join(params) if params else "")
+
+
+def asset(name: str) -> str:
+    return f"/static/{name}"
+
+
+def static_file(path: str) -> str:
+    """The file (relative to the site root) that holds the page or download at `path`."""
+    path = unquote(path.split("?", 1)[0]).lstrip("/")
+    if not path:
+        return "index.html"
+    return path if path.endswith(FILE_SUFFIXES) else path + ".html"
+
+
+def relative_href(path: str, *, from_path: str) -> str:
+    """The href of `path` from the page at `from_path`, both site paths, in a static site."""
+    path, hash_mark, fragment = path.partition("#")
+    if not path:
+        return hash_mark + fragment
+    target = static_file(path).split("/")
+    start = static_file(from_path).split("/")[:-1]
+    common = 0
+    while common < min(len(start), len(target) - 1) and start[common] == target[common]:
+        common += 1
+    return quote("/".join([".."] * (len(start) - common) + target[common:])) + hash_mark + fragment

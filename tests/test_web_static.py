@@ -1,0 +1,98 @@
+"""`viewrank publish`: the site as static files with relative links that resolve on disk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+from click.testing import CliRunner
+
+from viewrank.charts import GLOBAL_CATEGORIES, weekly_list
+from viewrank.cli import cli
+from viewrank.store import Warehouse
+from viewrank.web.params import slug
+from web_html import hrefs, table_rows
+from web_support import HOSTILE, WEEKS, build_warehouse
+
+
+@pytest.fixture(scope="module")
+def warehouse_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_warehouse(tmp_path_factory.mktemp("static") / "warehouse")
+
+
+@pytest.fixture(scope="module")
+def site(warehouse_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("published") / "site"
+    result = CliRunner().invoke(cli, ["publish", "--site", str(target), "--warehouse", str(warehouse_path), "--silent"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Wrote ") and f"to {target}" in result.output
+    return target
+
+
+def test_site_has_every_page_and_download(site: Path) -> None:
+    expected = ["index.html", "countries.html", "search.html", "downloads.html", "404.html", "_headers",
+                "static/site.css", "static/site.js", "countries/KR.html", "titles/F01.html",
+                f"titles/F15/weeks/{WEEKS[0]}.html", "downloads/all-weeks-global.tsv",
+                "downloads/all-weeks-countries.xlsx", "downloads/all-weeks-global.json"]
+    for week in WEEKS:
+        expected += [f"weeks/{week}.html", f"weeks/{week}/countries.html", f"weeks/{week}/countries/US.html",
+                     f"downloads/weeks/{week}/global.tsv", f"downloads/weeks/{week}/countries.json"]
+    missing = [name for name in expected if not (site / name).is_file()]
+    assert missing == []
+    assert not (site / "titles/F14.html").exists()  # never charted: no page, and nothing links to it
+
+
+def test_every_link_resolves_to_a_file(site: Path) -> None:
+    broken = []
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) > 100
+    for page in pages:
+        for href in hrefs(page.read_text(encoding="utf-8")):
+            if href.startswith("data:"):
+                continue
+            assert not href.startswith(("/", "http:", "https:")), f"{page}: {href} is not relative"
+            target = unquote(href.split("#", 1)[0].split("?", 1)[0])
+            if target and not (page.parent / target).resolve().is_file():
+                broken.append(f"{page.relative_to(site)} -> {href}")
+    assert broken == []
+
+
+def test_static_pages_show_the_warehouse_numbers(site: Path, warehouse_path: Path) -> None:
+    html = (site / "index.html").read_text(encoding="utf-8")
+    with Warehouse(warehouse_path, read_only=True) as warehouse:
+        for category in GLOBAL_CATEGORIES:
+            shown = table_rows(html, slug(category))
+            expected = weekly_list(warehouse, WEEKS[-1], category=category)
+            assert [(row["Rank"], row["_attrs"]["data-title-id"], row["Hours viewed"]) for row in shown] == [
+                (str(entry["rank"]), entry["title_id"], f"{entry['hours_viewed']:,.0f}") for entry in expected]
+    assert HOSTILE not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert '<link rel="stylesheet" href="static/site.css">' in html
+    assert 'href="weeks/2026-11-08.html"' in html  # the week picker, as a relative file link
+
+
+def test_static_downloads_equal_the_export(site: Path, warehouse_path: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["export", "--warehouse", str(warehouse_path), "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    for name in ("all-weeks-global.tsv", "all-weeks-countries.tsv"):
+        assert (site / "downloads" / name).read_bytes() == (tmp_path / name).read_bytes()
+
+
+def test_publish_replaces_its_own_site_only(site: Path, warehouse_path: Path, tmp_path: Path) -> None:
+    stale = site / "weeks" / "1999-01-03.html"
+    stale.write_text("old")
+    again = CliRunner().invoke(cli, ["publish", "--site", str(site), "--warehouse", str(warehouse_path), "--silent"])
+    assert again.exit_code == 0, again.output
+    assert not stale.exists() and (site / "index.html").is_file()
+    foreign = tmp_path / "documents"
+    foreign.mkdir()
+    (foreign / "thesis.txt").write_text("keep me")
+    refused = CliRunner().invoke(cli, ["publish", "--site", str(foreign), "--warehouse", str(warehouse_path)])
+    assert refused.exit_code == 1
+    assert "is not empty and holds no published viewrank site" in refused.output
+    assert (foreign / "thesis.txt").read_text() == "keep me"
+
+
+def test_serve_has_help() -> None:
+    result = CliRunner().invoke(cli, ["serve", "--help"])
+    assert result.exit_code == 0 and "--port" in result.output and "Example:" in result.output
