@@ -109,7 +109,11 @@ GOOD_ROWS_SQL = """
            CAST(timezone($timezone, start_time) AS DATE) AS day
     FROM batch
     WHERE reason IS NULL
-    QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY _row) = 1
+"""
+
+# A file that repeats an event id keeps its first row (retried lines inside one upload).
+DROP_REPEATED_IDS_SQL = """
+DELETE FROM good WHERE rowid NOT IN (SELECT min(rowid) FROM good GROUP BY event_id)
 """
 
 # New accounts get the next dense keys; known ones keep theirs.
@@ -120,12 +124,15 @@ FROM (SELECT DISTINCT account_id FROM good) g
 WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.account_id = g.account_id)
 """
 
+KEYED_SQL = """
+SELECT g.event_id, a.account_key, g.title_key, g.episode_key, g.country_index, g.start_time, g.seconds, g.day
+FROM good g JOIN accounts a USING (account_id)
+"""
+
 # What an event part holds, in the order a rollup streams it.
 PART_SQL = """
-SELECT g.event_id, a.account_key, g.title_key, g.episode_key, g.country_index, g.start_time, g.seconds
-FROM good g JOIN accounts a USING (account_id)
-WHERE g.day = DATE '{day}'
-ORDER BY g.title_key, g.country_index, a.account_key
+SELECT * EXCLUDE (day) FROM keyed WHERE day = DATE '{day}'
+ORDER BY title_key, country_index, account_key
 """
 
 
@@ -140,6 +147,8 @@ def _store_batch(warehouse: Warehouse, path: Path, raw: RawInput, sha256: str,
         with warehouse.atomic():
             warehouse.execute("CREATE OR REPLACE TEMP TABLE good AS " + GOOD_ROWS_SQL,
                               {"timezone": warehouse.methodology.timezone})
+            if warehouse.scalar("SELECT count(*) - count(DISTINCT event_id) FROM good"):
+                warehouse.execute(DROP_REPEATED_IDS_SQL)
             days = [day for (day,) in warehouse.execute("SELECT DISTINCT day FROM good ORDER BY day").fetchall()]
             # Drop events whose id is already stored on the same day (a retried or overlapping upload).
             existing = [part for day in days for part in warehouse.event_part_paths(day)]
@@ -149,6 +158,7 @@ def _store_batch(warehouse: Warehouse, path: Path, raw: RawInput, sha256: str,
             report.rows_loaded = warehouse.scalar("SELECT count(*) FROM good")
             report.rows_duplicate = valid - report.rows_loaded
             warehouse.execute(NEW_ACCOUNTS_SQL)
+            warehouse.execute("CREATE OR REPLACE TEMP TABLE keyed AS " + KEYED_SQL)
             for day, relative, rows in _write_parts(warehouse, staging, batch_id, days):
                 target = warehouse.path / relative
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -170,7 +180,7 @@ def _store_batch(warehouse: Warehouse, path: Path, raw: RawInput, sha256: str,
         raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-        warehouse.execute("DROP TABLE IF EXISTS good; DROP TABLE IF EXISTS batch")
+        warehouse.execute("DROP TABLE IF EXISTS keyed; DROP TABLE IF EXISTS good; DROP TABLE IF EXISTS batch")
 
 
 def _write_parts(warehouse: Warehouse, staging: Path, batch_id: int,
@@ -184,6 +194,6 @@ def _write_parts(warehouse: Warehouse, staging: Path, batch_id: int,
         target.parent.mkdir(parents=True, exist_ok=True)
         warehouse.execute(f"COPY ({PART_SQL.format(day=day.isoformat())}) TO {sql_literal(str(target))} "
                           f"(FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE {PART_ROW_GROUP_SIZE})")
-        rows = warehouse.scalar("SELECT count(*) FROM good WHERE day = ?", [day])
+        rows = warehouse.scalar("SELECT count(*) FROM keyed WHERE day = ?", [day])
         parts.append((day, relative, rows))
     return parts
