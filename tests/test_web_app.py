@@ -376,21 +376,23 @@ def test_openapi_describes_every_api_route(client: TestClient) -> None:
 
 
 @pytest.fixture()
-def locked_warehouse(warehouse_path: Path) -> Iterator[Path]:
-    """The warehouse held open read-write by another process, as `viewrank ingest` would."""
+def locked_warehouse(warehouse_path: Path, tmp_path: Path) -> Iterator[Path]:
+    """A copy of the warehouse held open read-write by another process, as `viewrank ingest` would."""
+    copy = tmp_path / "warehouse"
+    shutil.copytree(warehouse_path, copy)
     code = "import duckdb, sys; con = duckdb.connect(sys.argv[1]); print('ready', flush=True); sys.stdin.read()"
-    with subprocess.Popen([sys.executable, "-c", code, str(warehouse_path / "viewrank.duckdb")],
+    with subprocess.Popen([sys.executable, "-c", code, str(copy / "viewrank.duckdb")],
                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as holder:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
         try:
-            yield warehouse_path
+            yield copy
         finally:
             assert holder.stdin is not None
             holder.stdin.close()
             holder.wait(timeout=30)
 
 
-def test_a_busy_warehouse_answers_503(locked_warehouse: Path) -> None:
+def test_a_warehouse_busy_before_the_first_snapshot_answers_503(locked_warehouse: Path) -> None:
     with TestClient(create_app(locked_warehouse, retry_delays=(0.01, 0.01))) as busy:
         response = busy.get("/api/weeks")
         assert response.status_code == 503 and response.headers["retry-after"] == "2"
@@ -399,11 +401,12 @@ def test_a_busy_warehouse_answers_503(locked_warehouse: Path) -> None:
         assert page.status_code == 503 and "The charts are being updated" in page.text
 
 
-def test_cached_answers_survive_a_writer_and_expire_after_its_write(warehouse_path: Path, tmp_path: Path) -> None:
+def test_answers_stay_consistent_during_a_write_and_show_it_once_committed(warehouse_path: Path, tmp_path: Path) -> None:
     copy = tmp_path / "warehouse"
     shutil.copytree(warehouse_path, copy)
     with TestClient(create_app(copy, retry_delays=(0.01,))) as cached_client:
         before = cached_client.get("/api/weeks").json()
+        countries_before = cached_client.get("/api/countries").json()
         code = ("import duckdb, sys; con = duckdb.connect(sys.argv[1]); print('ready', flush=True); sys.stdin.readline(); "
                 "con.execute(\"INSERT INTO editions SELECT 999, week, scope, origin, 2, source, methodology, created_at "
                 "FROM editions WHERE scope = 'global' AND week = (SELECT max(week) FROM editions)\"); "
@@ -415,7 +418,8 @@ def test_cached_answers_survive_a_writer_and_expire_after_its_write(warehouse_pa
             assert writer.stdout is not None and writer.stdin is not None
             assert writer.stdout.readline().strip() == "ready"
             assert cached_client.get("/api/weeks").json() == before  # from the cache, no lock needed
-            assert cached_client.get("/api/countries").status_code == 503  # not cached: needs the file
+            assert cached_client.get("/api/countries").json() == countries_before
+            assert cached_client.get("/api/titles").status_code == 200  # never cached: from the last snapshot
             writer.stdin.write("go\n")
             writer.stdin.close()
             assert writer.wait(timeout=60) == 0

@@ -1,13 +1,14 @@
-"""Read-only access to a warehouse for the web app: one short attachment per request.
+"""Read-only access to a warehouse for the web app, from a snapshot the server keeps.
 
-Why not one long-lived connection: DuckDB locks the database file per process, so a server
-holding the file open (even read-only) would stop `viewrank ingest`/`charts` from opening it
-read-write, and a server could not open it while such a writer runs. Why not one
-`duckdb.connect` per request: creating a DuckDB instance costs about 50 ms. Instead each
-worker keeps one in-memory DuckDB instance and every request ATTACHes the warehouse file
-READ_ONLY under its own alias (about 1 ms) and DETACHes it when done, so the file is locked
-only while a request is being answered. While a writer holds the file, opening is retried
-briefly and then refused with WarehouseBusy, which the app answers with 503 and Retry-After.
+DuckDB lets one process write a database file and nobody else open it meanwhile, so a
+server that read the warehouse file itself would fail whenever `viewrank ingest`, `rollup`
+or `charts` runs, and would lock them out while it reads. Instead the server copies the
+warehouse (one consistent, committed state: COPY FROM DATABASE while attached read-only)
+into a snapshot file of its own whenever the warehouse files change and no writer holds
+them, and answers every request from the newest snapshot: a write in progress is never
+seen half done and never makes a request fail. Each request ATTACHes the snapshot under
+its own alias (about 1 ms; a fresh DuckDB instance would cost about 50 ms). Only before
+the first snapshot exists does a busy warehouse answer 503 with Retry-After.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import shutil
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -60,8 +63,14 @@ class WarehouseReader:
         self._database.execute("SET GLOBAL TimeZone = 'UTC'")
         self._aliases = itertools.count(1)
         self._lock = threading.Lock()
+        self._refreshing = threading.Lock()
         database = self.path / DATABASE_FILE
-        self.cache = ResponseCache([database, database.with_name(database.name + ".wal")], max_entries=cache_entries)
+        self._sources = [database, database.with_name(database.name + ".wal")]
+        self._snapshots = Path(tempfile.mkdtemp(prefix="viewrank-serve-"))
+        self._snapshot: Path | None = None
+        self._snapshot_signature: tuple[object, ...] | None = None
+        self._generations = itertools.count(1)
+        self.cache = ResponseCache(self._sources, max_entries=cache_entries)
 
     def read(self, key: str, make: Callable[[Warehouse], bytes]) -> bytes:
         """`make(warehouse)` on the warehouse opened read-only, or its earlier result for `key`
@@ -73,12 +82,13 @@ class WarehouseReader:
 
     @contextlib.contextmanager
     def open(self) -> Iterator[Warehouse]:
-        """The warehouse attached read-only for the duration of the block."""
+        """The newest snapshot of the warehouse, attached read-only for the duration of the block."""
+        snapshot = self._current_snapshot()
         with self._lock:
             cursor = self._database.cursor()
             alias = f"warehouse_{next(self._aliases)}"
         try:
-            self._attach(cursor, alias)
+            cursor.execute(f"ATTACH {_literal(snapshot)} AS {alias} (READ_ONLY)")
             cursor.execute(f"USE {alias}")
             try:
                 yield AttachedWarehouse(self.path, self.methodology, cursor)
@@ -88,18 +98,61 @@ class WarehouseReader:
         finally:
             cursor.close()
 
-    def _attach(self, cursor: duckdb.DuckDBPyConnection, alias: str) -> None:
-        database = str(self.path / DATABASE_FILE).replace("'", "''")
-        for delay in (*self.retry_delays, None):
+    def _signature(self) -> tuple[object, ...]:
+        return tuple((p.stat().st_size, p.stat().st_mtime_ns) if p.exists() else None for p in self._sources)
+
+    def _current_snapshot(self) -> Path:
+        """Refresh the snapshot if the warehouse changed and can be read; else keep the last one."""
+        if self._snapshot is not None and self._snapshot_signature == self._signature():
+            return self._snapshot
+        delays = self.retry_delays if self._snapshot is None else ()
+        if self._refreshing.acquire(blocking=self._snapshot is None):
             try:
-                cursor.execute(f"ATTACH '{database}' AS {alias} (READ_ONLY)")
-                return
-            except duckdb.IOException as error:
-                if delay is None:
-                    raise WarehouseBusy(
-                        f"the warehouse {self.path} is being written by another process "
-                        f"({str(error).splitlines()[0][:160]}); try again in a moment") from None
-                time.sleep(delay)
+                for delay in (*delays, None):
+                    try:
+                        self._take_snapshot()
+                        break
+                    except duckdb.IOException as error:
+                        if delay is None:
+                            if self._snapshot is None:
+                                raise WarehouseBusy(
+                                    f"the warehouse {self.path} is being written by another process "
+                                    f"({str(error).splitlines()[0][:160]}); try again in a moment") from None
+                            break
+                        time.sleep(delay)
+            finally:
+                self._refreshing.release()
+        assert self._snapshot is not None
+        return self._snapshot
+
+    def _take_snapshot(self) -> None:
+        """Copy the committed warehouse into a new snapshot file and make it current."""
+        signature = self._signature()
+        target = self._snapshots / f"snapshot-{next(self._generations)}.duckdb"
+        cursor = self._database.cursor()
+        try:
+            cursor.execute(f"ATTACH {_literal(self.path / DATABASE_FILE)} AS snapshot_source (READ_ONLY)")
+            try:
+                cursor.execute(f"ATTACH {_literal(target)} AS snapshot_target")
+                cursor.execute("COPY FROM DATABASE snapshot_source TO snapshot_target")
+                cursor.execute("DETACH snapshot_target")
+            finally:
+                cursor.execute("DETACH snapshot_source")
+        except BaseException:
+            target.unlink(missing_ok=True)
+            raise
+        finally:
+            cursor.close()
+        previous, self._snapshot, self._snapshot_signature = self._snapshot, target, signature
+        # Requests still reading the generation before the previous one have long finished.
+        for old in self._snapshots.glob("snapshot-*.duckdb"):
+            if old not in (target, previous):
+                old.unlink(missing_ok=True)
 
     def close(self) -> None:
         self._database.close()
+        shutil.rmtree(self._snapshots, ignore_errors=True)
+
+
+def _literal(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
