@@ -16,6 +16,7 @@ import contextlib
 import csv
 import os
 import shutil
+import time
 from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -31,6 +32,8 @@ DATABASE_FILE = "viewrank.duckdb"
 SETTINGS_FILE = "settings.json"
 EVENTS_DIR = "events"
 STAGING_DIR = "staging"
+# Another process may hold the database for a moment (a server copying its snapshot).
+LOCK_RETRY_DELAYS = (0.1, 0.2, 0.4, 0.8, 1.6, 3.2)
 Tracer = Callable[[str, Any], None]
 
 
@@ -48,14 +51,22 @@ class Warehouse:
         if not (self.path / SETTINGS_FILE).exists() or not (self.path / DATABASE_FILE).exists():
             raise WarehouseError(f"{self.path} is not a viewrank warehouse (run 'viewrank init {self.path}' first)")
         self.methodology = Methodology.load(self.path / SETTINGS_FILE)
-        try:
-            self.con = duckdb.connect(str(self.path / DATABASE_FILE), read_only=read_only)
-        except duckdb.IOException as error:
-            raise WarehouseError(f"{self.path}: cannot open the warehouse ({str(error).splitlines()[0]})") from None
+        self.con = self._connect(read_only)
         self.con.execute("SET TimeZone = 'UTC'; SET enable_progress_bar = false")
         if not read_only:
             self.con.execute(_schema_sql())
             self._remove_unregistered_parts()
+
+    def _connect(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        """Open the database, waiting out a short lock (a server taking its snapshot) before giving up."""
+        for delay in (*LOCK_RETRY_DELAYS, None):
+            try:
+                return duckdb.connect(str(self.path / DATABASE_FILE), read_only=read_only)
+            except duckdb.IOException as error:
+                if delay is None or "lock" not in str(error).lower():
+                    raise WarehouseError(f"{self.path}: cannot open the warehouse ({str(error).splitlines()[0]})") from None
+                time.sleep(delay)
+        raise AssertionError("unreachable")
 
     @classmethod
     def init(cls, path: str | os.PathLike[str], settings: dict[str, Any] | None = None, **kwargs: Any) -> Warehouse:
