@@ -23,8 +23,9 @@ from ..output import progress
 def serve(warehouse_path: Path, host: str, port: int, cache_entries: int) -> None:
     """Serve the Top 10 site and JSON API (/api, described at /api/openapi.json) over a warehouse.
 
-    The warehouse is opened read-only for each request, so ingest and charts can run
-    meanwhile; while one of them is writing, requests answer 503 with Retry-After.
+    Requests are answered from a snapshot of the warehouse that the server refreshes
+    whenever the warehouse changed and no other process is writing it, so ingest, rollup
+    and charts can run meanwhile and are never seen half done.
 
     Example:
 
