@@ -512,6 +512,8 @@ cli.add_command(serve)
 cli.add_command(publish)
 
 
+from .published.importing import import_group  # noqa: E402  (it uses the options defined above)
+cli.add_command(import_group, "import")
 
 
 @cli.command()

@@ -13,7 +13,7 @@ from .formats import (COUNTRY_COLUMNS, GLOBAL_COLUMNS, GLOBAL_COLUMNS_CLASSIC, c
 
 GLOBAL_ROWS_SQL = """
 SELECT c.week, c.category, c.rank, t.show_title, t.season_title, t.kind, c.hours_viewed, c.runtime_hours,
-       c.views, c.cumulative_weeks, c.is_staggered_launch, c.episode_launch_details
+       c.views, c.cumulative_weeks, c.is_staggered_launch, c.episode_launch_details, c.origin
 FROM current_entries c JOIN titles t USING (title_key)
 WHERE c.scope = 'global' AND ($since IS NULL OR c.week >= $since) AND ($until IS NULL OR c.week <= $until)
 ORDER BY c.week DESC, c.category, c.rank
@@ -30,16 +30,20 @@ ORDER BY n.name, c.week DESC, c.category, c.rank
 
 def global_rows(warehouse: Warehouse, *, since: dt.date | None = None, until: dt.date | None = None,
                 classic: bool = False) -> Iterable[tuple[str, ...]]:
-    """Rows of all-weeks-global.tsv, rounded for display by the rule in force each week."""
+    """Rows of all-weeks-global.tsv, rounded for display by the rule in force each week;
+    imported rows are written exactly as they were published."""
     method = warehouse.methodology
     for row in warehouse.rows(GLOBAL_ROWS_SQL, {"since": since, "until": until}):
-        by_views = method.ranks_by_views(row["week"])
+        imported = row["origin"] == "imported"
+        shown = imported or method.ranks_by_views(row["week"])
         values = (
             row["week"].isoformat(), row["category"], str(row["rank"]), clean_text(row["show_title"]),
             clean_text(row["season_title"]),
-            format_number(round_display(row["hours_viewed"], method.hours_rounding_for(row["week"]))),
-            format_runtime(row["runtime_hours"]) if by_views else "",
-            format_number(round_display(row["views"], method.views_rounding)) if by_views else "",
+            format_number(_as_published(row["hours_viewed"]) if imported
+                          else round_display(row["hours_viewed"], method.hours_rounding_for(row["week"]))),
+            format_runtime(row["runtime_hours"]) if shown else "",
+            format_number(_as_published(row["views"]) if imported
+                          else round_display(row["views"], method.views_rounding)) if shown else "",
             str(row["cumulative_weeks"]),
         )
         if classic:
@@ -47,6 +51,11 @@ def global_rows(warehouse: Warehouse, *, since: dt.date | None = None, until: dt
         else:
             staggered = row["is_staggered_launch"]
             yield values + ("" if staggered is None else str(bool(staggered)), row["episode_launch_details"] or "")
+
+
+def _as_published(value: float | None) -> int | None:
+    """An imported figure is stored as published (already rounded): write it unchanged."""
+    return None if value is None else int(value)
 
 
 def country_rows(warehouse: Warehouse, *, since: dt.date | None = None,
