@@ -120,7 +120,7 @@ def test_facts_of_the_diplomat_from_imported_lists(tmp_path: Path) -> None:
     assert facts["weeks_in_top_10"] == 6 and facts["peak_rank"] == 1
 
     text = run("facts", "The Diplomat: Season 1", "--warehouse", warehouse_path).output
-    assert "First week:      2023-04-17 to 2023-04-23 (7 days): 57,480,000 hours viewed" in text
+    assert "First week:      week of 2023-04-23 (release date unknown): 57,480,000 hours viewed" in text
     assert "Debut:           No. 1 in TV (English), week of 2023-04-23" in text
     assert "Top 10 in 86 of 93 countries in the week of 2023-04-23; No. 1 in 15: Bahamas, Finland" in text
 

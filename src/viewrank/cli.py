@@ -268,7 +268,9 @@ def render_facts(facts: dict[str, Any]) -> str:
         figures = f"{humanize(first['hours_viewed'])} hours viewed" if first["hours_viewed"] is not None else "no viewing recorded"
         if first.get("views") is not None:
             figures += f", {humanize(first['views'])} views"
-        lines.append(f"First week:      {first['start']} to {first['end']} ({first['days']} days): {figures}")
+        window = (f"{first['start']} to {first['end']} ({first['days']} days)" if facts["release_date"]
+                  else f"week of {first['end']} (release date unknown)")
+        lines.append(f"First week:      {window}: {figures}")
     debut = facts["debut"]
     if debut:
         lines.append(f"Debut:           No. {debut['rank']} in {debut['category']}, week of {debut['week']}")
@@ -504,6 +506,7 @@ def demo(warehouse_path: Path, title_count: int, weeks: int, sessions: int, seed
                f"{summary.last_day}: {len(summary.weeks)} weeks charted, {summary.quarantined} rows quarantined.")
     for name, rows in summary.exports["files"].items():
         click.echo(f"Wrote {Path(summary.exports['directory']) / name} ({rows:,} rows)")
+    click.echo(f"See the site: viewrank serve --warehouse {warehouse_path}, then open http://127.0.0.1:8000")
 
 
 from .web.commands import publish, serve  # noqa: E402  (they use the options defined above)
