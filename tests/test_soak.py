@@ -60,20 +60,22 @@ def test_server_answers_consistently_while_another_process_writes(tmp_path: Path
     server_log = open(tmp_path / "server.log", "w")
     server = subprocess.Popen([sys.executable, "-m", "viewrank", "serve", "--warehouse", str(root), "--port", str(port),
                                "--cache-entries", "0"], stdout=server_log, stderr=subprocess.STDOUT)
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(root), str(stop), str(Path(__file__).parent)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     latencies: list[float] = []
     errors: list[str] = []
+    writer = None
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
             deadline = time.monotonic() + 30
-            while True:  # wait for the server to listen
+            while True:  # wait for the server to listen and take its first snapshot
                 try:
-                    client.get("/api/weeks")
-                    break
+                    if client.get("/api/weeks").status_code == 200:
+                        break
                 except httpx.TransportError:
-                    assert time.monotonic() < deadline, "the server did not start"
-                    time.sleep(0.2)
+                    pass
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.2)
+            writer = subprocess.Popen([sys.executable, "-c", WRITER, str(root), str(stop), str(Path(__file__).parent)],
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             finish = time.monotonic() + SECONDS
             for number in range(REQUESTS):
                 if time.monotonic() > finish:
@@ -91,11 +93,11 @@ def test_server_answers_consistently_while_another_process_writes(tmp_path: Path
                             errors.append(f"incomplete list {listing['category']}: {ranks}")
     finally:
         stop.touch()
-        rounds = writer.communicate(timeout=120)
+        rounds = writer.communicate(timeout=120) if writer else ("0", "")
         server.terminate()
         server.wait(timeout=30)
         server_log.close()
-    assert writer.returncode == 0, rounds[1]
+    assert writer is not None and writer.returncode == 0, rounds[1]
     figures = {"requests": len(latencies), "errors": len(errors), "writer_rounds": int(rounds[0].strip()),
                "median_ms": round(statistics.median(latencies) * 1000, 1),
                "p99_ms": round(sorted(latencies)[int(len(latencies) * 0.99) - 1] * 1000, 1), "first_errors": errors[:10]}
