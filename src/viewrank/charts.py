@@ -24,8 +24,12 @@ COUNTRY_CATEGORIES = ("Films", "TV")
 # Only the rows at or above each list's list_size-th best metric are sorted (ties at the
 # edge included), which keeps a week of 20,000 titles x 93 countries well under a second.
 # Where a list's viewing comes from: a chart week's rollup, raw events (a `week_events`
-# view, for audits), or the daily rollups of any window from $start to $end. Each gives
-# (country, title_key, seconds) for $scope.
+# view, for audits), the daily rollups of any window from $start to $end, or of each title's
+# own first $days days from its release date ("premiere", only titles whose whole window lies
+# in $start..$end). Each gives (country, title_key, seconds) for $scope; the two window
+# sources count only the rollup rows whose `country` passes {country_filter}.
+PREMIERE_DAYS_SQL = """p.release_date >= $start AND p.release_date + CAST($days - 1 AS INTEGER) <= $end
+      AND day BETWEEN p.release_date AND p.release_date + CAST($days - 1 AS INTEGER)"""
 VIEWING_SOURCES = {
     "week": """
     SELECT country, title_key, seconds FROM weekly_rollup WHERE week = $end AND $scope = 'country'
@@ -36,7 +40,23 @@ VIEWING_SOURCES = {
     FROM week_events e JOIN countries c USING (country_index) GROUP BY ALL""",
     "window": """
     SELECT CASE WHEN $scope = 'global' THEN NULL ELSE country END AS country, title_key, sum(seconds) AS seconds
-    FROM daily_rollup WHERE day BETWEEN $start AND $end GROUP BY ALL""",
+    FROM daily_rollup WHERE day BETWEEN $start AND $end AND ({country_filter}) GROUP BY ALL""",
+    "premiere": f"""
+    SELECT CASE WHEN $scope = 'global' THEN NULL ELSE d.country END AS country, d.title_key, sum(d.seconds) AS seconds
+    FROM daily_rollup d JOIN titles p USING (title_key)
+    WHERE {PREMIERE_DAYS_SQL} AND ({{country_filter}}) GROUP BY ALL""",
+}
+# The day a source's runtimes are taken on: the end of its window (each title's own for "premiere").
+RUNTIME_AS_OF = {"premiere": "t.release_date + CAST($days - 1 AS INTEGER)"}
+
+# What a list ranks by, and the tie-break after it: views or hours viewed as $by_views says,
+# or distinct viewing accounts from a `list_viewers` table (country, title_key, viewers) that
+# the caller fills for the same window.
+RANKING_METRICS = {
+    "default": ("CASE WHEN $by_views THEN v.seconds / nullif(r.runtime_seconds, 0) ELSE v.seconds END",
+                "CASE WHEN $by_views THEN seconds ELSE views_exact END"),
+    "viewers": ("(SELECT w.viewers FROM list_viewers w "
+                "WHERE w.title_key = v.title_key AND w.country IS NOT DISTINCT FROM v.country)", "views_exact"),
 }
 
 RANKED_LISTS_TEMPLATE = """
@@ -50,7 +70,7 @@ scored AS (
            v.seconds,
            r.runtime_seconds,
            v.seconds / nullif(r.runtime_seconds, 0) AS views_exact,
-           CASE WHEN $by_views THEN v.seconds / nullif(r.runtime_seconds, 0) ELSE v.seconds END AS metric
+           {metric} AS metric
     FROM viewing v
     JOIN titles t USING (title_key)
     LEFT JOIN ({runtime}) r USING (title_key)
@@ -69,7 +89,7 @@ SELECT country, category,
        CAST(row_number() OVER (
            PARTITION BY country, category
            ORDER BY metric DESC NULLS LAST,
-                    CASE WHEN $by_views THEN seconds ELSE views_exact END DESC NULLS LAST,
+                    {tie} DESC NULLS LAST,
                     title_id
        ) AS INTEGER) AS rank,
        title_key,
@@ -81,10 +101,21 @@ QUALIFY rank <= $list_size
 """
 
 
-def ranked_lists_sql(source: str = "week", *, title_filter: str = "TRUE") -> str:
-    """The ranking query over viewing from `source`, for titles `t` passing `title_filter` (SQL)."""
-    return RANKED_LISTS_TEMPLATE.format(viewing=VIEWING_SOURCES[source], title_filter=title_filter,
-                                        runtime=RUNTIME_AS_OF_SQL.replace("$as_of", "$end"))
+def ranked_lists_sql(source: str = "week", *, title_filter: str = "TRUE", country_filter: str = "TRUE",
+                     metric: str = "default") -> str:
+    """The ranking query over viewing from `source`, for titles `t` passing `title_filter` (SQL),
+    counting the viewing of countries passing `country_filter` (SQL on `country`, window sources)."""
+    if country_filter != "TRUE" and "{country_filter}" not in VIEWING_SOURCES[source]:
+        raise ValueError(f"viewing source {source!r} takes no country filter")
+    ranked_by, tie = RANKING_METRICS[metric]
+    return RANKED_LISTS_TEMPLATE.format(viewing=VIEWING_SOURCES[source].format(country_filter=country_filter),
+                                        title_filter=title_filter, runtime=runtime_sql(source),
+                                        metric=ranked_by, tie=tie)
+
+
+def runtime_sql(source: str) -> str:
+    """(title_key, runtime_seconds) of every title at the end of a `source` window."""
+    return RUNTIME_AS_OF_SQL.replace("$as_of", RUNTIME_AS_OF.get(source, "$end"))
 
 # Weeks in the Top 10 count every earlier week on the same list (re-entries included);
 # the streak continues only from an entry in the week just before.

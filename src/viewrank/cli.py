@@ -552,6 +552,8 @@ def bench(sessions: str, engines: str, data_dir: Path, results_dir: Path, as_jso
         click.echo((results_dir / "rollup_scale.md").read_text())
 
 
+from .report_commands import register_report_commands  # noqa: E402  (they use the options defined above)
+register_report_commands(cli)
 
 
 def main() -> None:

@@ -22,8 +22,10 @@ from .store import Warehouse
 ProgressFactory = Callable[[str, int], ContextManager[Callable[[int], None]]]
 DEMO_INPUT_DIR = "demo-input"
 # The demo service is about a thousandth of Netflix's size, so it shows its figures rounded
-# to hundreds rather than to Netflix's 100,000 (rounding is a setting, and display only).
-DEMO_SETTINGS = {"hours_rounding_before_views": 100, "hours_rounding": 100, "views_rounding": 100}
+# to hundreds rather than to Netflix's 100,000 (rounding is a setting, and display only);
+# it keeps viewer sketches so that estimated viewers can be shown for any window.
+DEMO_SETTINGS = {"hours_rounding_before_views": 100, "hours_rounding": 100, "views_rounding": 100,
+                 "distinct_sketches": True}
 EXPORTS_DIR = "exports"
 
 

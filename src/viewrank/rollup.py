@@ -1,4 +1,5 @@
-"""Events to daily rollups per (day, title, country): seconds, sessions, distinct accounts.
+"""Events to daily rollups per (day, title, country): seconds, sessions, distinct accounts;
+and a distinct-account sketch per (day, title) for viewers over any window (sketch_rollup.py).
 
 This is the only step that reads raw events. It is incremental: a day is recomputed only
 when its set of event parts changed since it was last rolled up, each day in its own
@@ -15,6 +16,7 @@ import pyarrow as pa
 
 from .errors import SettingsError
 from .rollup_kernel import rollup_sorted_parts
+from .sketch_rollup import replace_day_sketches
 from .store import Warehouse
 
 # The one definition of the rollup, shared by every engine: DuckDB and Spark run this SQL,
@@ -120,6 +122,7 @@ def store_rollups(warehouse: Warehouse, chunk: list[tuple[dt.date, int, int]], r
                 warehouse.execute(STORE_ROLLUP_SQL)
             finally:
                 warehouse.con.unregister("day_rollup")
+        replace_day_sketches(warehouse, days)
         for week in sorted({warehouse.methodology.week_end(day) for day in days}):
             warehouse.execute("DELETE FROM weekly_rollup WHERE week = ?", [week])
             warehouse.execute(WEEKLY_ROLLUP_SQL, {"week": week, "start": warehouse.methodology.week_start_of(week)})

@@ -48,7 +48,7 @@ def rollup_with_spark(warehouse: Warehouse, *, master: str = "local[2]", events_
     if not pending:
         return report
     spark = session or _quiet(spark_session(master))
-    base = (events_url or warehouse.events_dir.as_uri()).rstrip("/")
+    base = (events_url or warehouse.events_dir.resolve().as_uri()).rstrip("/")
     if not base.endswith("/" + EVENTS_DIR):
         base += "/" + EVENTS_DIR
     for start in range(0, len(pending), DAYS_PER_TRANSACTION):

@@ -250,3 +250,13 @@ CREATE TABLE IF NOT EXISTS weekly_rollup (
     seconds BIGINT NOT NULL,
     sessions BIGINT NOT NULL
 );
+
+-- Distinct-account sketches (HyperLogLog, 4,096 registers; viewrank/sketch.py) per day and
+-- title, all countries together, written by the rollup step beside daily_rollup. Only registers
+-- above zero are stored, one row each, so merging any window is a GROUP BY with max().
+CREATE TABLE IF NOT EXISTS daily_sketch (
+    day DATE NOT NULL,
+    title_key INTEGER NOT NULL,
+    register_index SMALLINT NOT NULL,
+    register_value UTINYINT NOT NULL
+);
