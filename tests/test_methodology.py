@@ -206,3 +206,12 @@ def test_charts_recompute_only_changed_weeks_and_the_weeks_after_a_change(tmp_pa
     assert warehouse.execute("""SELECT CAST(week AS VARCHAR), title_key, cumulative_weeks, streak_weeks
                                 FROM current_entries WHERE scope = 'global' ORDER BY week""").fetchall() == [
         (W1, 1, 1, 1), (W2, 2, 1, 1), (W3, 1, 2, 1), (W4, 1, 3, 2)]
+
+
+def test_charts_leave_weeks_with_imported_lists_alone_unless_asked(tmp_path: Path) -> None:
+    from viewrank import compute_charts
+    warehouse = switch_case(tmp_path, "2026-11-09")
+    warehouse.execute("UPDATE editions SET origin = 'imported' WHERE scope = 'global'")
+    warehouse.execute("DELETE FROM chart_runs")
+    assert compute_charts(warehouse).weeks == []
+    assert compute_charts(warehouse, weeks=[dt.date(2026, 11, 15)]).weeks == [dt.date(2026, 11, 15)]

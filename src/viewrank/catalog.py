@@ -12,12 +12,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+import pyarrow as pa
+
 from .errors import CatalogError, InputError
 from .ingest.readers import ROW, read_input
 from .store import Warehouse
 
 TITLE_COLUMNS = ("title_id", "show_title", "season_number", "season_title", "kind", "original_language",
                  "release_date", "is_original", "runtime_seconds", "genre", "is_kids")
+EPISODE_ROW_COLUMNS = ("episode_id", "title_key", "episode_number", "episode_title", "runtime_seconds", "available_date")
 EPISODE_COLUMNS = ("episode_id", "title_id", "episode_number", "episode_title", "runtime_seconds", "available_date")
 KIND_ALIASES = {"film": "film", "movie": "film", "tv": "tv", "series": "tv", "show": "tv", "season": "tv"}
 TRUE_WORDS, FALSE_WORDS = {"true", "t", "yes", "y", "1"}, {"false", "f", "no", "n", "0", ""}
@@ -117,16 +120,15 @@ def _import_titles(warehouse: Warehouse, path: str, rows: list[dict[str, Any]]) 
         ])
     existing = {title_id for (title_id,) in warehouse.execute("SELECT title_id FROM titles").fetchall()}
     with warehouse.atomic():
-        warehouse.con.executemany(
+        _upsert(warehouse, records, TITLE_COLUMNS,
             """INSERT INTO titles (title_id, show_title, season_number, season_title, kind, original_language,
                                    release_date, is_original, runtime_seconds, genre, is_kids)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               SELECT * FROM catalog_rows
                ON CONFLICT (title_id) DO UPDATE SET show_title = excluded.show_title,
                  season_number = excluded.season_number, season_title = excluded.season_title,
                  kind = excluded.kind, original_language = excluded.original_language,
                  release_date = excluded.release_date, is_original = excluded.is_original,
-                 runtime_seconds = excluded.runtime_seconds, genre = excluded.genre, is_kids = excluded.is_kids""",
-            records)
+                 runtime_seconds = excluded.runtime_seconds, genre = excluded.genre, is_kids = excluded.is_kids""")
     added = sum(record[0] not in existing for record in records)
     return CatalogReport(path, "titles", added, len(records) - added)
 
@@ -153,18 +155,28 @@ def _import_episodes(warehouse: Warehouse, path: str, rows: list[dict[str, Any]]
         ])
     existing = {episode_id for (episode_id,) in warehouse.execute("SELECT episode_id FROM episodes").fetchall()}
     with warehouse.atomic():
-        warehouse.con.executemany(
+        _upsert(warehouse, records, EPISODE_ROW_COLUMNS,
             """INSERT INTO episodes (episode_id, title_key, episode_number, episode_title, runtime_seconds, available_date)
-               VALUES (?, ?, ?, ?, ?, ?)
+               SELECT * FROM catalog_rows
                ON CONFLICT (episode_id) DO UPDATE SET title_key = excluded.title_key,
                  episode_number = excluded.episode_number, episode_title = excluded.episode_title,
-                 runtime_seconds = excluded.runtime_seconds, available_date = excluded.available_date""",
-            records)
+                 runtime_seconds = excluded.runtime_seconds, available_date = excluded.available_date""")
         # An episode without its own availability date becomes available with its season.
         warehouse.execute("""UPDATE episodes SET available_date = t.release_date FROM titles t
                              WHERE episodes.title_key = t.title_key AND episodes.available_date IS NULL""")
     added = sum(record[0] not in existing for record in records)
     return CatalogReport(path, "episodes", added, len(records) - added)
+
+
+def _upsert(warehouse: Warehouse, records: list[list[Any]], columns: tuple[str, ...], sql: str) -> None:
+    """Insert or update all records in one statement (row-by-row inserts cost seconds per thousand)."""
+    if not records:
+        return
+    warehouse.con.register("catalog_rows", pa.Table.from_pylist([dict(zip(columns, record)) for record in records]))
+    try:
+        warehouse.execute(sql)
+    finally:
+        warehouse.con.unregister("catalog_rows")
 
 
 def runtime_seconds_as_of(warehouse: Warehouse, title_id: str, as_of: dt.date) -> int | None:

@@ -201,9 +201,13 @@ def compute_charts(warehouse: Warehouse, *, weeks: list[dt.date] | None = None, 
 
 
 def _default_weeks(warehouse: Warehouse) -> list[dt.date]:
-    """Every complete week, and any other week charted before (it is kept up to date too)."""
+    """Every complete week, and any other week charted before (it is kept up to date too),
+    except weeks whose published lists were imported: computed lists never replace them
+    unless a week is asked for by name."""
     charted = [week for (week,) in warehouse.execute("SELECT week FROM chart_runs").fetchall()]
-    return sorted(set(chartable_weeks(warehouse)) | set(charted))
+    imported = {week for (week,) in warehouse.execute(
+        "SELECT DISTINCT week FROM current_editions WHERE origin = 'imported'").fetchall()}
+    return sorted((set(chartable_weeks(warehouse)) | set(charted)) - imported)
 
 
 def pending_weeks(warehouse: Warehouse) -> int:
