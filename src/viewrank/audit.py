@@ -36,7 +36,7 @@ def _entries(warehouse: Warehouse, edition_id: int) -> dict[tuple[Any, str, int]
 
 
 def _label(row: dict[str, Any]) -> str:
-    return row["season_title"] or row["show_title"]
+    return str(row["season_title"] or row["show_title"])
 
 
 def diff_entries(before: dict[tuple[Any, str, int], dict[str, Any]],

@@ -105,10 +105,23 @@ def run_engine(engine: str, warehouse_path: Path) -> dict[str, Any]:
     else:
         raise ValueError(f"unknown engine {engine!r}")
     seconds = time.perf_counter() - start
+    peak_kb = _peak_rss_kb(os.getpid())
+    if engine == "spark":  # Spark's work happens in its JVM: count the larger of the two peaks
+        from pyspark import SparkContext
+        gateway = SparkContext._gateway
+        if gateway is not None and getattr(gateway, "proc", None) is not None:
+            peak_kb = max(peak_kb, _peak_rss_kb(gateway.proc.pid))
     warehouse.close()
-    # Spark's JVM is a child process: count the larger of the two peaks.
-    peak_kb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
     return {"engine": engine, "seconds": seconds, "peak_rss_mb": round(peak_kb / 1024)}
+
+
+def _peak_rss_kb(pid: int) -> int:
+    """A process's own peak resident memory (VmHWM; unlike ru_maxrss it does not carry over
+    the peak of the process that started it)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def _pandas_rollup(parts: list[str]) -> Any:
@@ -125,7 +138,8 @@ def measure(engine: str, warehouse_path: Path) -> dict[str, Any]:
     """Run one engine in its own Python process and return its timing and peak memory."""
     output = subprocess.run([sys.executable, "-m", "viewrank.bench", engine, str(warehouse_path)],
                             check=True, capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
-    return json.loads(output.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(output.stdout.strip().splitlines()[-1])
+    return result
 
 
 def run_benchmark(volumes: list[int], engines: list[str], *, data_dir: Path, results_dir: Path, command: str,

@@ -4,10 +4,9 @@ the library. Errors become one `Error: ...` line on stderr and exit code 1."""
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import sys
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any
 
 import click
 
@@ -16,53 +15,16 @@ from .catalog import import_catalog
 from .errors import ViewrankError
 from .facts import title_facts
 from .ingest import ingest_file
+from .options import handle_errors, json_option, open_warehouse, parse_week, silent_option, warehouse_option
 from .output import format_table, humanize, print_json, progress
 from .pipeline import run_demo
 from .published.export import export_all
 from .rollup import pending_days, rollup as run_rollup
+from .published.importing import import_group
+from .report_commands import register_report_commands
 from .settings import parse_assignments
 from .store import Warehouse
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def warehouse_option(function: F) -> F:
-    return click.option("--warehouse", "warehouse_path", type=click.Path(file_okay=False, path_type=Path),
-                        envvar="VIEWRANK_WAREHOUSE", default=Path("warehouse"), show_default=True,
-                        help="Warehouse directory (or set VIEWRANK_WAREHOUSE).")(function)
-
-
-def json_option(function: F) -> F:
-    return click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")(function)
-
-
-def silent_option(function: F) -> F:
-    return click.option("--silent", is_flag=True, help="No progress bars.")(function)
-
-
-def handle_errors(function: F) -> F:
-    """Turn the library's errors into one clear line and exit code 1."""
-    @functools.wraps(function)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return function(*args, **kwargs)
-        except ViewrankError as error:
-            raise click.ClickException(str(error)) from None
-    return wrapper  # type: ignore[return-value]
-
-
-def open_warehouse(path: Path, *, read_only: bool = False) -> Warehouse:
-    return Warehouse(path, read_only=read_only)
-
-
-def parse_week(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
-
+from .web.commands import publish, serve
 
 @click.group()
 @click.version_option(package_name="viewrank")
@@ -220,18 +182,25 @@ def charts(warehouse_path: Path, weeks: tuple[str, ...], everything: bool, as_js
 @click.option("--classic", is_flag=True, help="Leave out the staggered-launch columns of the global file.")
 @click.option("--since", help="First week to include (YYYY-MM-DD).")
 @click.option("--until", help="Last week to include (YYYY-MM-DD).")
+@click.option("--week", help="Only this week (YYYY-MM-DD, its last day); the same as --since W --until W.")
+@click.option("--revision", type=click.IntRange(min=1),
+              help="Export this revision of each week instead of the current one (see viewrank revisions).")
 @json_option
 @handle_errors
 def export(warehouse_path: Path, out_dir: Path, classic: bool, since: str | None, until: str | None,
-           as_json: bool) -> None:
+           week: str | None, revision: int | None, as_json: bool) -> None:
     """Write all-weeks-global.tsv and all-weeks-countries.tsv in the published layout.
 
     Example:
 
         viewrank export --out site/files
+        viewrank export --week 2026-11-15 --revision 1 --out first-edition
     """
+    if week:
+        since = until = week
     with open_warehouse(warehouse_path, read_only=True) as warehouse:
-        result = export_all(warehouse, out_dir, classic=classic, since=parse_week(since), until=parse_week(until))
+        result = export_all(warehouse, out_dir, classic=classic, since=parse_week(since), until=parse_week(until),
+                            revision=revision)
     if as_json:
         print_json(result)
     else:
@@ -509,16 +478,6 @@ def demo(warehouse_path: Path, title_count: int, weeks: int, sessions: int, seed
     click.echo(f"See the site: viewrank serve --warehouse {warehouse_path}, then open http://127.0.0.1:8000")
 
 
-from .web.commands import publish, serve  # noqa: E402  (they use the options defined above)
-
-cli.add_command(serve)
-cli.add_command(publish)
-
-
-from .published.importing import import_group  # noqa: E402  (it uses the options defined above)
-cli.add_command(import_group, "import")
-
-
 @cli.command()
 @click.option("--sessions", default="10000000,100000000", show_default=True,
               help="Comma-separated volumes of sessions to benchmark (1000000000 for the large run).")
@@ -552,7 +511,10 @@ def bench(sessions: str, engines: str, data_dir: Path, results_dir: Path, as_jso
         click.echo((results_dir / "rollup_scale.md").read_text())
 
 
-from .report_commands import register_report_commands  # noqa: E402  (they use the options defined above)
+# Command groups defined in their own modules.
+cli.add_command(serve)
+cli.add_command(publish)
+cli.add_command(import_group, "import")
 register_report_commands(cli)
 
 
@@ -561,4 +523,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -6,27 +6,22 @@ Daily lists are one-day windows; date ranges and first-N-days windows come from 
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-from typing import Any, Callable, ContextManager
+from typing import Any
 
 import pyarrow as pa
 
 from .audience import AUDIENCE_COLUMNS, Key, can_estimate, estimated_viewers, exact_audience
 from .charts import COUNTRY_CATEGORIES, GLOBAL_CATEGORIES
 from .errors import NotFound
+from .output import ProgressFactory, no_progress
 from .specialty import NO_FILTER, ListFilter, country_filter, specialty_filter
 from .store import Warehouse
 from .windows import RANK_BY, Window, by_views_default, ranking
 
-ProgressFactory = Callable[[str, int], ContextManager[Callable[[int], None]]]
 TITLES_SQL = """
 SELECT title_key, title_id, show_title, season_title, release_date FROM titles WHERE list_contains(?, title_key)
 """
-
-
-def no_progress(label: str, length: int) -> ContextManager[Callable[[int], None]]:
-    return contextlib.nullcontext(lambda steps: None)
 
 
 def window_lists(warehouse: Warehouse, window: Window, *, country: str | None = None, rank_by: str | None = None,

@@ -7,7 +7,7 @@ import contextlib
 import datetime as dt
 import json
 import sys
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, ContextManager, Iterator, Sequence
 
 import click
 
@@ -41,6 +41,16 @@ def format_table(rows: Sequence[Sequence[Any]], headers: Sequence[str], *, right
 
 def humanize(value: float | None) -> str:
     return "" if value is None else f"{value:,.0f}"
+
+
+# What library functions take to report progress: (label, steps) -> a context manager that
+# yields the function advancing the bar. The CLI passes `progress`; callers without a terminal
+# pass `no_progress`.
+ProgressFactory = Callable[[str, int], ContextManager[Callable[[int], None]]]
+
+
+def no_progress(label: str, length: int) -> ContextManager[Callable[[int], None]]:
+    return contextlib.nullcontext(lambda steps: None)
 
 
 @contextlib.contextmanager

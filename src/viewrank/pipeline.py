@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, ContextManager
+from typing import Any
 
 from . import simulate
 from .catalog import import_catalog
 from .charts import compute_charts
 from .errors import WarehouseError
 from .ingest import ingest_file
+from .output import ProgressFactory, no_progress
 from .published.export import export_all
 from .rollup import pending_days, rollup
 from .store import Warehouse
 
-ProgressFactory = Callable[[str, int], ContextManager[Callable[[int], None]]]
 DEMO_INPUT_DIR = "demo-input"
 # The demo service is about a thousandth of Netflix's size, so it shows its figures rounded
 # to hundreds rather than to Netflix's 100,000 (rounding is a setting, and display only);
@@ -27,10 +26,6 @@ DEMO_INPUT_DIR = "demo-input"
 DEMO_SETTINGS = {"hours_rounding_before_views": 100, "hours_rounding": 100, "views_rounding": 100,
                  "distinct_sketches": True}
 EXPORTS_DIR = "exports"
-
-
-def _no_progress(label: str, length: int) -> ContextManager[Callable[[int], None]]:
-    return contextlib.nullcontext(lambda steps: None)
 
 
 @dataclass
@@ -47,7 +42,7 @@ class DemoSummary:
 
 def run_demo(path: str | os.PathLike[str], *, titles: int = 2000, weeks: int = 12, sessions: int = 5_000_000,
              seed: int = 7, end_date: dt.date = dt.date(2026, 11, 15), force: bool = False,
-             progress: ProgressFactory = _no_progress) -> DemoSummary:
+             progress: ProgressFactory = no_progress) -> DemoSummary:
     """Generate a synthetic service, then init, catalog, ingest, rollup, chart and export it."""
     root = Path(path)
     if root.exists() and any(root.iterdir()):

@@ -10,7 +10,7 @@ from typing import Any, Callable, TypeVar
 import click
 
 from .audience import AUDIENCE_COLUMNS
-from .cli import handle_errors, json_option, open_warehouse, parse_week, silent_option, warehouse_option
+from .options import handle_errors, json_option, open_warehouse, parse_week, silent_option, warehouse_option
 from .factsheet import factsheet as build_factsheet, render_markdown
 from .lists import window_lists
 from .output import format_table, humanize, print_json, progress

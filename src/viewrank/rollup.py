@@ -65,7 +65,7 @@ class RollupReport:
 
 def pending_days(warehouse: Warehouse) -> list[tuple[dt.date, int, int]]:
     """Days whose event parts changed since their last rollup: (day, parts, rows)."""
-    return [tuple(row) for row in warehouse.execute(PENDING_DAYS_SQL).fetchall()]  # type: ignore[misc]
+    return [(day, int(parts), int(rows)) for day, parts, rows in warehouse.execute(PENDING_DAYS_SQL).fetchall()]
 
 
 def rollup(warehouse: Warehouse, *, full: bool = False, engine: str = "auto", threads: int = 2,

@@ -260,7 +260,7 @@ class Methodology:
         return self.week_start_of(week) >= dt.date.fromisoformat(self.rank_by_views_from)
 
     def hours_rounding_for(self, week: dt.date) -> int:
-        return self.hours_rounding if self.ranks_by_views(week) else self.hours_rounding_before_views
+        return int(self.hours_rounding if self.ranks_by_views(week) else self.hours_rounding_before_views)
 
 
 def parse_assignments(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:

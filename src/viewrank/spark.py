@@ -8,7 +8,6 @@ theirs, so charts and everything after them read them unchanged.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Callable
 
 from .errors import SettingsError

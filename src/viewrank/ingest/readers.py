@@ -32,7 +32,7 @@ class RawInput:
 
     @property
     def rows_read(self) -> int:
-        return self.table.num_rows + len(self.rejected)
+        return int(self.table.num_rows) + len(self.rejected)
 
 
 def detect_format(path: Path) -> str:

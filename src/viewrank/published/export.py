@@ -11,10 +11,18 @@ from ..store import Warehouse
 from .formats import (COUNTRY_COLUMNS, GLOBAL_COLUMNS, GLOBAL_COLUMNS_CLASSIC, clean_text, format_number,
                       format_runtime, round_display)
 
+# The entries a file shows: the current revision of every week, or with $revision set, that
+# revision of each week that has one (a published edition stays readable after late data).
+ENTRIES_SQL = """
+SELECT e.week, e.scope, e.origin, e.revision, c.*
+FROM chart_entries c JOIN editions e USING (edition_id)
+WHERE e.revision = coalesce($revision, (SELECT max(revision) FROM editions x WHERE x.week = e.week AND x.scope = e.scope))
+"""
+
 GLOBAL_ROWS_SQL = """
 SELECT c.week, c.category, c.rank, t.show_title, t.season_title, t.kind, c.hours_viewed, c.runtime_hours,
        c.views, c.cumulative_weeks, c.is_staggered_launch, c.episode_launch_details, c.origin
-FROM current_entries c JOIN titles t USING (title_key)
+FROM (""" + ENTRIES_SQL + """) c JOIN titles t USING (title_key)
 WHERE c.scope = 'global' AND ($since IS NULL OR c.week >= $since) AND ($until IS NULL OR c.week <= $until)
 ORDER BY c.week DESC, c.category, c.rank
 """
@@ -22,18 +30,18 @@ ORDER BY c.week DESC, c.category, c.rank
 COUNTRY_ROWS_SQL = """
 SELECT n.name AS country_name, c.country, c.week, c.category, c.rank, t.show_title, t.season_title, t.kind,
        c.cumulative_weeks
-FROM current_entries c JOIN titles t USING (title_key) JOIN countries n ON n.iso2 = c.country
+FROM (""" + ENTRIES_SQL + """) c JOIN titles t USING (title_key) JOIN countries n ON n.iso2 = c.country
 WHERE c.scope = 'country' AND ($since IS NULL OR c.week >= $since) AND ($until IS NULL OR c.week <= $until)
 ORDER BY n.name, c.week DESC, c.category, c.rank
 """
 
 
 def global_rows(warehouse: Warehouse, *, since: dt.date | None = None, until: dt.date | None = None,
-                classic: bool = False) -> Iterable[tuple[str, ...]]:
+                classic: bool = False, revision: int | None = None) -> Iterable[tuple[str, ...]]:
     """Rows of all-weeks-global.tsv, rounded for display by the rule in force each week;
     imported rows are written exactly as they were published."""
     method = warehouse.methodology
-    for row in warehouse.rows(GLOBAL_ROWS_SQL, {"since": since, "until": until}):
+    for row in warehouse.rows(GLOBAL_ROWS_SQL, {"since": since, "until": until, "revision": revision}):
         imported = row["origin"] == "imported"
         shown = imported or method.ranks_by_views(row["week"])
         values = (
@@ -58,10 +66,10 @@ def _as_published(value: float | None) -> int | None:
     return None if value is None else int(value)
 
 
-def country_rows(warehouse: Warehouse, *, since: dt.date | None = None,
-                 until: dt.date | None = None) -> Iterable[tuple[str, ...]]:
+def country_rows(warehouse: Warehouse, *, since: dt.date | None = None, until: dt.date | None = None,
+                 revision: int | None = None) -> Iterable[tuple[str, ...]]:
     """Rows of all-weeks-countries.tsv."""
-    for row in warehouse.rows(COUNTRY_ROWS_SQL, {"since": since, "until": until}):
+    for row in warehouse.rows(COUNTRY_ROWS_SQL, {"since": since, "until": until, "revision": revision}):
         yield (row["country_name"], row["country"], row["week"].isoformat(), row["category"], str(row["rank"]),
                clean_text(row["show_title"]), clean_text(row["season_title"]), str(row["cumulative_weeks"]))
 
@@ -82,13 +90,15 @@ def write_tsv(path: str | os.PathLike[str], header: tuple[str, ...], rows: Itera
 
 
 def export_all(warehouse: Warehouse, out_dir: str | os.PathLike[str], *, classic: bool = False,
-               since: dt.date | None = None, until: dt.date | None = None) -> dict[str, Any]:
-    """Write all-weeks-global.tsv and all-weeks-countries.tsv into `out_dir`."""
+               since: dt.date | None = None, until: dt.date | None = None,
+               revision: int | None = None) -> dict[str, Any]:
+    """Write all-weeks-global.tsv and all-weeks-countries.tsv into `out_dir` (current
+    revisions, or `revision` of each week that has it)."""
     out = Path(out_dir)
     written = {}
     header = GLOBAL_COLUMNS_CLASSIC if classic else GLOBAL_COLUMNS
     written["all-weeks-global.tsv"] = write_tsv(
-        out / "all-weeks-global.tsv", header, global_rows(warehouse, since=since, until=until, classic=classic))
+        out / "all-weeks-global.tsv", header, global_rows(warehouse, since=since, until=until, classic=classic, revision=revision))
     written["all-weeks-countries.tsv"] = write_tsv(
-        out / "all-weeks-countries.tsv", COUNTRY_COLUMNS, country_rows(warehouse, since=since, until=until))
+        out / "all-weeks-countries.tsv", COUNTRY_COLUMNS, country_rows(warehouse, since=since, until=until, revision=revision))
     return {"directory": str(out), "files": written}

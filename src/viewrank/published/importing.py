@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from ..cli import handle_errors, json_option, open_warehouse, parse_week, silent_option, warehouse_option
+from ..options import handle_errors, json_option, open_warehouse, parse_week, silent_option, warehouse_option
 from ..output import format_table, print_json, progress
 from .corrections import merge_titles, split_title
 from .engagement import EngagementReport, import_engagement_files

@@ -94,6 +94,8 @@ def detect_kind(table: Table) -> str:
     """Which Netflix file this is, from its header; unknown or missing columns are an error."""
     columns = table.layout.columns
     names = set(columns)
+    allowed: tuple[str, ...]
+    required: tuple[str, ...]
     if "country_iso2" in names:
         kind, allowed, required = COUNTRIES, COUNTRY_COLUMNS, COUNTRY_COLUMNS
     elif "weekly_rank" in names:

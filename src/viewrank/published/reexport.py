@@ -63,6 +63,7 @@ def _rows(warehouse: Warehouse, source: dict[str, Any], layout: Layout) -> list[
     weeks = {week for (week,) in warehouse.execute(
         "SELECT week FROM import_weeks WHERE source_id = ?", [source["source_id"]]).fetchall()}
     span = {"since": min(weeks), "until": max(weeks)}
+    names: tuple[str, ...]
     if source["kind"] == GLOBAL:
         names, produced = GLOBAL_COLUMNS, global_rows(warehouse, **span)
     else:

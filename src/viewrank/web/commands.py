@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from ..cli import handle_errors, open_warehouse, silent_option, warehouse_option
+from ..options import handle_errors, open_warehouse, silent_option, warehouse_option
 from ..output import progress
 
 

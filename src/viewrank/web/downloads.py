@@ -11,7 +11,7 @@ import io
 import json
 from typing import Any, Iterable
 
-from openpyxl import Workbook  # type: ignore[import-untyped]
+from openpyxl import Workbook
 
 from ..published.export import country_rows, global_rows
 from ..published.formats import COUNTRY_COLUMNS, GLOBAL_COLUMNS
