@@ -25,11 +25,10 @@ from typing import Any, Callable, NoReturn
 import pyarrow as pa
 
 from ..errors import InputError
-from ..ingest import file_sha256
 from ..store import Warehouse
 from .bulk import insert_arrow
 from .identity import make_title_id, season_number
-from .sources import already_imported, record_source
+from .sources import read_new_files, record_source
 from .tabular import open_workbook
 from .titles import Known, TitleIndex, insert_titles, is_season_label, title_keys
 
@@ -255,18 +254,7 @@ def import_engagement_files(warehouse: Warehouse, paths: list[Path],
                             progress: Callable[[int], None] | None = None) -> list[EngagementReport]:
     """Validate every report first, then import them: reports whose sheets say TV or Film
     before the first report, whose rows do not say, so those meet the labelled titles."""
-    reports: list[EngagementReport] = []
-    todo: list[tuple[EngagementFile, EngagementReport]] = []
-    seen: dict[str, Path] = {}
-    for path in paths:
-        if not path.is_file():
-            raise InputError(str(path), "no such file")
-        report = EngagementReport(str(path))
-        reports.append(report)
-        sha256 = file_sha256(path)
-        report.already_imported_as = already_imported(warehouse, sha256, path, seen)
-        if report.already_imported_as is None:
-            todo.append((read_engagement(path, sha256), report))
+    reports, todo = read_new_files(warehouse, paths, report=EngagementReport, read=read_engagement)
     todo.sort(key=lambda item: (any(row.kind is None for row in item[0].rows), item[0].period_start))
     for parsed, report in todo:
         import_engagement(warehouse, parsed, report)

@@ -18,12 +18,11 @@ from typing import Any, Callable, NoReturn
 
 from ..charts import COUNTRY_CATEGORIES, GLOBAL_CATEGORIES
 from ..errors import InputError
-from ..ingest import file_sha256
 from ..store import Warehouse
 from .editions import Entry, fill_streaks, write_editions
 from .formats import COUNTRY_COLUMNS, GLOBAL_COLUMNS, MOST_POPULAR_COLUMNS, NOT_APPLICABLE, format_runtime
 from .identity import Sighting, assign_ids, make_title_id, runs, season_number
-from .sources import already_imported, record_source
+from .sources import read_new_files, record_source
 from .tabular import Table, read_table
 from .titles import insert_titles, title_keys
 
@@ -457,18 +456,8 @@ def import_top10_files(warehouse: Warehouse, paths: list[Path],
     """Validate every file first, then import them: global lists before the country lists and
     most-popular lists whose titles are matched against them."""
     countries = {code for (code,) in warehouse.execute("SELECT iso2 FROM countries").fetchall()}
-    reports: list[Top10Report] = []
-    todo: list[tuple[Top10File, Top10Report]] = []
-    seen: dict[str, Path] = {}
-    for path in paths:
-        if not path.is_file():
-            raise InputError(str(path), "no such file")
-        report = Top10Report(str(path))
-        reports.append(report)
-        sha256 = file_sha256(path)
-        report.already_imported_as = already_imported(warehouse, sha256, path, seen)
-        if report.already_imported_as is None:
-            todo.append((read_top10(path, countries, sha256), report))
+    reports, todo = read_new_files(warehouse, paths, report=Top10Report,
+                                   read=lambda path, sha256: read_top10(path, countries, sha256))
     for parsed, report in sorted(todo, key=lambda item: IMPORT_ORDER.index(item[0].kind)):
         import_top10(warehouse, parsed, report)
         if progress:

@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Protocol, TypeVar
 
+from ..errors import InputError
+from ..ingest import file_sha256
 from ..store import Warehouse
 
 
@@ -23,6 +25,33 @@ def already_imported(warehouse: Warehouse, sha256: str, path: Path, seen: dict[s
         return f"{seen[sha256]} (the same content, earlier in this command)"
     seen[sha256] = path
     return known_source(warehouse, sha256)
+
+
+class ImportReport(Protocol):
+    already_imported_as: str | None
+
+
+Report = TypeVar("Report", bound=ImportReport)
+Parsed = TypeVar("Parsed")
+
+
+def read_new_files(warehouse: Warehouse, paths: list[Path], *, report: Callable[[str], Report],
+                   read: Callable[[Path, str], Parsed]) -> tuple[list[Report], list[tuple[Parsed, Report]]]:
+    """A report per file, and every file not imported before (by content) read and validated,
+    so that a bad file is refused before anything is written."""
+    reports: list[Report] = []
+    todo: list[tuple[Parsed, Report]] = []
+    seen: dict[str, Path] = {}
+    for path in paths:
+        if not path.is_file():
+            raise InputError(str(path), "no such file")
+        result = report(str(path))
+        reports.append(result)
+        sha256 = file_sha256(path)
+        result.already_imported_as = already_imported(warehouse, sha256, path, seen)
+        if result.already_imported_as is None:
+            todo.append((read(path, sha256), result))
+    return reports, todo
 
 
 def record_source(warehouse: Warehouse, *, kind: str, path: Path, sha256: str, layout: dict[str, Any],
