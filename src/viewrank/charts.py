@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 from .catalog import RUNTIME_AS_OF_SQL
 from .errors import NotFound
+from .rollup import rolled_up_days
 from .settings import Methodology
 from .store import Warehouse
 
@@ -145,9 +146,10 @@ class ChartsReport:
 
 def chartable_weeks(warehouse: Warehouse) -> list[dt.date]:
     """Every week fully covered by rolled-up days, oldest first."""
-    first, last = warehouse.execute("SELECT min(day), max(day) FROM rollup_days").fetchone()  # type: ignore[misc]
-    if first is None:
+    covered = rolled_up_days(warehouse)
+    if covered is None:
         return []
+    first, last = covered
     method = warehouse.methodology
     week = method.week_end(first)
     if method.week_start_of(week) < first:

@@ -15,7 +15,7 @@ from .catalog import import_catalog
 from .errors import ViewrankError
 from .facts import title_facts
 from .ingest import ingest_file
-from .options import handle_errors, json_option, open_warehouse, parse_week, silent_option, warehouse_option
+from .options import DATE, handle_errors, json_option, open_warehouse, parse_week, silent_option, warehouse_option
 from .output import format_table, humanize, print_json, progress
 from .pipeline import run_demo
 from .published.export import export_all
@@ -146,12 +146,12 @@ def rollup(warehouse_path: Path, full: bool, engine: str, master: str, events_ur
 
 @cli.command()
 @warehouse_option
-@click.option("--week", "weeks", multiple=True, help="Week to compute, by its last day (repeatable).")
+@click.option("--week", "weeks", multiple=True, type=DATE, help="Week to compute, by its last day (repeatable).")
 @click.option("--all", "everything", is_flag=True, help="Recompute every complete week, changed or not.")
 @json_option
 @silent_option
 @handle_errors
-def charts(warehouse_path: Path, weeks: tuple[str, ...], everything: bool, as_json: bool, silent: bool) -> None:
+def charts(warehouse_path: Path, weeks: tuple[dt.date, ...], everything: bool, as_json: bool, silent: bool) -> None:
     """Compute the weekly global and country lists from the rollups.
 
     By default every complete week whose rollups changed since it was last charted. A week
@@ -162,12 +162,11 @@ def charts(warehouse_path: Path, weeks: tuple[str, ...], everything: bool, as_js
         viewrank charts --week 2026-11-15
     """
     with open_warehouse(warehouse_path) as warehouse:
-        chosen = [parse_week(week) for week in weeks] or None
+        chosen = list(weeks) or None
         count = len(chosen) if chosen else (len(charts_module.chartable_weeks(warehouse)) if everything
                                             else charts_module.pending_weeks(warehouse))
         with progress("Computing charts", count, silent=silent or as_json) as advance:
-            report = charts_module.compute_charts(warehouse, weeks=chosen, everything=everything,  # type: ignore[arg-type]
-                                                  progress=advance)
+            report = charts_module.compute_charts(warehouse, weeks=chosen, everything=everything, progress=advance)
     if as_json:
         print_json(report.__dict__)
     else:
@@ -301,11 +300,11 @@ def render_lists(result: dict[str, Any]) -> str:
 
 
 @cli.command()
-@click.argument("week")
+@click.argument("week", type=DATE)
 @warehouse_option
 @json_option
 @handle_errors
-def revisions(week: str, warehouse_path: Path, as_json: bool) -> None:
+def revisions(week: dt.date, warehouse_path: Path, as_json: bool) -> None:
     """Show every revision of a week's editions and what changed between them.
 
     Example:
@@ -313,7 +312,7 @@ def revisions(week: str, warehouse_path: Path, as_json: bool) -> None:
         viewrank revisions 2026-11-15
     """
     with open_warehouse(warehouse_path, read_only=True) as warehouse:
-        result = audit.revisions(warehouse, parse_week(week))  # type: ignore[arg-type]
+        result = audit.revisions(warehouse, week)
     if as_json:
         print_json(result)
         return
@@ -336,11 +335,11 @@ def render_change(change: dict[str, Any]) -> str:
 
 
 @cli.command()
-@click.argument("week")
+@click.argument("week", type=DATE)
 @warehouse_option
 @json_option
 @handle_errors
-def verify(week: str, warehouse_path: Path, as_json: bool) -> None:
+def verify(week: dt.date, warehouse_path: Path, as_json: bool) -> None:
     """Recompute a published week from the stored events and report every difference.
 
     Uses the methodology settings recorded in each edition. Exits with code 1 when the
@@ -351,7 +350,7 @@ def verify(week: str, warehouse_path: Path, as_json: bool) -> None:
         viewrank verify 2026-11-15
     """
     with open_warehouse(warehouse_path, read_only=True) as warehouse:
-        report = audit.verify(warehouse, parse_week(week))  # type: ignore[arg-type]
+        report = audit.verify(warehouse, week)
     if as_json:
         print_json(report)
     else:

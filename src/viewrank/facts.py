@@ -8,6 +8,7 @@ from typing import Any
 
 from .catalog import RUNTIME_AS_OF_SQL
 from .errors import NotFound
+from .rollup import rolled_up_days
 from .store import Warehouse
 
 FIND_TITLE_SQL = """
@@ -73,8 +74,8 @@ def _first_week(warehouse: Warehouse, title: dict[str, Any], debut: dict[str, An
         premiere = method.week_start_of(debut["week"])
     week = method.week_end(premiere)
     window = {"start": premiere, "end": week, "days": (week - premiere).days + 1, "week": week}
-    first_day, last_day = warehouse.execute("SELECT min(day), max(day) FROM rollup_days").fetchone()  # type: ignore[misc]
-    if first_day is not None and first_day <= premiere and week <= last_day:
+    covered = rolled_up_days(warehouse)
+    if covered is not None and covered[0] <= premiere and week <= covered[1]:
         seconds = warehouse.scalar(
             "SELECT coalesce(sum(seconds), 0) FROM daily_rollup WHERE title_key = ? AND day BETWEEN ? AND ?",
             [title["title_key"], premiere, week])

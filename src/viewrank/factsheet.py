@@ -17,7 +17,8 @@ from .facts import find_title, title_facts
 from .published.formats import round_display
 from .specialty import title_filter
 from .store import Warehouse
-from .windows import Window, first_days_window, ranking, rolled_up_days
+from .rollup import rolled_up_days
+from .windows import Window, first_days_window, ranking
 
 FIGURE_DAYS = (28, 91)
 NAMED_COUNTRIES = 5  # more No. 1 countries than this are counted, not named

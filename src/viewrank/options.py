@@ -45,6 +45,23 @@ def open_warehouse(path: Path, *, read_only: bool = False) -> Warehouse:
     return Warehouse(path, read_only=read_only)
 
 
+class DateType(click.ParamType[dt.date]):
+    """A YYYY-MM-DD command-line value, converted to a date."""
+
+    name = "date"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a date (YYYY-MM-DD)", param, ctx)
+
+
+DATE = DateType()
+
+
 def parse_week(value: str | None) -> dt.date | None:
     if value is None:
         return None

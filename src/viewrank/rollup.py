@@ -63,6 +63,12 @@ class RollupReport:
     engine: str = "duckdb"
 
 
+def rolled_up_days(warehouse: Warehouse) -> tuple[dt.date, dt.date] | None:
+    """The first and last rolled-up day, or None before any rollup (imported charts only)."""
+    first, last = warehouse.execute("SELECT min(day), max(day) FROM rollup_days").fetchone() or (None, None)
+    return None if first is None else (first, last)
+
+
 def pending_days(warehouse: Warehouse) -> list[tuple[dt.date, int, int]]:
     """Days whose event parts changed since their last rollup: (day, parts, rows)."""
     return [(day, int(parts), int(rows)) for day, parts, rows in warehouse.execute(PENDING_DAYS_SQL).fetchall()]

@@ -16,6 +16,7 @@ from typing import Any
 
 from .charts import ranked_lists_sql
 from .errors import NotFound
+from .rollup import rolled_up_days
 from .specialty import NO_FILTER, ListFilter
 from .store import Warehouse
 
@@ -50,12 +51,6 @@ class Window:
             return {"from": self.start, "to": self.end, "days": (self.end - self.start).days + 1}
         return {"first_days": self.first_days, "premieres_from": self.start,
                 "premieres_to": self.end - dt.timedelta(days=self.first_days - 1)}
-
-
-def rolled_up_days(warehouse: Warehouse) -> tuple[dt.date, dt.date] | None:
-    """The first and last rolled-up day, or None before any rollup (imported charts only)."""
-    first, last = warehouse.execute("SELECT min(day), max(day) FROM rollup_days").fetchone()  # type: ignore[misc]
-    return None if first is None else (first, last)
 
 
 def covered_days(warehouse: Warehouse) -> tuple[dt.date, dt.date]:

@@ -4,12 +4,13 @@ exports into the warehouse, identity corrections, and re-export of imported file
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
 import click
 
-from ..options import handle_errors, json_option, open_warehouse, parse_week, silent_option, warehouse_option
+from ..options import DATE, handle_errors, json_option, open_warehouse, silent_option, warehouse_option
 from ..output import format_table, print_json, progress
 from .corrections import merge_titles, split_title
 from .engagement import EngagementReport, import_engagement_files
@@ -209,11 +210,11 @@ def titles_merge(from_id: str, into_id: str, warehouse_path: Path, as_json: bool
 
 @import_group.command("titles-split")
 @click.argument("title_id")
-@click.option("--from-week", required=True, help="First week (YYYY-MM-DD) that belongs to the namesake.")
+@click.option("--from-week", type=DATE, required=True, help="First week (YYYY-MM-DD) that belongs to the namesake.")
 @warehouse_option
 @json_option
 @handle_errors
-def titles_split(title_id: str, from_week: str, warehouse_path: Path, as_json: bool) -> None:
+def titles_split(title_id: str, from_week: dt.date, warehouse_path: Path, as_json: bool) -> None:
     """Split a title's chart history at a week where a namesake takes over.
 
     From --from-week on, TITLE_ID's entries are a different title.
@@ -226,7 +227,7 @@ def titles_split(title_id: str, from_week: str, warehouse_path: Path, as_json: b
         viewrank import titles-split kingdom-945b378f --from-week 2025-08-31
     """
     with open_warehouse(warehouse_path) as warehouse:
-        result = split_title(warehouse, title_id, parse_week(from_week))  # type: ignore[arg-type]
+        result = split_title(warehouse, title_id, from_week)
     if as_json:
         print_json(result)
     else:
