@@ -468,3 +468,25 @@ def test_report_pages_plug_in_when_the_table_has_rows(client: TestClient, report
     assert reports_client.get("/api/reports").json()["reports"][0]["slug"] == "most-popular"
     bad = reports_client.get("/api/reports/most-popular?sort=title_key")
     assert bad.status_code == 400 and "cannot sort by 'title_key'" in error_of(bad)["error"]
+
+
+def test_a_snapshot_being_read_survives_refreshes_and_goes_once_read(warehouse_path: Path, tmp_path: Path) -> None:
+    from viewrank.web.connection import WarehouseReader
+    copy = tmp_path / "warehouse"
+    shutil.copytree(warehouse_path, copy)
+    reader = WarehouseReader(copy, cache_entries=0)
+    try:
+        def write(number: int) -> None:
+            with Warehouse(copy) as warehouse:
+                warehouse.execute("CREATE OR REPLACE TABLE scratch AS SELECT ? AS n", [number])
+        with reader.open() as held:
+            first = set(reader._snapshots.iterdir())
+            for number in range(3):  # three refreshes while the first snapshot is still being read
+                write(number)
+                with reader.open() as newer:
+                    assert newer.scalar("SELECT n FROM scratch") == number
+            assert first <= set(reader._snapshots.iterdir())
+            assert held.scalar("SELECT count(*) FROM titles") > 0
+        assert [path.name for path in reader._snapshots.glob("*.duckdb")] == ["snapshot-4.duckdb"]
+    finally:
+        reader.close()

@@ -13,6 +13,7 @@ the first snapshot exists does a busy warehouse answer 503 with Retry-After.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import itertools
 import os
@@ -68,6 +69,7 @@ class WarehouseReader:
         self._sources = [database, database.with_name(database.name + ".wal")]
         self._snapshots = Path(tempfile.mkdtemp(prefix="viewrank-serve-"))
         self._snapshot: Path | None = None
+        self._readers: collections.Counter[Path] = collections.Counter()  # requests reading each snapshot
         self._snapshot_signature: tuple[object, ...] | None = None
         self._generations = itertools.count(1)
         self.cache = ResponseCache(self._sources, max_entries=cache_entries)
@@ -83,8 +85,11 @@ class WarehouseReader:
     @contextlib.contextmanager
     def open(self) -> Iterator[Warehouse]:
         """The newest snapshot of the warehouse, attached read-only for the duration of the block."""
-        snapshot = self._current_snapshot()
-        with self._lock:
+        self._current_snapshot()
+        with self._lock:  # the newest snapshot, held so that no refresh deletes it under us
+            snapshot = self._snapshot
+            assert snapshot is not None
+            self._readers[snapshot] += 1
             cursor = self._database.cursor()
             alias = f"warehouse_{next(self._aliases)}"
         try:
@@ -97,6 +102,9 @@ class WarehouseReader:
                 cursor.execute(f"DETACH {alias}")
         finally:
             cursor.close()
+            with self._lock:
+                self._readers[snapshot] -= 1
+                self._remove_unread_snapshots()
 
     def _signature(self) -> tuple[object, ...]:
         return tuple((p.stat().st_size, p.stat().st_mtime_ns) if p.exists() else None for p in self._sources)
@@ -143,11 +151,17 @@ class WarehouseReader:
             raise
         finally:
             cursor.close()
-        previous, self._snapshot, self._snapshot_signature = self._snapshot, target, signature
-        # Requests still reading the generation before the previous one have long finished.
-        for old in self._snapshots.glob("snapshot-*.duckdb"):
-            if old not in (target, previous):
-                old.unlink(missing_ok=True)
+        with self._lock:
+            self._snapshot, self._snapshot_signature = target, signature
+            self._readers.setdefault(target, 0)
+            self._remove_unread_snapshots()
+
+    def _remove_unread_snapshots(self) -> None:
+        """Delete the snapshots older than the current one that no request is reading (under _lock)."""
+        for old in [path for path, readers in self._readers.items() if readers == 0 and path != self._snapshot]:
+            del self._readers[old]
+            old.unlink(missing_ok=True)
+            old.with_name(old.name + ".wal").unlink(missing_ok=True)
 
     def close(self) -> None:
         self._database.close()
