@@ -43,10 +43,18 @@ def test_kernel_equals_the_sql_definition(tmp_path_factory: pytest.TempPathFacto
     assert got == sql_rollup(path)
 
 
-def test_kernel_refuses_an_unsorted_part(tmp_path: Path) -> None:
+@pytest.mark.parametrize("rows", [
+    [(2, 0, 1), (1, 0, 1)],  # titles descend
+    [(1, 1, 1), (1, 0, 1)],  # countries descend within a title
+    [(1, 0, 2), (1, 0, 1)],  # accounts descend within a title and country
+    [(1, 0, 1), (1, 0, 3), (1, 0, 2), (2, 0, 1)],  # ... also away from the edges
+])
+def test_kernel_refuses_an_unsorted_part(tmp_path: Path, rows: list[tuple[int, int, int]]) -> None:
     path = tmp_path / "part.parquet"
-    pq.write_table(pa.table({"title_key": pa.array([2, 1], pa.int32()), "country_index": pa.array([0, 0], pa.int16()),
-                             "account_key": pa.array([1, 1], pa.int32()), "seconds": pa.array([5, 5], pa.int32())}), path)
+    title, country, account = zip(*rows)
+    pq.write_table(pa.table({"title_key": pa.array(title, pa.int32()), "country_index": pa.array(country, pa.int16()),
+                             "account_key": pa.array(account, pa.int32()),
+                             "seconds": pa.array([5] * len(rows), pa.int32())}), path)
     with pytest.raises(WarehouseError, match="not sorted"):
         rollup_sorted_part(path)
 

@@ -25,7 +25,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .rollup import ROLLUP_SELECT, rollup
-from .store import EVENTS_DIR, Warehouse
+from .ingest import PART_FORMAT
+from .store import EVENTS_DIR, STAGING_DIR, Warehouse, sql_literal
 
 ENGINES = ("scan", "duckdb_group_by", "duckdb_group_by_distinct", "viewrank", "viewrank_duckdb", "pandas", "spark")
 BASELINE, SCAN = "duckdb_group_by", "scan"
@@ -50,27 +51,33 @@ def build_dataset(root: Path, *, sessions: int, days: int = 7, titles: int = 20_
         written = 0
         relative = f"{EVENTS_DIR}/day={day.isoformat()}/batch-{offset + 1:08d}.parquet"
         (root / relative).parent.mkdir(parents=True, exist_ok=True)
-        # Sorted order is built chunk by chunk over disjoint title ranges, so memory stays bounded.
         boundaries = np.linspace(0, titles, max(int(count) // 20_000_000, 1) + 1).astype(int)
         title_weights = 1.0 / np.arange(1, titles + 1) ** 1.1
         title_weights /= title_weights.sum()
         chunk_sizes = np.diff(np.concatenate(([0], np.cumsum([title_weights[a:b].sum() for a, b in zip(boundaries, boundaries[1:])])))
                               * count).astype(np.int64)
         chunk_sizes[-1] += count - chunk_sizes.sum()
-        with pq.ParquetWriter(root / relative, _schema(), compression="snappy") as writer:
-            for (low, high), size in zip(zip(boundaries, boundaries[1:]), chunk_sizes):
-                local = title_weights[low:high] / title_weights[low:high].sum()
-                title = (rng.choice(high - low, size=size, p=local) + low + 1).astype(np.int32)
-                country = rng.choice(93, size=size, p=country_weights).astype(np.int16)
-                account = rng.integers(1, accounts + 1, size=size, dtype=np.int32)
-                order = np.lexsort((account, country, title))
-                seconds = rng.integers(30, 7200, size=size, dtype=np.int32)
-                table = pa.table({"title_key": title[order], "country_index": country[order],
-                                  "account_key": account[order], "seconds": seconds,
-                                  "start_time": pa.array(np.full(size, np.datetime64(day, "us")), pa.timestamp("us", tz="UTC"))},
-                                 schema=_schema())
-                writer.write_table(table, row_group_size=ROW_GROUP_SIZE)
-                written += int(size)
+        # Sorted order is built chunk by chunk over disjoint title ranges, so memory stays bounded;
+        # DuckDB then copies the chunks in order into the part, written exactly as ingest writes parts.
+        staging = root / STAGING_DIR / "bench"
+        staging.mkdir(parents=True, exist_ok=True)
+        chunks = []
+        for number, ((low, high), size) in enumerate(zip(zip(boundaries, boundaries[1:]), chunk_sizes)):
+            local = title_weights[low:high] / title_weights[low:high].sum()
+            title = (rng.choice(high - low, size=size, p=local) + low + 1).astype(np.int32)
+            country = rng.choice(93, size=size, p=country_weights).astype(np.int16)
+            account = rng.integers(1, accounts + 1, size=size, dtype=np.int32)
+            order = np.lexsort((account, country, title))
+            seconds = rng.integers(30, 7200, size=size, dtype=np.int32)
+            table = pa.table({"title_key": title[order], "country_index": country[order],
+                              "account_key": account[order], "seconds": seconds,
+                              "start_time": pa.array(np.full(size, np.datetime64(day, "us")), pa.timestamp("us", tz="UTC"))},
+                             schema=_schema())
+            chunks.append(str(staging / f"chunk-{number:04d}.parquet"))
+            pq.write_table(table, chunks[-1])
+            written += int(size)
+        warehouse.execute(f"COPY (SELECT * FROM read_parquet({chunks!r})) TO {sql_literal(str(root / relative))} ({PART_FORMAT})")
+        shutil.rmtree(staging)
         warehouse.execute("INSERT INTO event_files VALUES (?, ?, ?, ?)", [offset + 1, day, relative, int(written)])
         if progress:
             progress(1)

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterable, Iterator
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from .errors import SettingsError
-from .rollup_kernel import rollup_sorted_parts
+from .errors import SettingsError, WarehouseError
+from .rollup_kernel import arrow_integers, rollup_sorted_parts
 from .sketch_rollup import replace_day_sketches
 from .store import Warehouse
 
@@ -30,19 +32,13 @@ FROM events
 GROUP BY day, title_key, country_index
 """
 
-# Storing rollups (`day_rollup`: day plus the columns of ROLLUP_SELECT) under country codes.
-STORE_ROLLUP_SQL = """
-INSERT INTO daily_rollup
-SELECT CAST(r.day AS DATE), CAST(r.title_key AS INTEGER), c.iso2, CAST(r.seconds AS BIGINT),
-       CAST(r.sessions AS BIGINT), CAST(r.accounts AS BIGINT)
-FROM day_rollup r JOIN countries c USING (country_index)
-"""
 WEEKLY_ROLLUP_SQL = """
 INSERT INTO weekly_rollup
 SELECT $week, title_key, country, sum(seconds), sum(sessions)
 FROM daily_rollup WHERE day BETWEEN $start AND $week
 GROUP BY title_key, country
 """
+EPOCH = dt.date(1970, 1, 1)
 ENGINES = ("auto", "duckdb")
 # Days computed together and stored in one transaction; results are small, so memory stays low.
 DAYS_PER_TRANSACTION = 32
@@ -102,32 +98,33 @@ def rollup(warehouse: Warehouse, *, full: bool = False, engine: str = "auto", th
 def _rollup_days(warehouse: Warehouse, chunk: list[tuple[dt.date, int, int]], engine: str, threads: int) -> None:
     paths = {day: warehouse.event_part_paths(day) for day, _, _ in chunk}
     by_kernel = [day for day, _, _ in chunk if engine == "auto" and len(paths[day]) == 1]
-    tables = rollup_sorted_parts([paths[day][0] for day in by_kernel], threads=threads)
-    pieces = [table.add_column(0, "day", pa.array([day] * table.num_rows, pa.date32()))
-              for day, table in zip(by_kernel, tables)]
-    for day, _, _ in chunk:
-        if day not in by_kernel:
-            pieces.append(warehouse.arrow(
+
+    def day_rollups() -> Iterator[pa.Table]:
+        kernel = rollup_sorted_parts([paths[day][0] for day in by_kernel], threads=threads)
+        for day, table in zip(by_kernel, kernel):
+            yield table.add_column(0, "day", arrow_integers(np.full(table.num_rows, (day - EPOCH).days), pa.date32()))
+        for day in (day for day in paths if day not in by_kernel):
+            yield warehouse.arrow(
                 f"WITH events AS (SELECT CAST($day AS DATE) AS day, * FROM read_parquet($paths)) {ROLLUP_SELECT}",
-                {"day": day, "paths": paths[day]}))
-    store_rollups(warehouse, chunk, pa.concat_tables(pieces, promote_options="permissive") if pieces else None,
+                {"day": day, "paths": paths[day]})
+
+    store_rollups(warehouse, chunk, day_rollups(),
                   engine={day: "kernel" if day in by_kernel else "duckdb" for day, _, _ in chunk})
 
 
-def store_rollups(warehouse: Warehouse, chunk: list[tuple[dt.date, int, int]], rollups: pa.Table | None, *,
+def store_rollups(warehouse: Warehouse, chunk: list[tuple[dt.date, int, int]], rollups: Iterable[pa.Table], *,
                   engine: str | dict[dt.date, str]) -> None:
-    """Replace the rollups of the chunk's days with `rollups` (columns of ROLLUP_SELECT), atomically."""
+    """Replace the rollups of the chunk's days with `rollups` (tables with the columns of
+    ROLLUP_SELECT), atomically; each table is stored as soon as it arrives."""
     days = [day for day, _, _ in chunk]
     engines = [engine if isinstance(engine, str) else engine[day] for day in days]
     with warehouse.atomic():
         warehouse.execute("DELETE FROM daily_rollup WHERE list_contains(?, day)", [days])
         warehouse.execute("DELETE FROM rollup_days WHERE list_contains(?, day)", [days])
-        if rollups is not None and rollups.num_rows:
-            warehouse.con.register("day_rollup", rollups)
-            try:
-                warehouse.execute(STORE_ROLLUP_SQL)
-            finally:
-                warehouse.con.unregister("day_rollup")
+        iso2 = country_codes(warehouse)
+        for table in rollups:
+            if table.num_rows:
+                _insert_daily_rollup(warehouse, table, iso2)
         replace_day_sketches(warehouse, days)
         for week in sorted({warehouse.methodology.week_end(day) for day in days}):
             warehouse.execute("DELETE FROM weekly_rollup WHERE week = ?", [week])
@@ -136,3 +133,27 @@ def store_rollups(warehouse: Warehouse, chunk: list[tuple[dt.date, int, int]], r
                           "unnest($engines), now()",
                           {"days": days, "parts": [parts for _, parts, _ in chunk],
                            "rows": [rows for _, _, rows in chunk], "engines": engines})
+
+
+def country_codes(warehouse: Warehouse) -> pa.Array:
+    """ISO codes indexed by country_index (null where no country has the index)."""
+    return warehouse.arrow("""
+        SELECT c.iso2 FROM range((SELECT coalesce(max(country_index) + 1, 0) FROM countries)) slots(i)
+        LEFT JOIN countries c ON c.country_index = slots.i ORDER BY slots.i""").column(0).combine_chunks()
+
+
+def _insert_daily_rollup(warehouse: Warehouse, table: pa.Table, iso2: pa.Array) -> None:
+    """Store one table of rollups under country codes, mapped in Arrow rather than by a join."""
+    index = table["country_index"].cast(pa.int32())
+    country = pc.take(iso2, index) if pc.max(index).as_py() < len(iso2) else None
+    if country is None or country.null_count:
+        raise WarehouseError("a rollup refers to a country index that the countries table does not have")
+    rows = pa.table({
+        "day": table["day"].cast(pa.date32()), "title_key": table["title_key"].cast(pa.int32()), "country": country, "seconds": table["seconds"].cast(pa.int64()),
+        "sessions": table["sessions"].cast(pa.int64()), "accounts": table["accounts"].cast(pa.int64()),
+    })
+    warehouse.con.register("day_rollup", rows)
+    try:
+        warehouse.execute("INSERT INTO daily_rollup BY NAME SELECT * FROM day_rollup")
+    finally:
+        warehouse.con.unregister("day_rollup")

@@ -10,8 +10,10 @@ size of the day. The result equals ROLLUP_SELECT in rollup.py exactly; tests hol
 from __future__ import annotations
 
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -40,59 +42,96 @@ def _reduce_row_group(path: str, metadata: pq.FileMetaData, index: int) -> Runs 
     table = pq.ParquetFile(path, metadata=metadata).read_row_group(index, columns=COLUMNS, use_threads=False)
     if table.num_rows == 0:
         return None
-    title, country, account, seconds = (table.column(name).to_numpy() for name in COLUMNS)
-    key = title.astype(np.int64) * COUNTRY_SPAN + country
-    same_key = key[1:] == key[:-1]
-    if np.any(key[1:] < key[:-1]) or np.any(same_key & (account[1:] < account[:-1])):
-        raise WarehouseError(f"{path}: event part is not sorted by (title_key, country_index, account_key)")
-    new_key = np.empty(len(key), dtype=bool)
+    title, country, account, seconds = (_values(path, table, name) for name in COLUMNS)
+    new_key, changed, descending = _scratch(len(title))
+    # Boundaries from the narrow columns directly (no wide key per row), into reused buffers.
     new_key[0] = True
-    np.logical_not(same_key, out=new_key[1:])
-    new_pair = new_key.copy()
-    new_pair[1:] |= account[1:] != account[:-1]
+    np.not_equal(title[1:], title[:-1], out=new_key[1:])
+    np.not_equal(country[1:], country[:-1], out=changed[1:])
+    np.logical_or(new_key[1:], changed[1:], out=new_key[1:])
     starts = np.flatnonzero(new_key)
+    keys = title[starts].astype(np.int64) * COUNTRY_SPAN + country[starts]
+    # Sorted means: keys ascend, and accounts descend only where a new key begins.
+    np.less(account[1:], account[:-1], out=descending[1:])
+    if np.any(keys[1:] <= keys[:-1]) or (
+            np.count_nonzero(descending[1:]) != np.count_nonzero(descending[starts[1:]])):
+        raise WarehouseError(f"{path}: event part is not sorted by (title_key, country_index, account_key)")
+    # A new (key, account) pair: a new key, or a new account within the key.
+    np.not_equal(account[1:], account[:-1], out=changed[1:])
+    new_pair = np.logical_or(new_key, changed, out=new_key)
+    new_pair[0] = True
     return Runs(
-        keys=key[starts],
-        seconds=np.add.reduceat(seconds.astype(np.int64), starts),
-        sessions=np.diff(np.append(starts, len(key))),
-        accounts=np.add.reduceat(new_pair.astype(np.int64), starts),
-        first_account=int(account[0]), last_key=int(key[-1]), last_account=int(account[-1]),
+        keys=keys,
+        seconds=np.add.reduceat(seconds, starts, dtype=np.int64),
+        sessions=np.diff(np.append(starts, len(title))),
+        accounts=np.add.reduceat(new_pair, starts, dtype=np.int64),
+        first_account=int(account[0]), last_key=int(keys[-1]), last_account=int(account[-1]),
     )
 
 
-def rollup_sorted_parts(paths: list[str], *, threads: int = 2) -> list[pa.Table]:
-    """The rollup of each sorted event part, its row groups reduced in parallel across all parts."""
+_thread_scratch = threading.local()
+
+
+def _scratch(rows: int) -> list[np.ndarray]:
+    """Three boolean work arrays of `rows`, kept per thread and reused for every row group:
+    fresh ones each time would be mapped and faulted in anew, a large share of the run."""
+    arrays: list[np.ndarray] | None = getattr(_thread_scratch, "arrays", None)
+    if arrays is None or len(arrays[0]) < rows:
+        arrays = _thread_scratch.arrays = [np.empty(rows, dtype=bool) for _ in range(3)]
+    return [array[:rows] for array in arrays]
+
+
+def _values(path: str, table: pa.Table, name: str) -> np.ndarray:
+    """An integer column's values as a view of Arrow's buffer. (Arrow's to_numpy copies a
+    chunked column and, on its first call, imports pandas where installed: 0.3 s.)"""
+    column = table.column(name)
+    array = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+    if array.null_count:
+        raise WarehouseError(f"{path}: event column {name} has missing values")
+    dtype = np.dtype(f"int{array.type.bit_width}")
+    return np.frombuffer(array.buffers()[1], dtype=dtype, count=len(array), offset=array.offset * dtype.itemsize)
+
+
+def rollup_sorted_parts(paths: list[str], *, threads: int = 2) -> Iterator[pa.Table]:
+    """The rollup of each sorted event part, in order, each yielded as soon as its row groups
+    are reduced: row groups of all parts are read in parallel meanwhile, so the caller can
+    store one part's result while later parts are still being read."""
     metadata = {path: pq.ParquetFile(path).metadata for path in paths}
     tasks = [(path, index) for path in paths for index in range(metadata[path].num_row_groups)]
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        reduced = list(pool.map(lambda task: _reduce_row_group(task[0], metadata[task[0]], task[1]), tasks))
-    pieces: dict[str, list[Runs]] = {path: [] for path in paths}
-    for (path, _), runs in zip(tasks, reduced):
-        if runs is not None:
-            pieces[path].append(runs)
-    return [_stitch(path, pieces[path]) for path in paths]
+    pool = ThreadPoolExecutor(max_workers=threads)
+    try:
+        reduced = pool.map(lambda task: _reduce_row_group(task[0], metadata[task[0]], task[1]), tasks)
+        for path in paths:
+            pieces = [runs for _ in range(metadata[path].num_row_groups) if (runs := next(reduced)) is not None]
+            yield _stitch(path, pieces)
+    finally:
+        pool.shutdown(cancel_futures=True)
 
 
 def rollup_sorted_part(path: str | os.PathLike[str], *, threads: int = 2) -> pa.Table:
     """(title_key, country_index, seconds, sessions, accounts) of one sorted event part."""
-    return rollup_sorted_parts([str(path)], threads=threads)[0]
+    return next(rollup_sorted_parts([str(path)], threads=threads))
 
 
 def _stitch(path: str, pieces: list[Runs]) -> pa.Table:
-    """Join the runs of consecutive row groups into the rollup of the whole part."""
+    """Join the runs of consecutive row groups into the rollup of the whole part: only a run
+    that continues across a row-group edge needs merging."""
     if not pieces:
         return empty_rollup()
-    for before, after in zip(pieces, pieces[1:]):
-        if after.keys[0] < before.last_key:
+    columns: list[list[np.ndarray]] = [[], [], [], []]  # keys, seconds, sessions, accounts
+    for previous, piece in zip([None, *pieces], pieces):
+        first = 0
+        if previous is not None and piece.keys[0] < previous.last_key:
             raise WarehouseError(f"{path}: row groups are not in sorted order")
-        # A run that continues across the row-group edge with the same account is one account, not two.
-        if after.keys[0] == before.last_key and after.first_account == before.last_account:
-            after.accounts[0] -= 1
-    keys = np.concatenate([piece.keys for piece in pieces])
-    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
-    return _table(keys[starts],
-                  *(np.add.reduceat(np.concatenate([getattr(piece, name) for piece in pieces]), starts)
-                    for name in ("seconds", "sessions", "accounts")))
+        if previous is not None and piece.keys[0] == previous.last_key:
+            first = 1  # fold the continuation into the run so far; the same account is one account
+            columns[1][-1][-1] += piece.seconds[0]
+            columns[2][-1][-1] += piece.sessions[0]
+            columns[3][-1][-1] += piece.accounts[0] - (piece.first_account == previous.last_account)
+        if len(piece.keys) > first:
+            for column, values in zip(columns, (piece.keys, piece.seconds, piece.sessions, piece.accounts)):
+                column.append(values[first:])
+    return _table(*(np.concatenate(column) for column in columns))
 
 
 def empty_rollup() -> pa.Table:
@@ -101,9 +140,16 @@ def empty_rollup() -> pa.Table:
 
 def _table(keys: np.ndarray, seconds: np.ndarray, sessions: np.ndarray, accounts: np.ndarray) -> pa.Table:
     return pa.table({
-        "title_key": pa.array(keys // COUNTRY_SPAN, pa.int32()),
-        "country_index": pa.array(keys % COUNTRY_SPAN, pa.int16()),
-        "seconds": pa.array(seconds, pa.int64()),
-        "sessions": pa.array(sessions, pa.int64()),
-        "accounts": pa.array(accounts, pa.int64()),
+        "title_key": arrow_integers(keys // COUNTRY_SPAN, pa.int32()),
+        "country_index": arrow_integers(keys % COUNTRY_SPAN, pa.int16()),
+        "seconds": arrow_integers(seconds, pa.int64()),
+        "sessions": arrow_integers(sessions, pa.int64()),
+        "accounts": arrow_integers(accounts, pa.int64()),
     })
+
+
+def arrow_integers(values: np.ndarray, type: pa.DataType) -> pa.Array:
+    """An Arrow array of an integer-backed `type` over `values` (pa.array would first import
+    pandas where installed, 0.3 s of a rollup)."""
+    values = np.ascontiguousarray(values, dtype=np.dtype(f"int{type.bit_width}"))
+    return pa.Array.from_buffers(type, len(values), [None, pa.py_buffer(values)])

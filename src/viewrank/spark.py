@@ -57,7 +57,7 @@ def rollup_with_spark(warehouse: Warehouse, *, master: str = "local[2]", events_
         events = spark.read.option("basePath", base).parquet(*(f"{base}/{path}" for path in relative))
         events.createOrReplaceTempView("events")
         result = spark.sql(ROLLUP_SELECT).toArrow()
-        store_rollups(warehouse, chunk, result, engine="spark")
+        store_rollups(warehouse, chunk, [result], engine="spark")
         report.days += [day for day, _, _ in chunk]
         report.event_rows += sum(rows for _, _, rows in chunk)
         if progress:

@@ -23,7 +23,6 @@ from typing import Any, Callable, Iterator
 
 import duckdb
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from .errors import WarehouseError
 from .settings import Methodology
@@ -135,17 +134,6 @@ class Warehouse:
     @property
     def events_dir(self) -> Path:
         return self.path / EVENTS_DIR
-
-    def write_parquet(self, table: pa.Table, relative_path: str) -> Path:
-        """Write `table` durably at warehouse/relative_path via a temporary file and rename."""
-        target = self.path / relative_path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(target.name + ".tmp")
-        pq.write_table(table, temporary, compression="zstd", row_group_size=1_000_000)
-        with open(temporary, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(temporary, target)
-        return target
 
     def event_part_paths(self, day: Any = None) -> list[str]:
         """Absolute paths of the registered event parts, of one day or all."""

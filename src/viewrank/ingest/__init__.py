@@ -22,6 +22,8 @@ EARLIEST_START = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
 FUTURE_TOLERANCE = dt.timedelta(days=1)
 # Row groups a rollup streams one at a time: large enough to scan fast, small enough to bound memory.
 PART_ROW_GROUP_SIZE = 1_000_000
+# How event parts are written (DuckDB COPY options); the benchmark writes its parts the same way.
+PART_FORMAT = f"FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE {PART_ROW_GROUP_SIZE}"
 
 
 @dataclass
@@ -193,7 +195,7 @@ def _write_parts(warehouse: Warehouse, staging: Path, batch_id: int,
         target = staging / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         warehouse.execute(f"COPY ({PART_SQL.format(day=day.isoformat())}) TO {sql_literal(str(target))} "
-                          f"(FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE {PART_ROW_GROUP_SIZE})")
+                          f"({PART_FORMAT})")
         rows = warehouse.scalar("SELECT count(*) FROM keyed WHERE day = ?", [day])
         parts.append((day, relative, rows))
     return parts
