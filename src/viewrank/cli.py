@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from . import audit, charts as charts_module, integrity
+from .bench import ENGINES as BENCH_ENGINES
 from .catalog import import_catalog
 from .errors import ViewrankError
 from .facts import title_facts
@@ -480,8 +481,7 @@ def demo(warehouse_path: Path, title_count: int, weeks: int, sessions: int, seed
 @cli.command()
 @click.option("--sessions", default="10000000,100000000", show_default=True,
               help="Comma-separated volumes of sessions to benchmark (1000000000 for the large run).")
-@click.option("--engines", default=",".join(("scan", "duckdb_group_by", "duckdb_group_by_distinct", "viewrank",
-                                              "viewrank_duckdb", "pandas", "spark")), show_default=True,
+@click.option("--engines", default=",".join(BENCH_ENGINES), show_default=True,
               help="Comma-separated engines to time.")
 @click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("bench/data"),
               show_default=True, help="Scratch folder for the generated event stores.")

@@ -29,13 +29,17 @@ COUNTRY_SPAN = 1 << 16  # country_index is a SMALLINT: key = title_key * COUNTRY
 class Runs:
     """The reduced runs of one row group, plus its edges for stitching neighbours together."""
 
-    keys: np.ndarray
+    titles: np.ndarray
+    countries: np.ndarray
     seconds: np.ndarray
     sessions: np.ndarray
     accounts: np.ndarray
+    first_key: int
     first_account: int
     last_key: int
     last_account: int
+
+    COLUMNS = ("titles", "countries", "seconds", "sessions", "accounts")
 
 
 def _reduce_row_group(path: str, metadata: pq.FileMetaData, index: int) -> Runs | None:
@@ -50,7 +54,8 @@ def _reduce_row_group(path: str, metadata: pq.FileMetaData, index: int) -> Runs 
     np.not_equal(country[1:], country[:-1], out=changed[1:])
     np.logical_or(new_key[1:], changed[1:], out=new_key[1:])
     starts = np.flatnonzero(new_key)
-    keys = title[starts].astype(np.int64) * COUNTRY_SPAN + country[starts]
+    titles, countries = title[starts], country[starts]
+    keys = titles.astype(np.int64) * COUNTRY_SPAN + countries
     # Sorted means: keys ascend, and accounts descend only where a new key begins.
     np.less(account[1:], account[:-1], out=descending[1:])
     if np.any(keys[1:] <= keys[:-1]) or (
@@ -61,11 +66,11 @@ def _reduce_row_group(path: str, metadata: pq.FileMetaData, index: int) -> Runs 
     new_pair = np.logical_or(new_key, changed, out=new_key)
     new_pair[0] = True
     return Runs(
-        keys=keys,
+        titles=titles, countries=countries,
         seconds=np.add.reduceat(seconds, starts, dtype=np.int64),
         sessions=np.diff(np.append(starts, len(title))),
         accounts=np.add.reduceat(new_pair, starts, dtype=np.int64),
-        first_account=int(account[0]), last_key=int(keys[-1]), last_account=int(account[-1]),
+        first_key=int(keys[0]), first_account=int(account[0]), last_key=int(keys[-1]), last_account=int(account[-1]),
     )
 
 
@@ -116,32 +121,27 @@ def rollup_sorted_part(path: str | os.PathLike[str], *, threads: int = 2) -> pa.
 def _stitch(path: str, pieces: list[Runs]) -> pa.Table:
     """Join the runs of consecutive row groups into the rollup of the whole part: only a run
     that continues across a row-group edge needs merging."""
-    if not pieces:
-        return empty_rollup()
-    columns: list[list[np.ndarray]] = [[], [], [], []]  # keys, seconds, sessions, accounts
+    columns: list[list[np.ndarray]] = [[] for _ in Runs.COLUMNS]
     for previous, piece in zip([None, *pieces], pieces):
         first = 0
-        if previous is not None and piece.keys[0] < previous.last_key:
+        if previous is not None and piece.first_key < previous.last_key:
             raise WarehouseError(f"{path}: row groups are not in sorted order")
-        if previous is not None and piece.keys[0] == previous.last_key:
+        if previous is not None and piece.first_key == previous.last_key:
             first = 1  # fold the continuation into the run so far; the same account is one account
-            columns[1][-1][-1] += piece.seconds[0]
-            columns[2][-1][-1] += piece.sessions[0]
-            columns[3][-1][-1] += piece.accounts[0] - (piece.first_account == previous.last_account)
-        if len(piece.keys) > first:
-            for column, values in zip(columns, (piece.keys, piece.seconds, piece.sessions, piece.accounts)):
-                column.append(values[first:])
-    return _table(*(np.concatenate(column) for column in columns))
+            columns[2][-1][-1] += piece.seconds[0]
+            columns[3][-1][-1] += piece.sessions[0]
+            columns[4][-1][-1] += piece.accounts[0] - (piece.first_account == previous.last_account)
+        if len(piece.titles) > first:
+            for column, name in zip(columns, Runs.COLUMNS):
+                column.append(getattr(piece, name)[first:])
+    return _table(*(np.concatenate(column) if column else np.empty(0, np.int64) for column in columns))
 
 
-def empty_rollup() -> pa.Table:
-    return _table(*(np.empty(0, np.int64) for _ in range(4)))
-
-
-def _table(keys: np.ndarray, seconds: np.ndarray, sessions: np.ndarray, accounts: np.ndarray) -> pa.Table:
+def _table(titles: np.ndarray, countries: np.ndarray, seconds: np.ndarray, sessions: np.ndarray,
+           accounts: np.ndarray) -> pa.Table:
     return pa.table({
-        "title_key": arrow_integers(keys // COUNTRY_SPAN, pa.int32()),
-        "country_index": arrow_integers(keys % COUNTRY_SPAN, pa.int16()),
+        "title_key": arrow_integers(titles, pa.int32()),
+        "country_index": arrow_integers(countries, pa.int16()),
         "seconds": arrow_integers(seconds, pa.int64()),
         "sessions": arrow_integers(sessions, pa.int64()),
         "accounts": arrow_integers(accounts, pa.int64()),
