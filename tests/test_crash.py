@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,18 @@ elif step == "charts":
     compute_charts(warehouse)
 elif step == "import":
     import_top10_files(warehouse, [Path(name) for name in argument.split(",")])
+elif step == "publish":  # reads only: its kill points are its file operations and page jobs
+    import os, shutil
+    from viewrank.web import static_site
+    warehouse.tracer = None
+    def before(function):
+        def counted(*args, **kwargs):
+            tracer("", None)
+            return function(*args, **kwargs)
+        return counted
+    os.replace, shutil.rmtree = before(os.replace), before(shutil.rmtree)
+    static_site._exchange = before(static_site._exchange)
+    static_site.publish_site(warehouse, argument, progress=lambda steps: tracer("", None))
 warehouse.close()
 print(count)
 """
@@ -154,6 +167,39 @@ def imported_figures(root: Path) -> list:
             """SELECT c.week, c.scope, c.revision, c.country, c.category, c.rank, t.title_id, c.hours_viewed,
                       c.views, c.cumulative_weeks FROM current_entries c JOIN titles t USING (title_key)""").fetchall(),
             key=repr)
+
+
+def site_files(site: Path) -> dict[str, object]:
+    """Every file's content; for workbooks the content of their parts, without zip and document timestamps."""
+    def content(path: Path) -> object:
+        if path.suffix != ".xlsx":
+            return path.read_bytes()
+        with zipfile.ZipFile(path) as workbook:
+            return {name: workbook.read(name) for name in workbook.namelist() if name != "docProps/core.xml"}
+    return {str(path.relative_to(site)): content(path) for path in sorted(site.rglob("*")) if path.is_file()}
+
+
+def test_sigkill_at_every_step_of_a_publish_leaves_one_whole_site(tmp_path: Path) -> None:
+    from web_support import build_warehouse
+    root = build_warehouse(tmp_path / "warehouse")
+    before, reference = tmp_path / "before", tmp_path / "reference"
+    assert run_step("publish", root, before).returncode == 0
+    with Warehouse(root) as warehouse:  # the next publish differs from the site in place
+        warehouse.execute("UPDATE titles SET show_title = show_title || ' (restored)'")
+    total = int(run_step("publish", root, reference).stdout.strip().splitlines()[-1])
+    old, new = site_files(before), site_files(reference)
+    assert total >= 10 and old != new
+    site = tmp_path / "public" / "site"
+    for kill_at in range(1, total + 1):
+        shutil.copytree(before, site)
+        crashed = run_step("publish", root, site, kill_at=kill_at)
+        assert crashed.returncode == -signal.SIGKILL, (kill_at, crashed.stderr)
+        assert site_files(site) in (old, new), kill_at
+        finished = run_step("publish", root, site)
+        assert finished.returncode == 0, (kill_at, finished.stderr)
+        assert site_files(site) == new, kill_at
+        assert [path.name for path in site.parent.iterdir()] == ["site"], kill_at  # no leftovers
+        shutil.rmtree(site)
 
 
 def test_sigkill_before_every_statement_of_an_import(tmp_path: Path) -> None:

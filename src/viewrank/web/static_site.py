@@ -1,13 +1,17 @@
 """The site as static files: every page and download the server has, with relative links.
 
-The site is built in a temporary sibling directory and then swapped in, so a static host
-serving DIR never shows a half-written site. A directory is only replaced when it holds a
+The site is built in a temporary sibling directory and then swapped in atomically, so a
+static host serving DIR never shows a half-written site and a killed publish leaves the
+previous site whole (its leftovers are removed by the next publish). A directory is only replaced when it holds a
 site written by this command (the marker file), so a mistyped --site cannot delete other files.
 """
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
+import errno
+import glob
 import os
 import shutil
 import tempfile
@@ -94,16 +98,36 @@ def publish_site(warehouse: Warehouse, site_dir: str | os.PathLike[str], *,
         raise WarehouseError(f"{target} is not empty and holds no published viewrank site; "
                              "choose an empty or new directory for --site")
     target.parent.mkdir(parents=True, exist_ok=True)
-    building = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    _remove_leftovers(target)
+    building = Path(tempfile.mkdtemp(prefix=f".{target.name}-{os.getpid()}-", dir=target.parent))
     try:
-        report = _write(warehouse, building, progress)
         (building / MARKER_FILE).write_text("written by viewrank publish\n")
+        report = _write(warehouse, building, progress)
         _swap(building, target)
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
         raise
     report.directory = str(target)
     return report
+
+
+def _remove_leftovers(target: Path) -> None:
+    """Remove sites half-built or replaced by a publish that was killed: siblings named
+    .NAME-PID-*, holding the marker, whose process is gone."""
+    for sibling in target.parent.glob(f".{glob.escape(target.name)}-*-*"):
+        pid = sibling.name[len(target.name) + 2:].split("-", 1)[0]
+        if pid.isdigit() and (sibling / MARKER_FILE).exists() and not _running(int(pid)):
+            shutil.rmtree(sibling, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _write(warehouse: Warehouse, root: Path, progress: Callable[[int], None] | None) -> SiteReport:
@@ -135,15 +159,35 @@ def _write_file(root: Path, relative: str, body: bytes, report: SiteReport) -> N
 
 
 def _swap(building: Path, target: Path) -> None:
-    """Put the new site in place of the old: two renames, then the old copy is removed."""
+    """Put the new site in place of the old in one atomic exchange where the system has one
+    (Linux), so that a crash at any moment leaves one whole site or the other; elsewhere
+    two renames, with the old site kept aside until the new one is in place."""
     building.chmod(0o755)
     if not target.exists():
         os.replace(building, target)
-        return
-    old = target.with_name(f".{target.name}-old-{os.getpid()}")
-    os.replace(target, old)
-    os.replace(building, target)
-    shutil.rmtree(old, ignore_errors=True)
+    elif _exchange(building, target):
+        shutil.rmtree(building)  # now the old site
+    else:
+        old = building.with_name(building.name + "-old")
+        os.replace(target, old)
+        os.replace(building, target)
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two directories atomically (renameat2 with RENAME_EXCHANGE); False where unsupported."""
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is None:
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    at_current_directory, rename_exchange = -100, 2
+    if renameat2(at_current_directory, os.fsencode(first), at_current_directory, os.fsencode(second),
+                 rename_exchange) == 0:
+        return True
+    error = ctypes.get_errno()
+    if error in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+        return False
+    raise OSError(error, os.strerror(error), str(second))
 
 
 def count_jobs(warehouse: Warehouse) -> int:
