@@ -19,6 +19,7 @@ from starlette.exceptions import StarletteDeprecationWarning
 
 from viewrank.charts import COUNTRY_CATEGORIES, GLOBAL_CATEGORIES, weekly_list
 from viewrank.facts import title_facts
+from viewrank.factsheet import factsheet
 from viewrank.output import to_jsonable
 from viewrank.published.export import export_all
 from viewrank.store import Warehouse
@@ -54,6 +55,10 @@ def warehouse(warehouse_path: Path) -> Iterator[Warehouse]:
         yield opened
 
 
+def long_date(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
 def number(value: float | None) -> str:
     return "—" if value is None else f"{value:,.0f}"
 
@@ -81,6 +86,7 @@ ROUTES = [
     "/api/weeks", "/api/weeks/latest/global", f"/api/weeks/{WEEKS[1]}/global?category=tv-english",
     "/api/weeks/latest/countries", f"/api/weeks/{LATEST}/countries/GB", "/api/titles", "/api/titles?q=moon",
     "/api/titles/S06-1", f"/api/titles/S06-1?week={WEEKS[0]}", "/api/countries", "/api/reports",
+    "/titles/S06-1/factsheet", "/titles/F14/factsheet", "/api/titles/S06-1/factsheet",
     "/api/openapi.json", "/static/site.css", "/static/site.js",
 ]
 
@@ -196,6 +202,33 @@ def test_title_page_and_api_match_the_facts(client: TestClient, warehouse: Wareh
     countries = [row for row in table_rows(html) if "data-country" in row["_attrs"]]
     assert {row["_attrs"]["data-country"] for row in countries} == {row["iso2"] for row in body["countries"]}
     assert body["countries_week"] == LATEST.isoformat()
+
+
+def test_factsheet_page_and_api_give_every_figure_with_its_source(client: TestClient, warehouse: Warehouse) -> None:
+    sheet = factsheet(warehouse, "S01-2")
+    assert client.get("/api/titles/S01-2/factsheet").json() == {"ok": True, "factsheet": to_jsonable(sheet)}
+    html = client.get("/titles/S01-2/factsheet").text
+    rows = {row["_attrs"]["data-figure"]: row for row in table_rows(html) if "data-figure" in row["_attrs"]}
+    debut = sheet["debut"]
+    assert rows["debut"]["Value"] == f"No. {debut['rank']} in {debut['category']}, week ending {long_date(debut['week'])}"
+    assert rows["debut"]["Source"] == (f"Global edition {debut['source']['edition_id']}, "
+                                       f"revision {debut['source']['revision']} (computed)")
+    assert rows["weeks_in_top_10"]["Value"].startswith(f"{sheet['weeks_in_top_10']} (peak No. {sheet['peak_rank']},")
+    weekend = sheet["first_weekend"]
+    assert rows["first_weekend"]["Value"].startswith(f"{number(weekend['hours_viewed'])} hours viewed")
+    assert rows["first_weekend"]["Source"] == f"Rollups {long_date(weekend['start'])} to {long_date(weekend['end'])}"
+    first = sheet["countries"]["debut_week"]
+    assert rows["countries_debut_week"]["Value"].startswith(f"Top 10 in {first['count']} of {first['of']} countries")
+    links = hrefs(html)
+    assert f"/weeks/{debut['week']}" in links and f"/weeks/{first['week']}/countries" in links  # sources link to editions
+    assert "/titles/S01-1/factsheet" in links  # the other season, which has its own fact sheet
+    assert "/titles/S01-2/factsheet" in hrefs(client.get("/titles/S01-2").text)
+
+
+def test_factsheet_of_an_unknown_title_is_404(client: TestClient) -> None:
+    assert client.get("/titles/NOPE/factsheet").status_code == 404
+    assert client.get("/api/titles/NOPE/factsheet").json() == {"ok": False, "status": 404,
+                                                              "error": "no title with the id 'NOPE' (search for it at /search)"}
 
 
 def test_title_page_for_a_chosen_week(client: TestClient, warehouse: Warehouse) -> None:

@@ -32,7 +32,7 @@ def site(warehouse_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
 
 def test_site_has_every_page_and_download(site: Path) -> None:
     expected = ["index.html", "countries.html", "search.html", "downloads.html", "404.html", "_headers",
-                "static/site.css", "static/site.js", "countries/KR.html", "titles/F01.html",
+                "static/site.css", "static/site.js", "countries/KR.html", "titles/F01.html", "titles/S01-2/factsheet.html",
                 f"titles/F15/weeks/{WEEKS[0]}.html", "downloads/all-weeks-global.tsv",
                 "downloads/all-weeks-countries.xlsx", "downloads/all-weeks-global.json"]
     for week in WEEKS:

@@ -16,6 +16,7 @@ from starlette.routing import Route
 from ..charts import COUNTRY_CATEGORIES, GLOBAL_CATEGORIES
 from ..errors import NotFound
 from ..facts import title_facts
+from ..factsheet import factsheet
 from ..store import Warehouse
 from . import queries, reports
 from .http import JSON_MEDIA_TYPE, SHORT_MAX_AGE, WEEK_MAX_AGE, cache_key, cached, json_bytes
@@ -135,6 +136,12 @@ def title(warehouse: Warehouse, request: Request) -> dict[str, Any]:
             "countries": queries.title_countries(warehouse, found["title_key"], chosen) if chosen else []}
 
 
+def title_factsheet(warehouse: Warehouse, request: Request) -> dict[str, Any]:
+    """A title's press fact sheet: every figure with the edition or rollup window it came from."""
+    found = queries.title(warehouse, request.path_params["title_id"])
+    return {"ok": True, "factsheet": factsheet(warehouse, found["title_id"])}
+
+
 def countries(warehouse: Warehouse, request: Request) -> dict[str, Any]:
     """The countries that have lists, with the weeks they cover."""
     found = queries.chart_countries(warehouse)
@@ -168,6 +175,8 @@ ENDPOINTS = (
     Endpoint("/api/titles", titles, "Search titles (paginated)", ("q", "page", "per_page"), "TitlesPage"),
     Endpoint("/api/titles/{title_id}", title, "A title's facts, history and countries", ("title_id", "title_week"),
              "Title"),
+    Endpoint("/api/titles/{title_id}/factsheet", title_factsheet,
+             "A title's press fact sheet, every figure with its source", ("title_id",), "FactSheet"),
     Endpoint("/api/countries", countries, "Countries with lists", (), "Countries"),
     Endpoint("/api/reports", available_reports, "Report tables in this warehouse", (), "Reports"),
     Endpoint("/api/reports/{report}", report, "One report table (most popular, engagement)",
@@ -281,6 +290,12 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                       "history": {"type": "array", "items": {"type": "object"}},
                       "country_weeks": {"type": "array", "items": {"type": "object"}},
                       "countries_week": NULLABLE_DATE, "countries": {"type": "array", "items": {"type": "object"}}}),
+    "FactSheet": _object({"ok": {"const": True}, "factsheet": _object({
+        "title": {"type": "object"}, "first_weekend": {"type": ["object", "null"]}, "debut": {"type": ["object", "null"]},
+        "weeks_in_top_10": INTEGER, "peak_rank": NULLABLE_INTEGER, "weeks_at_peak": INTEGER,
+        "weeks": {"type": "array", "items": {"type": "object"}}, "countries": {"type": ["object", "null"]},
+        "first_28_days": {"type": "object"}, "first_91_days": {"type": "object"},
+        "seasons": {"type": "array", "items": {"type": "object"}}})}),
     "Countries": _object({"ok": {"const": True}, "count": INTEGER, "countries": {"type": "array", "items": _object(
         {"iso2": TEXT, "name": TEXT, "weeks": INTEGER, "first_week": DATE, "last_week": DATE})}}),
     "Reports": _object({"ok": {"const": True}, "reports": {"type": "array", "items": {"type": "object"}}}),

@@ -72,6 +72,10 @@ def title(request: Request) -> Response:
         warehouse, request.path_params["title_id"], request.path_params.get("week")))
 
 
+def title_factsheet(request: Request) -> Response:
+    return _page(request, lambda warehouse: pages.factsheet_page(warehouse, request.path_params["title_id"]))
+
+
 def search(request: Request) -> Response:
     query = parse_query(request.query_params.get("q"))
     page = parse_page(request.query_params.get("page"))
@@ -167,6 +171,7 @@ def routes() -> list[Route | Mount]:
         Route("/countries/{iso2}", country),
         Route("/titles/{title_id}", title),
         Route("/titles/{title_id}/weeks/{week}", title),
+        Route("/titles/{title_id}/factsheet", title_factsheet),
         Route("/search", search),
         Route("/downloads", downloads_index),
         Route("/downloads/all-weeks-{name}", download_all),

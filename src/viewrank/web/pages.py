@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterator
 from ..charts import COUNTRY_CATEGORIES, GLOBAL_CATEGORIES
 from ..errors import NotFound
 from ..facts import title_facts
+from ..factsheet import factsheet
 from ..store import Warehouse
 from . import queries, reports, svg, urls
 from .params import parse_iso2, resolve_title_week, resolve_week, slug
@@ -147,12 +148,21 @@ def title_page(warehouse: Warehouse, title_id: str, week_text: str | None) -> Pa
 
 
 def title_pages(warehouse: Warehouse, title_id: str) -> Iterator[Page]:
-    """A title's page and its page for every week it was on country lists (for the static site)."""
+    """A title's page, its page for every week it was on country lists and its fact sheet (for the static site)."""
     context = _title_context(warehouse, title_id)
     countries = queries.title_countries(warehouse, context["title"]["title_key"], None)
     dates = [row["week"] for row in context["country_weeks"]]
     for week, alias in ([(dates[-1], True)] if dates else [(None, True)]) + [(week, False) for week in dates]:
         yield _title_page(context, week, alias, [row for row in countries if row["week"] == week])
+    yield factsheet_page(warehouse, title_id)
+
+
+def factsheet_page(warehouse: Warehouse, title_id: str) -> Page:
+    """A title's press fact sheet: every figure with the edition or rollup window it came from."""
+    title = queries.title(warehouse, title_id)
+    return Page("factsheet.html", urls.factsheet(title["title_id"]), f"{title['title']}: fact sheet", {
+        **_frame(warehouse), "title": title, "sheet": factsheet(warehouse, title["title_id"]),
+        "json_path": f"/api/titles/{title['title_id']}/factsheet"})
 
 
 def search_page(warehouse: Warehouse, query: str, page: int, *, static: bool = False) -> Page:

@@ -36,6 +36,10 @@ def title(title_id: str, week: dt.date | None = None) -> str:
     return path if week is None else f"{path}/weeks/{week.isoformat()}"
 
 
+def factsheet(title_id: str) -> str:
+    return f"/titles/{quote(title_id, safe='')}/factsheet"
+
+
 def search(query: str = "", page: int = 1) -> str:
     params = []
     if query:
