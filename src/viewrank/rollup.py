@@ -103,7 +103,7 @@ def _rollup_days(warehouse: Warehouse, chunk: list[tuple[dt.date, int, int]], en
         kernel = rollup_sorted_parts([paths[day][0] for day in by_kernel], threads=threads)
         for day, table in zip(by_kernel, kernel):
             yield table.add_column(0, "day", arrow_integers(np.full(table.num_rows, (day - EPOCH).days), pa.date32()))
-        for day in (day for day in paths if day not in by_kernel):
+        for day in [day for day in paths if day not in by_kernel]:
             yield warehouse.arrow(
                 f"WITH events AS (SELECT CAST($day AS DATE) AS day, * FROM read_parquet($paths)) {ROLLUP_SELECT}",
                 {"day": day, "paths": paths[day]})
@@ -121,7 +121,7 @@ def store_rollups(warehouse: Warehouse, chunk: list[tuple[dt.date, int, int]], r
     with warehouse.atomic():
         warehouse.execute("DELETE FROM daily_rollup WHERE list_contains(?, day)", [days])
         warehouse.execute("DELETE FROM rollup_days WHERE list_contains(?, day)", [days])
-        iso2 = country_codes(warehouse)
+        iso2 = _country_codes(warehouse)
         for table in rollups:
             if table.num_rows:
                 _insert_daily_rollup(warehouse, table, iso2)
@@ -135,7 +135,7 @@ def store_rollups(warehouse: Warehouse, chunk: list[tuple[dt.date, int, int]], r
                            "rows": [rows for _, _, rows in chunk], "engines": engines})
 
 
-def country_codes(warehouse: Warehouse) -> pa.Array:
+def _country_codes(warehouse: Warehouse) -> pa.Array:
     """ISO codes indexed by country_index (null where no country has the index)."""
     return warehouse.arrow("""
         SELECT c.iso2 FROM range((SELECT coalesce(max(country_index) + 1, 0) FROM countries)) slots(i)
@@ -149,8 +149,9 @@ def _insert_daily_rollup(warehouse: Warehouse, table: pa.Table, iso2: pa.Array) 
     if country is None or country.null_count:
         raise WarehouseError("a rollup refers to a country index that the countries table does not have")
     rows = pa.table({
-        "day": table["day"].cast(pa.date32()), "title_key": table["title_key"].cast(pa.int32()), "country": country, "seconds": table["seconds"].cast(pa.int64()),
-        "sessions": table["sessions"].cast(pa.int64()), "accounts": table["accounts"].cast(pa.int64()),
+        "day": table["day"].cast(pa.date32()), "title_key": table["title_key"].cast(pa.int32()), "country": country,
+        "seconds": table["seconds"].cast(pa.int64()), "sessions": table["sessions"].cast(pa.int64()),
+        "accounts": table["accounts"].cast(pa.int64()),
     })
     warehouse.con.register("day_rollup", rows)
     try:
