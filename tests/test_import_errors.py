@@ -72,6 +72,8 @@ def test_truncated_global_file(warehouse_path: Path, tmp_path: Path) -> None:
     (9, 8, "0", "cumulative_weeks_in_top_10", "is not a whole number >= 1"),
     (4, 2, "1", "weekly_rank", "rank 1 of Films (English) appears twice in one list (first on row 3)"),
     (6, 6, "abc", "runtime", "runtime 'abc' is not a number"),
+    (2, 2, "99999999999999999999", "weekly_rank", "is larger than any figure can be"),  # found by test_import_fuzz
+    (5, 5, "1e300", "weekly_hours_viewed", "is larger than any figure can be"),
 ])
 def test_bad_global_values(warehouse_path: Path, tmp_path: Path, line: int, index: int, value: str, column: str,
                            reason: str) -> None:

@@ -27,6 +27,7 @@ import pyarrow as pa
 from ..errors import InputError
 from ..store import Warehouse
 from .bulk import insert_arrow
+from .formats import LARGEST_WHOLE
 from .identity import make_title_id, season_number
 from .sources import read_new_files, record_source
 from .tabular import open_workbook
@@ -183,6 +184,8 @@ class _Cells:
             self.fail(column, f"{column} {value!r} is not a number")
         if number < 0 or not number.is_integer():
             self.fail(column, f"{column} {value!r} is not a whole number >= 0")
+        if number > LARGEST_WHOLE:
+            self.fail(column, f"{column} {value!r} is larger than any figure can be ({LARGEST_WHOLE:,})")
         return int(number)
 
 

@@ -14,6 +14,8 @@ COUNTRY_COLUMNS = ("country_name", "country_iso2", "week", "category", "weekly_r
 MOST_POPULAR_COLUMNS = ("category", "rank", "show_title", "season_title", "hours_viewed_first_91_days",
                         "runtime", "views_first_91_days")
 NOT_APPLICABLE = "N/A"
+# Published figures are whole numbers up to here: a double holds them exactly, BIGINT with room.
+LARGEST_WHOLE = 2**53
 
 
 def round_display(value: float | None, step: int) -> int | None:

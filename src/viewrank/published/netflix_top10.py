@@ -20,7 +20,8 @@ from ..charts import COUNTRY_CATEGORIES, GLOBAL_CATEGORIES
 from ..errors import InputError
 from ..store import Warehouse
 from .editions import Entry, fill_streaks, write_editions
-from .formats import COUNTRY_COLUMNS, GLOBAL_COLUMNS, MOST_POPULAR_COLUMNS, NOT_APPLICABLE, format_runtime
+from .formats import (COUNTRY_COLUMNS, GLOBAL_COLUMNS, LARGEST_WHOLE, MOST_POPULAR_COLUMNS, NOT_APPLICABLE,
+                      format_runtime)
 from .identity import Sighting, assign_ids, make_title_id, runs, season_number
 from .sources import read_new_files, record_source
 from .tabular import Table, read_table
@@ -158,6 +159,8 @@ class _Cells:
             self.fail(column, f"{column} {value!r} is not a whole number")
         if not number.is_integer() or number < minimum:
             self.fail(column, f"{column} {value!r} is not a whole number >= {minimum}")
+        if number > LARGEST_WHOLE:
+            self.fail(column, f"{column} {value!r} is larger than any figure can be ({LARGEST_WHOLE:,})")
         self._canonical(self.record[column], str(int(number)))
         return int(number)
 
