@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import click
 
@@ -23,8 +23,18 @@ from .viewing_activity import ActivityReport
 FILES = click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 
 
-def _as_data(reports: list[Any]) -> list[dict[str, Any]]:
-    return [dataclasses.asdict(report) for report in reports]
+def _run_import(warehouse_path: Path, files: tuple[Path, ...], label: str,
+                importer: Callable[..., list[Any]], describe: Callable[[Any], str], *, as_json: bool,
+                silent: bool) -> None:
+    """Import `files` with a progress bar, then print a report per file (or all of them as JSON)."""
+    with open_warehouse(warehouse_path) as warehouse, \
+            progress(label, len(files), silent=silent or as_json) as advance:
+        reports = importer(warehouse, list(files), progress=advance)
+    if as_json:
+        print_json([dataclasses.asdict(report) for report in reports])
+        return
+    for report in reports:
+        click.echo(describe(report))
 
 
 @click.group("import")
@@ -59,14 +69,7 @@ def netflix_top10(files: tuple[Path, ...], warehouse_path: Path, as_json: bool, 
 
         viewrank import netflix-top10 all-weeks-global.tsv all-weeks-countries.tsv most-popular.tsv
     """
-    with open_warehouse(warehouse_path) as warehouse, \
-            progress("Importing Top 10 files", len(files), silent=silent or as_json) as advance:
-        reports = import_top10_files(warehouse, list(files), progress=advance)
-    if as_json:
-        print_json(_as_data(reports))
-        return
-    for report in reports:
-        click.echo(_top10_line(report))
+    _run_import(warehouse_path, files, "Importing Top 10 files", import_top10_files, _top10_line, as_json=as_json, silent=silent)
 
 
 def _top10_line(report: Top10Report) -> str:
@@ -111,14 +114,7 @@ def engagement(files: tuple[Path, ...], warehouse_path: Path, as_json: bool, sil
 
         viewrank import engagement What_We_Watched_*.xlsx
     """
-    with open_warehouse(warehouse_path) as warehouse, \
-            progress("Importing engagement reports", len(files), silent=silent or as_json) as advance:
-        reports = import_engagement_files(warehouse, list(files), progress=advance)
-    if as_json:
-        print_json(_as_data(reports))
-        return
-    for report in reports:
-        click.echo(_engagement_line(report))
+    _run_import(warehouse_path, files, "Importing engagement reports", import_engagement_files, _engagement_line, as_json=as_json, silent=silent)
 
 
 def _engagement_line(report: EngagementReport) -> str:
@@ -156,14 +152,7 @@ def viewing_activity(files: tuple[Path, ...], warehouse_path: Path, as_json: boo
 
         viewrank import viewing-activity ViewingActivity.csv NetflixViewingHistory.csv
     """
-    with open_warehouse(warehouse_path) as warehouse, \
-            progress("Importing viewing exports", len(files), silent=silent or as_json) as advance:
-        reports = import_personal_files(warehouse, list(files), progress=advance)
-    if as_json:
-        print_json(_as_data(reports))
-        return
-    for report in reports:
-        click.echo(_personal_lines(report))
+    _run_import(warehouse_path, files, "Importing viewing exports", import_personal_files, _personal_lines, as_json=as_json, silent=silent)
 
 
 def _personal_lines(report: PersonalReport) -> str:
@@ -257,7 +246,7 @@ def reexport_command(source_ids: tuple[int, ...], out_dir: Path, warehouse_path:
     with open_warehouse(warehouse_path) as warehouse:
         results = reexport(warehouse, out_dir, list(source_ids) or None)
     if as_json:
-        print_json(_as_data(results))
+        print_json([dataclasses.asdict(result) for result in results])
         return
     for result in results:
         same = {True: "identical to the imported file", False: "differs from the imported file",
