@@ -11,6 +11,7 @@ import pytest
 
 from viewrank.charts import weekly_list
 from viewrank.facts import title_facts
+from viewrank.factsheet import factsheet
 from viewrank.store import Warehouse
 from web_support import HOSTILE, WEEKS
 
@@ -101,6 +102,22 @@ def test_country_then_title(page: Any, server_url: str, browser_warehouse: Path,
     page.get_by_role("navigation", name="Week of the country lists").get_by_role("link", name="Previous week").click()
     page.wait_for_url(f"**/titles/F15/weeks/{WEEKS[-2]}")
     assert page.locator("tr[data-country]").count() > 0
+    assert page.problems == []
+
+
+def test_title_to_its_fact_sheet_and_on_to_its_sources(page: Any, server_url: str, browser_warehouse: Path,
+                                                       artifacts: Path) -> None:
+    with Warehouse(browser_warehouse, read_only=True) as warehouse:
+        sheet = factsheet(warehouse, "S01-2")
+    page.goto(server_url + "/titles/S01-2")
+    page.get_by_role("link", name="Press fact sheet").click()
+    page.wait_for_url("**/titles/S01-2/factsheet")
+    debut = page.locator('tr[data-figure="debut"]')
+    assert debut.locator('[data-label="Value"]').text_content().startswith(f"No. {sheet['debut']['rank']} in ")
+    page.screenshot(path=str(artifacts / "web-factsheet-desktop.png"), full_page=True)
+    debut.get_by_role("link").click()  # the edition the debut figure came from
+    page.wait_for_url(f"**/weeks/{sheet['debut']['week']}")
+    assert page.locator(f'tr[data-title-id="S01-2"]').count() >= 1
     assert page.problems == []
 
 
