@@ -165,6 +165,13 @@ def test_bad_duration(warehouse_path: Path, tmp_path: Path) -> None:
              reason="Duration '22 minutes' is not H:MM:SS")
 
 
+def test_start_time_in_the_far_future(warehouse_path: Path, tmp_path: Path) -> None:  # found by test_import_fuzz
+    bad = broken(tmp_path, SAMAGUIAR, lambda lines: [set_cell(l, 1, "9999-12-31T23:59:59Z", ",") if n == 49 else l
+                                                     for n, l in enumerate(lines)])
+    rejected(warehouse_path, "viewing-activity", bad, path=bad, row=50, column="Start Time",
+             reason="Start Time '9999-12-31T23:59:59Z' is before 2000 or in the future")
+
+
 def test_truncated_activity_export(warehouse_path: Path, tmp_path: Path) -> None:
     cut = tmp_path / "ViewingActivity.csv"
     data = SAMAGUIAR.read_bytes()

@@ -32,7 +32,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import InputError
-from ..ingest import ingest_file
+from ..ingest import EARLIEST_START, FUTURE_TOLERANCE, ingest_file
 from ..store import Warehouse
 from .sources import record_source
 from .tabular import Table
@@ -90,6 +90,7 @@ def read_sessions(table: Table) -> list[Session]:
             raise InputError(str(table.path), f"missing column {name!r} (not a ViewingActivity.csv export)",
                              row=1, column=name)
     sessions = []
+    latest = dt.datetime.now(dt.timezone.utc) + FUTURE_TOLERANCE
     for number, record in table.records():
         def fail(column: str, reason: str) -> InputError:
             return InputError(str(table.path), reason, row=number, column=column)
@@ -97,6 +98,8 @@ def read_sessions(table: Table) -> list[Session]:
             start = dt.datetime.fromisoformat(record["Start Time"].strip()).replace(tzinfo=dt.timezone.utc)
         except ValueError:
             raise fail("Start Time", f"Start Time {record['Start Time']!r} is not a date and time") from None
+        if not EARLIEST_START <= start <= latest:
+            raise fail("Start Time", f"Start Time {record['Start Time']!r} is before {EARLIEST_START:%Y} or in the future")
         seconds = _clock(record["Duration"])
         if seconds is None:
             raise fail("Duration", f"Duration {record['Duration']!r} is not H:MM:SS")

@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ..errors import InputError
+from ..ingest import EARLIEST_START, FUTURE_TOLERANCE
 from ..store import Warehouse
 from .sources import record_source
 from .tabular import Table
@@ -85,13 +86,18 @@ def read_plays(table: Table) -> list[tuple[str, dt.date]]:
     title_column, date_column = table.layout.columns
     style = date_format(table)
     rows = []
+    latest = (dt.datetime.now(dt.timezone.utc) + FUTURE_TOLERANCE).date()
     for number, record in table.records():
         title = record[title_column].strip()
         try:
-            rows.append((title, _day(record[date_column].strip(), style)))
+            day = _day(record[date_column].strip(), style)
         except ValueError:
             raise InputError(str(table.path), f"date {record[date_column]!r} is not a {style} date", row=number,
                              column=date_column) from None
+        if not EARLIEST_START.date() <= day <= latest:
+            raise InputError(str(table.path), f"date {record[date_column]!r} is before {EARLIEST_START:%Y} or in the "
+                             "future", row=number, column=date_column)
+        rows.append((title, day))
     if not rows:
         raise InputError(str(table.path), "the file has a header but no rows")
     return rows
