@@ -33,12 +33,12 @@ FROM range(1, $titles + 1) r(i);
 INSERT INTO episodes (episode_id, title_key, episode_number, runtime_seconds, available_date)
 SELECT 'E' || title_key || '-' || n, title_key, n, 1800 + (title_key * n) % 1800, DATE '2026-01-01'
 FROM titles, range(1, 9) e(n) WHERE kind = 'tv';
-INSERT INTO daily_rollup
-SELECT DATE '2026-11-09' + CAST(d AS INTEGER), t.title_key, c.iso2,
+INSERT INTO daily_rollup_rows
+SELECT DATE '2026-11-09' + CAST(d AS INTEGER), t.title_key, c.country_index,
        (hash(t.title_key, c.iso2, d) % 1000000) + 1, 10, 5
 FROM titles t, countries c, range(7) r(d) WHERE c.netflix_top10;
-INSERT INTO weekly_rollup SELECT DATE '2026-11-15', title_key, country, sum(seconds), sum(sessions)
-FROM daily_rollup GROUP BY ALL;
+INSERT INTO weekly_rollup_rows SELECT DATE '2026-11-15', title_key, country_index, sum(seconds), sum(sessions)
+FROM daily_rollup_rows GROUP BY ALL;
 INSERT INTO rollup_days SELECT DATE '2026-11-09' + CAST(d AS INTEGER), 1, 1, 'bench', now() FROM range(7) r(d);
 """
 

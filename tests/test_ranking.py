@@ -43,7 +43,7 @@ def expected_lists(titles: list, seconds: dict, by_views: bool) -> dict:
 @given(titles=titles_strategy, viewing=viewing_strategy, by_views=st.booleans())
 def test_lists_equal_a_plain_sort(warehouses: dict[bool, Warehouse], titles: list, viewing: list, by_views: bool) -> None:
     warehouse = warehouses[by_views]
-    warehouse.execute("DELETE FROM titles; DELETE FROM episodes; DELETE FROM weekly_rollup; "
+    warehouse.execute("DELETE FROM titles; DELETE FROM episodes; DELETE FROM weekly_rollup_rows; "
                       "DELETE FROM chart_entries; DELETE FROM editions")
     for key, (kind, language, runtime) in enumerate(titles):
         warehouse.execute("INSERT INTO titles (title_key, title_id, show_title, kind, original_language, runtime_seconds) "
@@ -59,7 +59,8 @@ def test_lists_equal_a_plain_sort(warehouses: dict[bool, Warehouse], titles: lis
             seconds[(None, key)] = seconds.get((None, key), 0) + amount
     for (country, key), total in seconds.items():
         if country:
-            warehouse.execute("INSERT INTO weekly_rollup VALUES (?, ?, ?, ?, 1)", [WEEK, key, country, total])
+            warehouse.execute("INSERT INTO weekly_rollup_rows SELECT ?, ?, country_index, ?, 1 FROM countries WHERE iso2 = ?",
+                              [WEEK, key, total, country])
     compute_charts(warehouse, weeks=[WEEK])
     got: dict = {}
     for country, category, title_id in warehouse.execute(

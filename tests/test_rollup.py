@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import duckdb
@@ -11,8 +12,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from builders import EVENT_FIELDS, build_warehouse, film, plays, write_csv
-from viewrank import WarehouseError, ingest_file, rollup
-from viewrank.rollup import ROLLUP_SELECT
+from viewrank import Warehouse, WarehouseError, ingest_file, rollup
+from viewrank.rollup import ROLLUP_SELECT, WeekTotals
 from viewrank.rollup_kernel import rollup_sorted_part
 
 rows_strategy = st.lists(
@@ -59,6 +60,19 @@ def test_kernel_refuses_an_unsorted_part(tmp_path: Path, rows: list[tuple[int, i
         rollup_sorted_part(path)
 
 
+WEEKLY_FROM_DAILY = """
+SELECT day + CAST(6 - date_diff('day', DATE '2000-01-03', day) % 7 AS INTEGER) AS week,
+       title_key, country, sum(seconds), sum(sessions)
+FROM daily_rollup GROUP BY ALL ORDER BY ALL"""
+
+
+def weekly_rows(warehouse: Warehouse) -> list[tuple]:
+    """The stored weekly rollups, checked against the daily rollups they sum (weeks run Monday to Sunday; 2000-01-03 was a Monday)."""
+    stored = warehouse.execute("SELECT * FROM weekly_rollup ORDER BY ALL").fetchall()
+    assert stored == warehouse.execute(WEEKLY_FROM_DAILY).fetchall()
+    return stored
+
+
 def test_a_new_day_rolls_up_only_that_day_and_engines_agree(tmp_path: Path) -> None:
     titles = [film("A", "Alpha"), film("B", "Beta")]
     events = (plays("A", day="2026-11-09", count=5) + plays("B", day="2026-11-09", count=3, country="FR")
@@ -68,9 +82,14 @@ def test_a_new_day_rolls_up_only_that_day_and_engines_agree(tmp_path: Path) -> N
     assert engines == {"2026-11-09": "kernel", "2026-11-10": "kernel"}
     # A late file for 11-10 and a new day 11-11: only those two days are recomputed.
     late = plays("B", day="2026-11-10", count=4, prefix="late") + plays("B", day="2026-11-11", count=1, prefix="new")
+    week = dt.date(2026, 11, 15)
+    assert weekly_rows(warehouse) == [(week, 1, "FR", 7200, 2), (week, 1, "US", 18000, 5), (week, 2, "FR", 10800, 3)]
     ingest_file(warehouse, write_csv(tmp_path / "late.csv", EVENT_FIELDS, late))
     report = rollup(warehouse)
     assert [day.isoformat() for day in report.days] == ["2026-11-10", "2026-11-11"]
+    # Only part of the week was redone, so its totals were summed from the stored days too.
+    assert weekly_rows(warehouse) == [(week, 1, "FR", 7200, 2), (week, 1, "US", 18000, 5),
+                                      (week, 2, "FR", 10800, 3), (week, 2, "US", 18000, 5)]
     assert warehouse.scalar("SELECT engine FROM rollup_days WHERE day = '2026-11-10'") == "duckdb"  # two parts
     assert rollup(warehouse).days == []
     kernel_rows = warehouse.execute("SELECT * FROM daily_rollup ORDER BY ALL").fetchall()
@@ -79,3 +98,41 @@ def test_a_new_day_rolls_up_only_that_day_and_engines_agree(tmp_path: Path) -> N
     assert warehouse.execute("SELECT CAST(day AS VARCHAR), title_key, country, seconds, sessions, accounts "
                              "FROM daily_rollup WHERE day = '2026-11-10' ORDER BY ALL").fetchall() == [
         ("2026-11-10", 1, "FR", 7200, 2, 2), ("2026-11-10", 2, "US", 14400, 4, 4)]
+
+
+def test_week_totals_are_the_same_summed_in_memory_or_by_sql(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    titles = [film(f"T{n}", f"Title {n}") for n in range(1, 6)]
+    events = [event for n in range(1, 6) for day in ("2026-11-09", "2026-11-12", "2026-11-16")
+              for event in plays(f"T{n}", day=day, count=n, seconds=600 * n, country=("US", "FR", "JP")[n % 3],
+                                 prefix=f"{n}-{day}")]
+    warehouse = build_warehouse(tmp_path / "dense", titles=titles, events=events, weeks=[])
+    in_memory = weekly_rows(warehouse)
+    assert [(str(row[0]), row[3], row[4]) for row in in_memory[:2]] == [("2026-11-15", 1200, 2), ("2026-11-15", 4800, 4)]
+    monkeypatch.setattr(WeekTotals, "MAX_CELLS", 0)  # too large to sum in memory: SQL sums the stored days
+    rollup(warehouse, full=True)
+    assert weekly_rows(warehouse) == in_memory
+
+
+def test_a_warehouse_that_stored_rollups_by_country_code_is_migrated(tmp_path: Path) -> None:
+    titles = [film("A", "Alpha")]
+    events = plays("A", day="2026-11-09", count=3) + plays("A", day="2026-11-10", count=2, country="FR")
+    warehouse = build_warehouse(tmp_path, titles=titles, events=events, weeks=["2026-11-15"])
+    daily, weekly = (warehouse.execute(f"SELECT * FROM {name} ORDER BY ALL").fetchall()
+                     for name in ("daily_rollup", "weekly_rollup"))
+    warehouse.execute("""
+        BEGIN TRANSACTION;
+        CREATE TABLE old_daily AS SELECT * FROM daily_rollup;
+        CREATE TABLE old_weekly AS SELECT * FROM weekly_rollup;
+        DROP VIEW daily_rollup; DROP VIEW weekly_rollup; DROP TABLE daily_rollup_rows; DROP TABLE weekly_rollup_rows;
+        ALTER TABLE old_daily RENAME TO daily_rollup; ALTER TABLE old_weekly RENAME TO weekly_rollup;
+        COMMIT""")
+    warehouse.close()
+    migrated = Warehouse(tmp_path / "warehouse")
+    assert migrated.execute("SELECT table_name, table_type FROM information_schema.tables "
+                            "WHERE table_name LIKE '%ly_rollup%' ORDER BY 1").fetchall() == [
+        ("daily_rollup", "VIEW"), ("daily_rollup_rows", "BASE TABLE"),
+        ("weekly_rollup", "VIEW"), ("weekly_rollup_rows", "BASE TABLE")]
+    assert migrated.execute("SELECT * FROM daily_rollup ORDER BY ALL").fetchall() == daily
+    assert migrated.execute("SELECT * FROM weekly_rollup ORDER BY ALL").fetchall() == weekly
+    assert [row[2:] for row in weekly] == [("FR", 7200, 2), ("US", 10800, 3)]
+    assert rollup(migrated).days == []

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from . import audit, charts as charts_module, integrity
-from .bench import ENGINES as BENCH_ENGINES
+from .bench import ENGINES as BENCH_ENGINES, REPEATS as BENCH_REPEATS
 from .catalog import import_catalog
 from .errors import ViewrankError
 from .facts import title_facts
@@ -487,10 +487,13 @@ def demo(warehouse_path: Path, title_count: int, weeks: int, sessions: int, seed
               show_default=True, help="Scratch folder for the generated event stores.")
 @click.option("--results", "results_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("bench/results"), show_default=True, help="Where to write the results.")
+@click.option("--repeats", type=click.IntRange(1), default=BENCH_REPEATS, show_default=True,
+              help="Runs of each quick engine (under 15 s a run); the median counts.")
 @json_option
 @silent_option
 @handle_errors
-def bench(sessions: str, engines: str, data_dir: Path, results_dir: Path, as_json: bool, silent: bool) -> None:
+def bench(sessions: str, engines: str, data_dir: Path, results_dir: Path, repeats: int, as_json: bool,
+          silent: bool) -> None:
     """Benchmark the rollup against DuckDB's GROUP BY, a bare scan, pandas and Spark.
 
     Writes rollup_scale.md, .json and a .png plot of time against volume to --results.
@@ -502,7 +505,7 @@ def bench(sessions: str, engines: str, data_dir: Path, results_dir: Path, as_jso
     from .bench import run_benchmark
     command = "viewrank bench " + " ".join(sys.argv[2:])
     results = run_benchmark([int(v) for v in sessions.split(",")], engines.split(","), data_dir=data_dir,
-                            results_dir=results_dir, command=command.strip(),
+                            results_dir=results_dir, command=command.strip(), repeats=repeats,
                             progress=lambda label, length: progress(label, length, silent=silent or as_json))
     if as_json:
         print_json(results)

@@ -1,9 +1,11 @@
 """Events to daily rollups per (day, title, country): seconds, sessions, distinct accounts;
-and a distinct-account sketch per (day, title) for viewers over any window (sketch_rollup.py).
+their chart week's totals per (title, country); and a distinct-account sketch per (day,
+title) for viewers over any window (sketch_rollup.py).
 
 This is the only step that reads raw events. It is incremental: a day is recomputed only
-when its set of event parts changed since it was last rolled up, each day in its own
-transaction, so a new day costs one day's work and a crash loses at most the day in hand.
+when its set of event parts changed since it was last rolled up, each chart week's pending
+days in one transaction, so a new day costs one day's work (and its week's totals) and a
+crash loses at most the week in hand.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from .errors import SettingsError, WarehouseError
 from .rollup_kernel import arrow_integers, rollup_sorted_parts
@@ -33,15 +34,13 @@ GROUP BY day, title_key, country_index
 """
 
 WEEKLY_ROLLUP_SQL = """
-INSERT INTO weekly_rollup
-SELECT $week, title_key, country, sum(seconds), sum(sessions)
-FROM daily_rollup WHERE day BETWEEN $start AND $week
-GROUP BY title_key, country
+INSERT INTO weekly_rollup_rows
+SELECT $week, title_key, country_index, sum(seconds), sum(sessions)
+FROM daily_rollup_rows WHERE day BETWEEN $start AND $week
+GROUP BY title_key, country_index
 """
 EPOCH = dt.date(1970, 1, 1)
 ENGINES = ("auto", "duckdb")
-# Days computed together and stored in one transaction; results are small, so memory stays low.
-DAYS_PER_TRANSACTION = 32
 
 PENDING_DAYS_SQL = """
 WITH parts AS (SELECT day, count(*) AS parts, sum(rows) AS event_rows FROM event_files GROUP BY day)
@@ -70,13 +69,21 @@ def pending_days(warehouse: Warehouse) -> list[tuple[dt.date, int, int]]:
     return [(day, int(parts), int(rows)) for day, parts, rows in warehouse.execute(PENDING_DAYS_SQL).fetchall()]
 
 
+def pending_weeks(warehouse: Warehouse) -> list[list[tuple[dt.date, int, int]]]:
+    """The pending days grouped by chart week, in order: each week is stored in one transaction."""
+    weeks: dict[dt.date, list[tuple[dt.date, int, int]]] = {}
+    for pending in pending_days(warehouse):
+        weeks.setdefault(warehouse.methodology.week_end(pending[0]), []).append(pending)
+    return list(weeks.values())
+
+
 def rollup(warehouse: Warehouse, *, full: bool = False, engine: str = "auto", threads: int = 2,
            progress: Callable[[int], None] | None = None) -> RollupReport:
-    """Roll up every day that has new events (or every day with `full`).
+    """Roll up every day that has new events (or every day with `full`), a week at a time.
 
     engine "auto" streams days stored as one sorted part through the fast kernel, several
     days at once, and hands a day assembled from several parts to DuckDB; "duckdb" uses
-    DuckDB for every day. Each chunk of days is stored in one transaction.
+    DuckDB for every day.
     """
     if engine not in ENGINES:
         raise SettingsError(f"unknown rollup engine {engine!r} (choose from {', '.join(ENGINES)})")
@@ -84,14 +91,12 @@ def rollup(warehouse: Warehouse, *, full: bool = False, engine: str = "auto", th
         with warehouse.atomic():
             warehouse.execute("DELETE FROM rollup_days")
     report = RollupReport(engine=engine)
-    pending = pending_days(warehouse)
-    for start in range(0, len(pending), DAYS_PER_TRANSACTION):
-        chunk = pending[start:start + DAYS_PER_TRANSACTION]
-        _rollup_days(warehouse, chunk, engine, threads)
-        report.days += [day for day, _, _ in chunk]
-        report.event_rows += sum(rows for _, _, rows in chunk)
+    for week in pending_weeks(warehouse):
+        _rollup_days(warehouse, week, engine, threads)
+        report.days += [day for day, _, _ in week]
+        report.event_rows += sum(rows for _, _, rows in week)
         if progress:
-            progress(len(chunk))
+            progress(len(week))
     return report
 
 
@@ -114,47 +119,107 @@ def _rollup_days(warehouse: Warehouse, chunk: list[tuple[dt.date, int, int]], en
 
 def store_rollups(warehouse: Warehouse, chunk: list[tuple[dt.date, int, int]], rollups: Iterable[pa.Table], *,
                   engine: str | dict[dt.date, str]) -> None:
-    """Replace the rollups of the chunk's days with `rollups` (tables with the columns of
-    ROLLUP_SELECT), atomically; each table is stored as soon as it arrives."""
+    """Replace the rollups of the chunk's days, all of one chart week, with `rollups` (tables
+    with the columns of ROLLUP_SELECT), atomically; each table is stored as soon as it arrives.
+
+    The week's totals are summed from the tables in hand when they hold every rolled-up day
+    of the week, and otherwise by SQL over the stored days.
+    """
     days = [day for day, _, _ in chunk]
+    week = warehouse.methodology.week_end(days[0])
+    if any(warehouse.methodology.week_end(day) != week for day in days):
+        raise ValueError("store_rollups takes the days of one chart week")
+    start = warehouse.methodology.week_start_of(week)
     engines = [engine if isinstance(engine, str) else engine[day] for day in days]
     with warehouse.atomic():
-        warehouse.execute("DELETE FROM daily_rollup WHERE list_contains(?, day)", [days])
+        warehouse.execute("DELETE FROM daily_rollup_rows WHERE list_contains(?, day)", [days])
         warehouse.execute("DELETE FROM rollup_days WHERE list_contains(?, day)", [days])
-        iso2 = _country_codes(warehouse)
+        known = _known_countries(warehouse)
+        whole_week = not warehouse.scalar(
+            "SELECT count(*) FROM daily_rollup_rows WHERE day BETWEEN ? AND ?", [start, week])
+        totals = WeekTotals(len(known)) if whole_week else None
         for table in rollups:
             if table.num_rows:
-                _insert_daily_rollup(warehouse, table, iso2)
+                _insert_rows(warehouse, "daily_rollup_rows", table, known)
+                if totals and not totals.add(table):
+                    totals = None
         replace_day_sketches(warehouse, days)
-        for week in sorted({warehouse.methodology.week_end(day) for day in days}):
-            warehouse.execute("DELETE FROM weekly_rollup WHERE week = ?", [week])
-            warehouse.execute(WEEKLY_ROLLUP_SQL, {"week": week, "start": warehouse.methodology.week_start_of(week)})
+        warehouse.execute("DELETE FROM weekly_rollup_rows WHERE week = ?", [week])
+        if totals:
+            _insert_rows(warehouse, "weekly_rollup_rows", totals.table(week), known)
+        else:
+            warehouse.execute(WEEKLY_ROLLUP_SQL, {"week": week, "start": start})
         warehouse.execute("INSERT INTO rollup_days SELECT unnest($days), unnest($parts), unnest($rows), "
                           "unnest($engines), now()",
                           {"days": days, "parts": [parts for _, parts, _ in chunk],
                            "rows": [rows for _, _, rows in chunk], "engines": engines})
 
 
-def _country_codes(warehouse: Warehouse) -> pa.Array:
-    """ISO codes indexed by country_index (null where no country has the index)."""
-    return warehouse.arrow("""
-        SELECT c.iso2 FROM range((SELECT coalesce(max(country_index) + 1, 0) FROM countries)) slots(i)
-        LEFT JOIN countries c ON c.country_index = slots.i ORDER BY slots.i""").column(0).combine_chunks()
+class WeekTotals:
+    """Seconds and sessions per (title, country) summed over a week's daily rollups as they
+    arrive: exact integer sums into dense arrays indexed by title and country, with no sort
+    or hash. Used while titles x countries stays within MAX_CELLS; SQL sums the rest."""
+
+    MAX_CELLS = 1 << 24
+
+    def __init__(self, countries: int):
+        self.countries = countries
+        # Reserved, not touched: memory is only mapped where sums land (about 30 MB for
+        # 20,000 titles in 93 countries).
+        self.seconds = np.zeros(self.MAX_CELLS, np.int64)
+        self.sessions = np.zeros(self.MAX_CELLS, np.int64)
+        self.cells = 0
+
+    def add(self, table: pa.Table) -> bool:
+        """Add one table of daily rollups; False (nothing added) when it does not fit."""
+        titles, countries = (_values(table, name).astype(np.int64) for name in ("title_key", "country_index"))
+        cells = (int(titles.max()) + 1) * self.countries
+        if cells > self.MAX_CELLS or titles.min() < 0:
+            return False
+        self.cells = max(self.cells, cells)
+        cell = titles * self.countries + countries
+        np.add.at(self.seconds, cell, _values(table, "seconds"))
+        np.add.at(self.sessions, cell, _values(table, "sessions"))
+        return True
+
+    def table(self, week: dt.date) -> pa.Table:
+        """The week's rows in the layout of weekly_rollup_rows."""
+        cells = np.flatnonzero(self.sessions[:self.cells])
+        return pa.table({
+            "week": arrow_integers(np.full(len(cells), (week - EPOCH).days), pa.date32()),
+            "title_key": arrow_integers(cells // self.countries, pa.int32()),
+            "country_index": arrow_integers(cells % self.countries, pa.int16()),
+            "seconds": arrow_integers(self.seconds[cells], pa.int64()),
+            "sessions": arrow_integers(self.sessions[cells], pa.int64())})
 
 
-def _insert_daily_rollup(warehouse: Warehouse, table: pa.Table, iso2: pa.Array) -> None:
-    """Store one table of rollups under country codes, mapped in Arrow rather than by a join."""
-    index = table["country_index"].cast(pa.int32())
-    country = pc.take(iso2, index) if pc.max(index).as_py() < len(iso2) else None
-    if country is None or country.null_count:
+def _known_countries(warehouse: Warehouse) -> np.ndarray:
+    """Whether each country index up to the largest is one the countries table has."""
+    indexes = np.array([index for (index,) in warehouse.execute("SELECT country_index FROM countries").fetchall()], np.int64)
+    known = np.zeros(indexes.max() + 1 if len(indexes) else 0, bool)
+    known[indexes] = True
+    return known
+
+
+def _insert_rows(warehouse: Warehouse, target: str, table: pa.Table, known: np.ndarray) -> None:
+    """Store rollup rows in `target` (a table of country indexes) once every index is known."""
+    if not table.num_rows:
+        return
+    index = _values(table, "country_index")
+    if index.min() < 0 or index.max() >= len(known) or not known[index].all():
         raise WarehouseError("a rollup refers to a country index that the countries table does not have")
-    rows = pa.table({
-        "day": table["day"].cast(pa.date32()), "title_key": table["title_key"].cast(pa.int32()), "country": country,
-        "seconds": table["seconds"].cast(pa.int64()), "sessions": table["sessions"].cast(pa.int64()),
-        "accounts": table["accounts"].cast(pa.int64()),
-    })
-    warehouse.con.register("day_rollup", rows)
+    warehouse.con.register("rollup_rows", table)
     try:
-        warehouse.execute("INSERT INTO daily_rollup BY NAME SELECT * FROM day_rollup")
+        warehouse.execute(f"INSERT INTO {target} BY NAME SELECT * FROM rollup_rows")
     finally:
-        warehouse.con.unregister("day_rollup")
+        warehouse.con.unregister("rollup_rows")
+
+
+def _values(table: pa.Table, name: str) -> np.ndarray:
+    """A column of a rollup table as integers, whichever engine's types it came in (DuckDB's
+    sums are 128-bit decimals)."""
+    column = table.column(name).combine_chunks()
+    if not pa.types.is_integer(column.type):
+        column = column.cast(pa.int64())
+    dtype = np.dtype(f"int{column.type.bit_width}")
+    return np.frombuffer(column.buffers()[1], dtype=dtype, count=len(column), offset=column.offset * dtype.itemsize)

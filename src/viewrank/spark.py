@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from .errors import SettingsError
-from .rollup import DAYS_PER_TRANSACTION, ROLLUP_SELECT, RollupReport, pending_days, store_rollups
+from .rollup import ROLLUP_SELECT, RollupReport, pending_weeks, store_rollups
 from .store import EVENTS_DIR, Warehouse
 
 
@@ -42,7 +42,7 @@ def rollup_with_spark(warehouse: Warehouse, *, master: str = "local[2]", events_
     if full:
         with warehouse.atomic():
             warehouse.execute("DELETE FROM rollup_days")
-    pending = pending_days(warehouse)
+    pending = pending_weeks(warehouse)
     report = RollupReport(engine="spark")
     if not pending:
         return report
@@ -50,8 +50,7 @@ def rollup_with_spark(warehouse: Warehouse, *, master: str = "local[2]", events_
     base = (events_url or warehouse.events_dir.resolve().as_uri()).rstrip("/")
     if not base.endswith("/" + EVENTS_DIR):
         base += "/" + EVENTS_DIR
-    for start in range(0, len(pending), DAYS_PER_TRANSACTION):
-        chunk = pending[start:start + DAYS_PER_TRANSACTION]
+    for chunk in pending:
         relative = [path.removeprefix(EVENTS_DIR + "/") for day, _, _ in chunk
                     for (path,) in warehouse.execute("SELECT path FROM event_files WHERE day = ?", [day]).fetchall()]
         events = spark.read.option("basePath", base).parquet(*(f"{base}/{path}" for path in relative))

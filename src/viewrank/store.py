@@ -40,6 +40,31 @@ def _schema_sql() -> str:
     return resources.files("viewrank").joinpath("sql/schema.sql").read_text()
 
 
+# Warehouses made before rollups stored countries by index kept them as codes in tables
+# named as the views are now: their rows move to the new tables in one transaction.
+ROLLUPS_BY_INDEX_MIGRATION = """
+BEGIN TRANSACTION;
+ALTER TABLE daily_rollup RENAME TO daily_rollup_by_code;
+ALTER TABLE weekly_rollup RENAME TO weekly_rollup_by_code;
+{schema}
+INSERT INTO daily_rollup_rows
+SELECT d.day, d.title_key, c.country_index, d.seconds, d.sessions, d.accounts
+FROM daily_rollup_by_code d JOIN countries c ON c.iso2 = d.country;
+INSERT INTO weekly_rollup_rows
+SELECT w.week, w.title_key, c.country_index, w.seconds, w.sessions
+FROM weekly_rollup_by_code w JOIN countries c ON c.iso2 = w.country;
+DROP TABLE daily_rollup_by_code;
+DROP TABLE weekly_rollup_by_code;
+COMMIT;
+"""
+
+
+def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create what the schema has that the database lacks, moving data of an older layout."""
+    old_layout = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'daily_rollup'").fetchall()[0][0]
+    con.execute(ROLLUPS_BY_INDEX_MIGRATION.replace("{schema}", _schema_sql()) if old_layout else _schema_sql())
+
+
 class Warehouse:
     """The front door: owns the connection, the schema, the settings and atomic writes."""
 
@@ -53,7 +78,7 @@ class Warehouse:
         self.con = self._connect(read_only)
         self.con.execute("SET TimeZone = 'UTC'; SET enable_progress_bar = false")
         if not read_only:
-            self.con.execute(_schema_sql())
+            apply_schema(self.con)
             self._remove_unregistered_parts()
 
     def _connect(self, read_only: bool) -> duckdb.DuckDBPyConnection:
@@ -80,7 +105,7 @@ class Warehouse:
         temporary.write_text(methodology.to_json() + "\n")
         os.replace(temporary, root / SETTINGS_FILE)
         con = duckdb.connect(str(root / DATABASE_FILE))
-        con.execute(_schema_sql())
+        apply_schema(con)
         codes, names, flags = zip(*_country_rows())
         con.execute("INSERT INTO countries SELECT unnest(?), unnest(?), unnest(?), unnest(?)",
                     [codes, names, flags, list(range(len(codes)))])
@@ -107,8 +132,9 @@ class Warehouse:
         return self.con.sql(sql, params=parameters).to_arrow_table()
 
     def scalar(self, sql: str, parameters: Any = None) -> Any:
-        row = self.execute(sql, parameters).fetchone()
-        return row[0] if row else None
+        """The first value of a query's first row (the whole result is read, so the connection is free after)."""
+        rows = self.execute(sql, parameters).fetchall()
+        return rows[0][0] if rows else None
 
     @contextlib.contextmanager
     def atomic(self) -> Iterator[Warehouse]:

@@ -80,15 +80,19 @@ CREATE TABLE IF NOT EXISTS quarantine (
     raw VARCHAR
 );
 
--- Daily rollups: the only thing charts read about viewing.
-CREATE TABLE IF NOT EXISTS daily_rollup (
+-- Daily rollups: the only thing charts read about viewing. Stored with countries by index
+-- (narrow rows are quick to write), read through the daily_rollup view with their codes.
+CREATE TABLE IF NOT EXISTS daily_rollup_rows (
     day DATE NOT NULL,
     title_key INTEGER NOT NULL,
-    country VARCHAR NOT NULL,
+    country_index SMALLINT NOT NULL,
     seconds BIGINT NOT NULL,
     sessions BIGINT NOT NULL,
     accounts BIGINT NOT NULL
 );
+CREATE VIEW IF NOT EXISTS daily_rollup AS
+SELECT r.day, r.title_key, c.iso2 AS country, r.seconds, r.sessions, r.accounts
+FROM daily_rollup_rows r JOIN countries c USING (country_index);
 
 -- Which event parts each rolled-up day was computed from, so a new part reruns only its day.
 CREATE TABLE IF NOT EXISTS rollup_days (
@@ -243,13 +247,16 @@ CREATE TABLE IF NOT EXISTS chart_runs (
 
 -- Each chart week's viewing per title and country, kept in step with daily_rollup by the
 -- rollup step so that a week's lists read one row per title and country, not seven.
-CREATE TABLE IF NOT EXISTS weekly_rollup (
+CREATE TABLE IF NOT EXISTS weekly_rollup_rows (
     week DATE NOT NULL,
     title_key INTEGER NOT NULL,
-    country VARCHAR NOT NULL,
+    country_index SMALLINT NOT NULL,
     seconds BIGINT NOT NULL,
     sessions BIGINT NOT NULL
 );
+CREATE VIEW IF NOT EXISTS weekly_rollup AS
+SELECT r.week, r.title_key, c.iso2 AS country, r.seconds, r.sessions
+FROM weekly_rollup_rows r JOIN countries c USING (country_index);
 
 -- Distinct-account sketches (HyperLogLog, 4,096 registers; viewrank/sketch.py) per day and
 -- title, all countries together, written by the rollup step beside daily_rollup. Only registers
