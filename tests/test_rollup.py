@@ -136,3 +136,16 @@ def test_a_warehouse_that_stored_rollups_by_country_code_is_migrated(tmp_path: P
     assert migrated.execute("SELECT * FROM weekly_rollup ORDER BY ALL").fetchall() == weekly
     assert [row[2:] for row in weekly] == [("FR", 7200, 2), ("US", 10800, 3)]
     assert rollup(migrated).days == []
+
+
+def test_rollups_of_an_unknown_country_are_refused_and_nothing_is_stored(tmp_path: Path) -> None:
+    from viewrank.rollup import store_rollups
+    warehouse = build_warehouse(tmp_path, titles=[film("A", "Alpha")], events=plays("A", day="2026-11-09"), weeks=[])
+    before = warehouse.execute("SELECT * FROM daily_rollup").fetchall()
+    table = pa.table({"day": pa.array([dt.date(2026, 11, 9)]), "title_key": pa.array([1], pa.int32()),
+                      "country_index": pa.array([999], pa.int16()), "seconds": pa.array([60]),
+                      "sessions": pa.array([1]), "accounts": pa.array([1])})
+    with pytest.raises(WarehouseError, match="country index that the countries table does not have"):
+        store_rollups(warehouse, [(dt.date(2026, 11, 9), 1, 1)], [table], engine="kernel")
+    assert warehouse.execute("SELECT * FROM daily_rollup").fetchall() == before == [
+        (dt.date(2026, 11, 9), 1, "US", 3600, 1, 1)]
