@@ -113,18 +113,20 @@ def test_week_totals_are_the_same_summed_in_memory_or_by_sql(tmp_path: Path, mon
     assert weekly_rows(warehouse) == in_memory
 
 
-def test_a_warehouse_that_stored_rollups_by_country_code_is_migrated(tmp_path: Path) -> None:
+@pytest.mark.parametrize("had_weekly_totals", [True, False])
+def test_a_warehouse_that_stored_rollups_by_country_code_is_migrated(tmp_path: Path, had_weekly_totals: bool) -> None:
     titles = [film("A", "Alpha")]
     events = plays("A", day="2026-11-09", count=3) + plays("A", day="2026-11-10", count=2, country="FR")
     warehouse = build_warehouse(tmp_path, titles=titles, events=events, weeks=["2026-11-15"])
     daily, weekly = (warehouse.execute(f"SELECT * FROM {name} ORDER BY ALL").fetchall()
                      for name in ("daily_rollup", "weekly_rollup"))
-    warehouse.execute("""
+    warehouse.execute(f"""
         BEGIN TRANSACTION;
         CREATE TABLE old_daily AS SELECT * FROM daily_rollup;
         CREATE TABLE old_weekly AS SELECT * FROM weekly_rollup;
         DROP VIEW daily_rollup; DROP VIEW weekly_rollup; DROP TABLE daily_rollup_rows; DROP TABLE weekly_rollup_rows;
-        ALTER TABLE old_daily RENAME TO daily_rollup; ALTER TABLE old_weekly RENAME TO weekly_rollup;
+        ALTER TABLE old_daily RENAME TO daily_rollup;
+        {"ALTER TABLE old_weekly RENAME TO weekly_rollup" if had_weekly_totals else "DROP TABLE old_weekly"};
         COMMIT""")
     warehouse.close()
     migrated = Warehouse(tmp_path / "warehouse")
@@ -133,9 +135,10 @@ def test_a_warehouse_that_stored_rollups_by_country_code_is_migrated(tmp_path: P
         ("daily_rollup", "VIEW"), ("daily_rollup_rows", "BASE TABLE"),
         ("weekly_rollup", "VIEW"), ("weekly_rollup_rows", "BASE TABLE")]
     assert migrated.execute("SELECT * FROM daily_rollup ORDER BY ALL").fetchall() == daily
+    # Without weekly totals to move, every day is rolled up again and the totals come back.
+    assert len(rollup(migrated).days) == (0 if had_weekly_totals else 2)
     assert migrated.execute("SELECT * FROM weekly_rollup ORDER BY ALL").fetchall() == weekly
     assert [row[2:] for row in weekly] == [("FR", 7200, 2), ("US", 10800, 3)]
-    assert rollup(migrated).days == []
 
 
 def test_rollups_of_an_unknown_country_are_refused_and_nothing_is_stored(tmp_path: Path) -> None:

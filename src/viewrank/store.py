@@ -41,28 +41,42 @@ def _schema_sql() -> str:
 
 
 # Warehouses made before rollups stored countries by index kept them as codes in tables
-# named as the views are now: their rows move to the new tables in one transaction.
-ROLLUPS_BY_INDEX_MIGRATION = """
-BEGIN TRANSACTION;
-ALTER TABLE daily_rollup RENAME TO daily_rollup_by_code;
-ALTER TABLE weekly_rollup RENAME TO weekly_rollup_by_code;
-{schema}
-INSERT INTO daily_rollup_rows
-SELECT d.day, d.title_key, c.country_index, d.seconds, d.sessions, d.accounts
-FROM daily_rollup_by_code d JOIN countries c ON c.iso2 = d.country;
-INSERT INTO weekly_rollup_rows
-SELECT w.week, w.title_key, c.country_index, w.seconds, w.sessions
-FROM weekly_rollup_by_code w JOIN countries c ON c.iso2 = w.country;
-DROP TABLE daily_rollup_by_code;
-DROP TABLE weekly_rollup_by_code;
-COMMIT;
-"""
+# named as the views are now: their rows move to the new tables in one transaction. One made
+# before weekly totals were kept has none to move, so its days are marked for a new rollup.
+OLD_ROLLUP_TABLES_MIGRATION = {
+    "daily_rollup": """
+        INSERT INTO daily_rollup_rows
+        SELECT d.day, d.title_key, c.country_index, d.seconds, d.sessions, d.accounts
+        FROM daily_rollup_by_code d JOIN countries c ON c.iso2 = d.country""",
+    "weekly_rollup": """
+        INSERT INTO weekly_rollup_rows
+        SELECT w.week, w.title_key, c.country_index, w.seconds, w.sessions
+        FROM weekly_rollup_by_code w JOIN countries c ON c.iso2 = w.country""",
+}
 
 
 def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create what the schema has that the database lacks, moving data of an older layout."""
-    old_layout = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'daily_rollup'").fetchall()[0][0]
-    con.execute(ROLLUPS_BY_INDEX_MIGRATION.replace("{schema}", _schema_sql()) if old_layout else _schema_sql())
+    old = [name for (name,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE list_contains(?, table_name) ORDER BY table_name",
+        [list(OLD_ROLLUP_TABLES_MIGRATION)]).fetchall()]
+    if not old:
+        con.execute(_schema_sql())
+        return
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for name in old:
+            con.execute(f"ALTER TABLE {name} RENAME TO {name}_by_code")
+        con.execute(_schema_sql())
+        for name in old:
+            con.execute(OLD_ROLLUP_TABLES_MIGRATION[name])
+            con.execute(f"DROP TABLE {name}_by_code")
+        if "weekly_rollup" not in old:
+            con.execute("DELETE FROM rollup_days")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
 
 
 class Warehouse:
