@@ -151,3 +151,12 @@ def test_catalog_rejects_hostile_values_with_row_and_column(warehouse: Warehouse
     except InputError as error:
         assert str(error).startswith(f"{path} row 3 column {column!r}") or str(error).startswith(f"{path} row")
         assert snapshot(warehouse) == before
+
+
+@pytest.mark.parametrize("title_id", ["AC/DC", "..", "tab\there"])
+def test_catalog_refuses_title_ids_that_cannot_name_a_page(warehouse: Warehouse, tmp_path: Path, title_id: str) -> None:
+    path = write_csv(tmp_path / "titles.csv", TITLE_FIELDS, [film("F8", "Fine"), film(title_id, "Hostile")])
+    before = snapshot(warehouse)
+    with pytest.raises(InputError, match=re.escape(f"{path} row 3 column 'title_id'") + ".*cannot contain '/'"):
+        import_catalog(warehouse, path)
+    assert snapshot(warehouse) == before

@@ -90,6 +90,14 @@ def _boolean(text: str) -> bool:
     raise ValueError("expected true or false")
 
 
+def _title_id(text: str) -> str:
+    """A title id as it will appear in web addresses and file names of the site."""
+    if "/" in text or text in (".", "..") or not text.isprintable():
+        raise ValueError("a title id names pages of the site, so it cannot contain '/' or control characters, "
+                         "or be '.' or '..'")
+    return text
+
+
 def _kind(text: str) -> str:
     return KIND_ALIASES[text.lower()]
 
@@ -98,7 +106,7 @@ def _import_titles(warehouse: Warehouse, path: str, rows: list[dict[str, Any]]) 
     records = []
     seen: set[str] = set()
     for row in rows:
-        title_id = _field(path, row, "title_id", str, required=True)
+        title_id = _field(path, row, "title_id", _title_id, required=True)
         if title_id in seen:
             raise InputError(path, f"title_id {title_id!r} appears twice", row=row[ROW], column="title_id")
         seen.add(title_id)

@@ -126,7 +126,7 @@ def _title_context(warehouse: Warehouse, title_id: str) -> dict[str, Any]:
     return {**_frame(warehouse), "title": title, "facts": title_facts(warehouse, title_id), "history": history,
             "charts": svg.history_charts(history, list_size=warehouse.methodology.list_size, title=title["title"],
                                          number=number),
-            "country_weeks": country_weeks, "json_path": f"/api/titles/{title_id}"}
+            "country_weeks": country_weeks, "json_path": "/api" + urls.title(title_id)}
 
 
 def _title_page(context: dict[str, Any], chosen: dt.date | None, alias: bool,
@@ -162,7 +162,7 @@ def factsheet_page(warehouse: Warehouse, title_id: str) -> Page:
     title = queries.title(warehouse, title_id)
     return Page("factsheet.html", urls.factsheet(title["title_id"]), f"{title['title']}: fact sheet", {
         **_frame(warehouse), "title": title, "sheet": factsheet(warehouse, title["title_id"]),
-        "json_path": f"/api/titles/{title['title_id']}/factsheet"})
+        "json_path": "/api" + urls.factsheet(title["title_id"])})
 
 
 def search_page(warehouse: Warehouse, query: str, page: int, *, static: bool = False) -> Page:
