@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 
 from .errors import SettingsError, WarehouseError
-from .rollup_kernel import arrow_integers, rollup_sorted_parts
+from .rollup_kernel import arrow_integers, integer_values, rollup_sorted_parts
 from .sketch_rollup import replace_day_sketches
 from .store import Warehouse
 
@@ -172,14 +172,14 @@ class WeekTotals:
 
     def add(self, table: pa.Table) -> bool:
         """Add one table of daily rollups; False (nothing added) when it does not fit."""
-        titles, countries = (_values(table, name).astype(np.int64) for name in ("title_key", "country_index"))
+        titles, countries = (integer_values(table[name]).astype(np.int64) for name in ("title_key", "country_index"))
         cells = (int(titles.max()) + 1) * self.countries
         if cells > self.MAX_CELLS or titles.min() < 0:
             return False
         self.cells = max(self.cells, cells)
         cell = titles * self.countries + countries
-        np.add.at(self.seconds, cell, _values(table, "seconds"))
-        np.add.at(self.sessions, cell, _values(table, "sessions"))
+        np.add.at(self.seconds, cell, integer_values(table["seconds"]))
+        np.add.at(self.sessions, cell, integer_values(table["sessions"]))
         return True
 
     def table(self, week: dt.date) -> pa.Table:
@@ -205,7 +205,7 @@ def _insert_rows(warehouse: Warehouse, target: str, table: pa.Table, known: np.n
     """Store rollup rows in `target` (a table of country indexes) once every index is known."""
     if not table.num_rows:
         return
-    index = _values(table, "country_index")
+    index = integer_values(table["country_index"])
     if index.min() < 0 or index.max() >= len(known) or not known[index].all():
         raise WarehouseError("a rollup refers to a country index that the countries table does not have")
     warehouse.con.register("rollup_rows", table)
@@ -213,13 +213,3 @@ def _insert_rows(warehouse: Warehouse, target: str, table: pa.Table, known: np.n
         warehouse.execute(f"INSERT INTO {target} BY NAME SELECT * FROM rollup_rows")
     finally:
         warehouse.con.unregister("rollup_rows")
-
-
-def _values(table: pa.Table, name: str) -> np.ndarray:
-    """A column of a rollup table as integers, whichever engine's types it came in (DuckDB's
-    sums are 128-bit decimals)."""
-    column = table.column(name).combine_chunks()
-    if not pa.types.is_integer(column.type):
-        column = column.cast(pa.int64())
-    dtype = np.dtype(f"int{column.type.bit_width}")
-    return np.frombuffer(column.buffers()[1], dtype=dtype, count=len(column), offset=column.offset * dtype.itemsize)

@@ -89,12 +89,20 @@ def _scratch(rows: int) -> list[np.ndarray]:
 
 
 def _values(path: str, table: pa.Table, name: str) -> np.ndarray:
-    """An integer column's values as a view of Arrow's buffer. (Arrow's to_numpy copies a
-    chunked column and, on its first call, imports pandas where installed: 0.3 s.)"""
+    """An event column's values, which must all be present."""
     column = table.column(name)
-    array = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
-    if array.null_count:
+    if column.null_count:
         raise WarehouseError(f"{path}: event column {name} has missing values")
+    return integer_values(column)
+
+
+def integer_values(column: pa.ChunkedArray) -> np.ndarray:
+    """An integer column's values as a view of Arrow's buffer (other number types, such as
+    DuckDB's 128-bit sums, are cast to int64 first). Arrow's to_numpy copies a chunked
+    column and, on its first call, imports pandas where installed: 0.3 s."""
+    array = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+    if not pa.types.is_integer(array.type):
+        array = array.cast(pa.int64())
     dtype = np.dtype(f"int{array.type.bit_width}")
     return np.frombuffer(array.buffers()[1], dtype=dtype, count=len(array), offset=array.offset * dtype.itemsize)
 
