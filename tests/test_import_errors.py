@@ -156,6 +156,14 @@ def test_truncated_engagement_report(warehouse_path: Path, tmp_path: Path) -> No
     rejected(warehouse_path, "engagement", cut, path=cut, row=None, column=None, reason="not a readable .xlsx")
 
 
+def test_engagement_report_with_a_broken_deflate_stream(warehouse_path: Path, tmp_path: Path) -> None:
+    """Found by test_import_fuzz: a flipped byte inside a compressed sheet fails in zlib, not zipfile."""
+    damaged = bytearray(ENGAGEMENT_2024H2.read_bytes()[:7707])
+    damaged[725] = 3
+    (edited := tmp_path / ENGAGEMENT_2024H2.name).write_bytes(bytes(damaged))
+    rejected(warehouse_path, "engagement", edited, path=edited, row=None, column=None, reason="not a readable .xlsx")
+
+
 # -- personal exports -----------------------------------------------------------------------------
 
 def test_bad_duration(warehouse_path: Path, tmp_path: Path) -> None:

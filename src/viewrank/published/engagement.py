@@ -17,7 +17,6 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, NoReturn
@@ -30,7 +29,7 @@ from .bulk import insert_arrow
 from .formats import LARGEST_WHOLE
 from .identity import make_title_id, season_number
 from .sources import read_new_files, record_source
-from .tabular import open_workbook
+from .tabular import DAMAGED_WORKBOOK, open_workbook
 from .titles import Known, TitleIndex, insert_titles, is_season_label, title_keys
 
 KIND = "netflix-engagement"
@@ -43,8 +42,6 @@ MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name
 PERIOD_TEXT = re.compile(r"from (\w+) to (\w+) (\d{4})", re.IGNORECASE)
 PERIOD_NAME = re.compile(r"(\d{4})(Jan-Jun|Jul-Dec)", re.IGNORECASE)
 HALVES = {"jan-jun": (1, 6), "jul-dec": (7, 12)}
-# What a damaged workbook raises while its sheets are read (XML parse errors are SyntaxErrors).
-UNREADABLE = (zipfile.BadZipFile, EOFError, OSError, KeyError, ValueError, SyntaxError)
 RUNTIME = re.compile(r"(\d+):([0-5]\d)\*?")
 
 ROW_SCHEMA = pa.schema([
@@ -112,7 +109,7 @@ def read_engagement(path: Path, sha256: str) -> EngagementFile:
                 sheets[sheet.title], period = found
                 if period:
                     periods.add(period)
-    except UNREADABLE as error:   # openpyxl reads lazily: a truncated file fails while iterating
+    except DAMAGED_WORKBOOK as error:   # openpyxl reads lazily: a truncated file fails while iterating
         raise InputError(str(path), f"not a readable .xlsx workbook ({type(error).__name__}: {error})") from None
     finally:
         workbook.close()

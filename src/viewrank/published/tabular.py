@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import warnings
 import zipfile
+import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -95,6 +96,11 @@ def _split(path: Path, line: str, delimiter: str, number: int) -> list[str]:
         raise InputError(str(path), f"broken quoting ({error})", row=number) from None
 
 
+# What a damaged workbook raises while it is opened or its sheets are read lazily: a bad zip
+# directory or a broken deflate stream, a missing member, or XML that does not parse (SyntaxError).
+DAMAGED_WORKBOOK = (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError, ValueError, SyntaxError)
+
+
 def open_workbook(path: Path) -> Any:
     """An openpyxl workbook opened read-only; a damaged or truncated file is an InputError."""
     import openpyxl
@@ -104,7 +110,7 @@ def open_workbook(path: Path) -> Any:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")   # openpyxl warns about styles it does not need
             return openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
+    except (InvalidFileException, *DAMAGED_WORKBOOK) as error:
         raise InputError(str(path), f"not a readable .xlsx workbook ({error})") from None
 
 
@@ -147,7 +153,7 @@ def _read_xlsx(path: Path) -> Table:
             if any(cell.strip() for cell in cells[len(columns):]):
                 raise InputError(str(path), f"more cells than the {len(columns)} header columns", row=number)
             table.append((number, (cells + [""] * len(columns))[:len(columns)]))
-    except zipfile.BadZipFile as error:   # read-only sheets are read lazily: truncation shows up here
+    except DAMAGED_WORKBOOK as error:   # read-only sheets are read lazily: damage shows up here
         raise InputError(str(path), f"not a readable .xlsx workbook ({error})") from None
     finally:
         workbook.close()
