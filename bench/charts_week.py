@@ -20,6 +20,8 @@ import time
 from pathlib import Path
 
 from viewrank import Warehouse, compute_charts
+from viewrank.rollup import replace_rollup_rows
+from viewrank.rollup_parts import DAILY, WEEKLY
 
 RESULTS = Path(__file__).parent / "results"
 WEEK = dt.date(2026, 11, 15)
@@ -33,14 +35,15 @@ FROM range(1, $titles + 1) r(i);
 INSERT INTO episodes (episode_id, title_key, episode_number, runtime_seconds, available_date)
 SELECT 'E' || title_key || '-' || n, title_key, n, 1800 + (title_key * n) % 1800, DATE '2026-01-01'
 FROM titles, range(1, 9) e(n) WHERE kind = 'tv';
-INSERT INTO daily_rollup_rows
-SELECT DATE '2026-11-09' + CAST(d AS INTEGER), t.title_key, c.country_index,
-       (hash(t.title_key, c.iso2, d) % 1000000) + 1, 10, 5
-FROM titles t, countries c, range(7) r(d) WHERE c.netflix_top10;
-INSERT INTO weekly_rollup_rows SELECT DATE '2026-11-15', title_key, country_index, sum(seconds), sum(sessions)
-FROM daily_rollup_rows GROUP BY ALL;
 INSERT INTO rollup_days SELECT DATE '2026-11-09' + CAST(d AS INTEGER), 1, 1, 'bench', now() FROM range(7) r(d);
 """
+DAY_SQL = """
+SELECT t.title_key, c.country_index, (hash(t.title_key, c.iso2, $day) % 1000000) + 1 AS seconds, 10 AS sessions,
+       5 AS accounts
+FROM titles t, countries c WHERE c.netflix_top10 ORDER BY ALL"""
+WEEK_SQL = """
+SELECT title_key, country_index, sum(seconds) AS seconds, sum(sessions) AS sessions
+FROM daily_rollup_rows GROUP BY ALL ORDER BY ALL"""
 
 
 def timed(function) -> float:  # type: ignore[no-untyped-def]
@@ -58,6 +61,10 @@ def main() -> None:
     warehouse = Warehouse.init(root)
     for statement in filter(str.strip, FILL_SQL.split(";")):
         warehouse.execute(statement, {"titles": args.titles} if "$titles" in statement else None)
+    for offset in range(7):
+        day = WEEK - dt.timedelta(days=6 - offset)
+        replace_rollup_rows(warehouse, DAILY, day, warehouse.arrow(DAY_SQL, {"day": str(day)}))
+    replace_rollup_rows(warehouse, WEEKLY, WEEK, warehouse.arrow(WEEK_SQL))
     rollup_rows = warehouse.scalar("SELECT count(*) FROM daily_rollup")
     charts, scans = [], []
     for _ in range(args.repeats):

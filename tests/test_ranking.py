@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from viewrank import Warehouse, compute_charts
+from viewrank.rollup import replace_rollup_rows
+from viewrank.rollup_parts import WEEKLY
 
 WEEK = dt.date(2026, 11, 15)
 COUNTRIES = ["US", "KR", "FR"]
@@ -43,8 +47,7 @@ def expected_lists(titles: list, seconds: dict, by_views: bool) -> dict:
 @given(titles=titles_strategy, viewing=viewing_strategy, by_views=st.booleans())
 def test_lists_equal_a_plain_sort(warehouses: dict[bool, Warehouse], titles: list, viewing: list, by_views: bool) -> None:
     warehouse = warehouses[by_views]
-    warehouse.execute("DELETE FROM titles; DELETE FROM episodes; DELETE FROM weekly_rollup_rows; "
-                      "DELETE FROM chart_entries; DELETE FROM editions")
+    warehouse.execute("DELETE FROM titles; DELETE FROM episodes; DELETE FROM chart_entries; DELETE FROM editions")
     for key, (kind, language, runtime) in enumerate(titles):
         warehouse.execute("INSERT INTO titles (title_key, title_id, show_title, kind, original_language, runtime_seconds) "
                           "VALUES (?, ?, ?, ?, ?, ?)", [key, f"T{key:03d}", f"Title {key}", kind, language,
@@ -57,10 +60,13 @@ def test_lists_equal_a_plain_sort(warehouses: dict[bool, Warehouse], titles: lis
         if key < len(titles):
             seconds[(country, key)] = seconds.get((country, key), 0) + amount
             seconds[(None, key)] = seconds.get((None, key), 0) + amount
-    for (country, key), total in seconds.items():
-        if country:
-            warehouse.execute("INSERT INTO weekly_rollup_rows SELECT ?, ?, country_index, ?, 1 FROM countries WHERE iso2 = ?",
-                              [WEEK, key, total, country])
+    index = dict(warehouse.execute("SELECT iso2, country_index FROM countries").fetchall())
+    by_country = sorted((key, index[country], total) for (country, key), total in seconds.items() if country)
+    replace_rollup_rows(warehouse, WEEKLY, WEEK, pa.table({
+        "title_key": pa.array([row[0] for row in by_country], pa.int32()),
+        "country_index": pa.array([row[1] for row in by_country], pa.int16()),
+        "seconds": pa.array([row[2] for row in by_country], pa.int64()),
+        "sessions": pa.array([1] * len(by_country), pa.int64())}))
     compute_charts(warehouse, weeks=[WEEK])
     got: dict = {}
     for country, category, title_id in warehouse.execute(

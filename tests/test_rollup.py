@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from pathlib import Path
 
 import duckdb
@@ -14,6 +15,7 @@ from hypothesis import given, settings, strategies as st
 from builders import EVENT_FIELDS, build_warehouse, film, plays, write_csv
 from viewrank import Warehouse, WarehouseError, ingest_file, rollup
 from viewrank.rollup import ROLLUP_SELECT, WeekTotals
+from viewrank.integrity import check
 from viewrank.rollup_kernel import rollup_sorted_part
 
 rows_strategy = st.lists(
@@ -113,32 +115,50 @@ def test_week_totals_are_the_same_summed_in_memory_or_by_sql(tmp_path: Path, mon
     assert weekly_rows(warehouse) == in_memory
 
 
+# How older builds kept rollups, rebuilt from a current warehouse's rows: tables with country
+# codes named as the views are now, or tables with country indexes named as the rows views are now.
+LEGACY_LAYOUTS = {
+    "by_code": """
+        CREATE TABLE old_daily AS SELECT * FROM daily_rollup;
+        CREATE TABLE old_weekly AS SELECT * FROM weekly_rollup;
+        DROP VIEW daily_rollup; DROP VIEW weekly_rollup; DROP VIEW daily_rollup_rows; DROP VIEW weekly_rollup_rows;
+        ALTER TABLE old_daily RENAME TO daily_rollup; ALTER TABLE old_weekly RENAME TO weekly_rollup;""",
+    "by_index": """
+        CREATE TABLE old_daily AS SELECT * FROM daily_rollup_rows;
+        CREATE TABLE old_weekly AS SELECT * FROM weekly_rollup_rows;
+        DROP VIEW daily_rollup_rows; DROP VIEW weekly_rollup_rows;
+        ALTER TABLE old_daily RENAME TO daily_rollup_rows; ALTER TABLE old_weekly RENAME TO weekly_rollup_rows;""",
+}
+
+
+@pytest.mark.parametrize("layout", list(LEGACY_LAYOUTS))
 @pytest.mark.parametrize("had_weekly_totals", [True, False])
-def test_a_warehouse_that_stored_rollups_by_country_code_is_migrated(tmp_path: Path, had_weekly_totals: bool) -> None:
+def test_rollups_kept_in_tables_by_an_older_build_move_to_parts(tmp_path: Path, layout: str,
+                                                                 had_weekly_totals: bool) -> None:
     titles = [film("A", "Alpha")]
     events = plays("A", day="2026-11-09", count=3) + plays("A", day="2026-11-10", count=2, country="FR")
     warehouse = build_warehouse(tmp_path, titles=titles, events=events, weeks=["2026-11-15"])
     daily, weekly = (warehouse.execute(f"SELECT * FROM {name} ORDER BY ALL").fetchall()
                      for name in ("daily_rollup", "weekly_rollup"))
-    warehouse.execute(f"""
-        BEGIN TRANSACTION;
-        CREATE TABLE old_daily AS SELECT * FROM daily_rollup;
-        CREATE TABLE old_weekly AS SELECT * FROM weekly_rollup;
-        DROP VIEW daily_rollup; DROP VIEW weekly_rollup; DROP TABLE daily_rollup_rows; DROP TABLE weekly_rollup_rows;
-        ALTER TABLE old_daily RENAME TO daily_rollup;
-        {"ALTER TABLE old_weekly RENAME TO weekly_rollup" if had_weekly_totals else "DROP TABLE old_weekly"};
-        COMMIT""")
+    old_weekly = "weekly_rollup" if layout == "by_code" else "weekly_rollup_rows"
+    warehouse.execute(f"DELETE FROM rollup_parts; BEGIN TRANSACTION; {LEGACY_LAYOUTS[layout]} "
+                      f"{'' if had_weekly_totals else f'DROP TABLE {old_weekly};'} COMMIT")
     warehouse.close()
+    for part in (tmp_path / "warehouse" / "rollups").rglob("*.parquet"):
+        part.unlink()
     migrated = Warehouse(tmp_path / "warehouse")
     assert migrated.execute("SELECT table_name, table_type FROM information_schema.tables "
                             "WHERE table_name LIKE '%ly_rollup%' ORDER BY 1").fetchall() == [
-        ("daily_rollup", "VIEW"), ("daily_rollup_rows", "BASE TABLE"),
-        ("weekly_rollup", "VIEW"), ("weekly_rollup_rows", "BASE TABLE")]
+        ("daily_rollup", "VIEW"), ("daily_rollup_rows", "VIEW"),
+        ("weekly_rollup", "VIEW"), ("weekly_rollup_rows", "VIEW")]
+    assert migrated.execute("SELECT kind, CAST(period AS VARCHAR), rows FROM rollup_parts ORDER BY ALL").fetchall() == [
+        ("daily", "2026-11-09", 1), ("daily", "2026-11-10", 1), *([("weekly", "2026-11-15", 2)] * had_weekly_totals)]
     assert migrated.execute("SELECT * FROM daily_rollup ORDER BY ALL").fetchall() == daily
     # Without weekly totals to move, every day is rolled up again and the totals come back.
     assert len(rollup(migrated).days) == (0 if had_weekly_totals else 2)
     assert migrated.execute("SELECT * FROM weekly_rollup ORDER BY ALL").fetchall() == weekly
     assert [row[2:] for row in weekly] == [("FR", 7200, 2), ("US", 10800, 3)]
+    assert check(migrated, deep=True) == []
 
 
 def test_rollups_of_an_unknown_country_are_refused_and_nothing_is_stored(tmp_path: Path) -> None:
@@ -152,3 +172,57 @@ def test_rollups_of_an_unknown_country_are_refused_and_nothing_is_stored(tmp_pat
         store_rollups(warehouse, [(dt.date(2026, 11, 9), 1, 1)], [table], engine="kernel")
     assert warehouse.execute("SELECT * FROM daily_rollup").fetchall() == before == [
         (dt.date(2026, 11, 9), 1, "US", 3600, 1, 1)]
+
+
+def parts_on_disk(warehouse: Warehouse) -> set[str]:
+    return {path.relative_to(warehouse.path).as_posix() for path in (warehouse.path / "rollups").rglob("*.parquet")}
+
+
+def test_rollups_are_parquet_parts_that_a_new_rollup_replaces(tmp_path: Path) -> None:
+    events = plays("A", day="2026-11-09", count=2) + plays("A", day="2026-11-16", count=1, country="FR")
+    warehouse = build_warehouse(tmp_path, titles=[film("A", "Alpha")], events=events, weeks=[])
+    parts = warehouse.execute("SELECT kind, CAST(period AS VARCHAR), path, rows FROM rollup_parts ORDER BY ALL").fetchall()
+    assert [part[:2] + part[3:] for part in parts] == [
+        ("daily", "2026-11-09", 1), ("daily", "2026-11-16", 1), ("weekly", "2026-11-15", 1), ("weekly", "2026-11-22", 1)]
+    assert parts[0][2].startswith("rollups/daily/day=2026-11-09/") and {part[2] for part in parts} == parts_on_disk(warehouse)
+    # Each part holds its rows with the day or week in its folder name, readable by any Parquet reader.
+    assert pq.read_table(warehouse.path / parts[0][2]).to_pylist() == [
+        {"title_key": 1, "country_index": warehouse.scalar("SELECT country_index FROM countries WHERE iso2 = 'US'"),
+         "seconds": 7200, "sessions": 2, "accounts": 2}]
+    rollup(warehouse, full=True)
+    assert not {part[2] for part in parts} & parts_on_disk(warehouse)  # replaced, and the old files deleted
+    assert len(parts_on_disk(warehouse)) == 4 and check(warehouse, deep=True) == []
+
+
+def test_a_part_no_rollup_registered_is_reported_and_removed_on_the_next_open(tmp_path: Path) -> None:
+    warehouse = build_warehouse(tmp_path, titles=[film("A", "Alpha")], events=plays("A", day="2026-11-09"), weeks=[])
+    registered = parts_on_disk(warehouse)
+    stray = warehouse.path / "rollups/daily/day=2026-11-09/left-by-a-crash.parquet"
+    stray.write_bytes(b"half a part")
+    warehouse.close()
+    with Warehouse(tmp_path / "warehouse", read_only=True) as reader:
+        assert check(reader) == [{"check": "rollup parts on disk that nothing registered",
+                                  "rows": ["rollups/daily/day=2026-11-09/left-by-a-crash.parquet"]}]
+    with Warehouse(tmp_path / "warehouse") as writer:
+        assert parts_on_disk(writer) == registered and check(writer) == []
+
+
+def test_a_failed_rollup_deletes_the_parts_it_wrote_and_keeps_the_old_ones(tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    warehouse = build_warehouse(tmp_path, titles=[film("A", "Alpha")], events=plays("A", day="2026-11-09"), weeks=[])
+    before, rows = parts_on_disk(warehouse), warehouse.execute("SELECT * FROM daily_rollup").fetchall()
+    module = importlib.import_module("viewrank.rollup")
+    monkeypatch.setattr(module, "replace_day_sketches", lambda *args: 1 / 0)  # fails after the daily parts
+    with pytest.raises(ZeroDivisionError):
+        rollup(warehouse, full=True)
+    assert parts_on_disk(warehouse) == before
+    assert warehouse.execute("SELECT * FROM daily_rollup").fetchall() == rows
+
+
+def test_a_missing_part_is_reported_by_check(tmp_path: Path) -> None:
+    warehouse = build_warehouse(tmp_path, titles=[film("A", "Alpha")], events=plays("A", day="2026-11-09"), weeks=[])
+    daily = warehouse.scalar("SELECT path FROM rollup_parts WHERE kind = 'daily'")
+    (warehouse.path / daily).unlink()
+    problems = {problem["check"]: problem["rows"] for problem in check(warehouse)}
+    assert problems["registered rollup parts missing on disk"] == [daily]
+    assert "could not be read" in problems["daily rollups whose sessions differ from their day's events"][0][0]

@@ -523,3 +523,24 @@ def test_a_snapshot_being_read_survives_refreshes_and_goes_once_read(warehouse_p
         assert [path.name for path in reader._snapshots.glob("*.duckdb")] == ["snapshot-4.duckdb"]
     finally:
         reader.close()
+
+
+def test_a_snapshot_keeps_its_rollups_when_their_parts_are_replaced(warehouse_path: Path, tmp_path: Path) -> None:
+    from viewrank import rollup
+    from viewrank.web.connection import WarehouseReader
+    copy = tmp_path / "warehouse"
+    shutil.copytree(warehouse_path, copy)
+    reader = WarehouseReader(copy, cache_entries=0)
+    try:
+        with reader.open() as held:
+            totals = "SELECT count(*), sum(seconds) FROM daily_rollup"
+            before = held.execute(totals).fetchone()
+            old_parts = set((copy / "rollups").rglob("*.parquet"))
+            with Warehouse(copy) as warehouse:
+                rollup(warehouse, full=True)  # every part written anew, the old ones deleted
+            assert old_parts and not old_parts & set((copy / "rollups").rglob("*.parquet"))
+            assert held.execute(totals).fetchone() == before and before[0] > 0
+        with reader.open() as newer:
+            assert newer.execute(totals).fetchone() == before
+    finally:
+        reader.close()

@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .ingest import PART_FORMAT
-from .rollup import ROLLUP_SELECT, rollup
+from .rollup import ROLLUP_SELECT, clear_rollups, rollup
 from .rollup_kernel import rollup_sorted_parts
 from .store import EVENTS_DIR, STAGING_DIR, Warehouse, sql_literal
 
@@ -166,8 +166,8 @@ def measure(engine: str, warehouse_path: Path) -> dict[str, Any]:
     """Run one engine in its own Python process and return its timing and peak memory."""
     if engine in WRITERS:
         with Warehouse(warehouse_path) as warehouse:
-            warehouse.execute("DELETE FROM daily_rollup_rows; DELETE FROM weekly_rollup_rows; DELETE FROM daily_sketch; "
-                              "DELETE FROM rollup_days; CHECKPOINT")
+            clear_rollups(warehouse)
+            warehouse.execute("CHECKPOINT")
     output = subprocess.run([sys.executable, "-m", "viewrank.bench", engine, str(warehouse_path)],
                             check=True, capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
     result: dict[str, Any] = json.loads(output.stdout.strip().splitlines()[-1])

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import duckdb
+
 from .rollup import ROLLUP_SELECT
+from .rollup_parts import ROLLUP_DIR
 from .store import EVENTS_DIR, Warehouse
 
 CHECKS_SQL = {
@@ -46,15 +49,21 @@ def check(warehouse: Warehouse, *, deep: bool = False) -> list[dict[str, Any]]:
     """
     problems = []
     for name, sql in CHECKS_SQL.items():
-        rows = warehouse.execute(sql).fetchall()
+        try:
+            rows = warehouse.execute(sql).fetchall()
+        except duckdb.IOException as error:  # a rollup part gone missing: reported below too
+            rows = [(f"could not be read: {str(error).splitlines()[0]}",)]
         if rows:
             problems.append({"check": name, "rows": [list(row) for row in rows[:10]]})
     registered = {path for (path,) in warehouse.execute("SELECT path FROM event_files").fetchall()}
-    on_disk = {path.relative_to(warehouse.path).as_posix() for path in (warehouse.path / EVENTS_DIR).glob("day=*/*")}
-    for name, paths in (("registered event parts missing on disk", registered - on_disk),
-                        ("event files on disk that no batch registered", on_disk - registered)):
-        if paths:
-            problems.append({"check": name, "rows": sorted(paths)[:10]})
+    for what, table, folder, pattern in (("event parts", "event_files", EVENTS_DIR, "day=*/*"),
+                                         ("rollup parts", "rollup_parts", ROLLUP_DIR, "*/*=*/*")):
+        listed = {path for (path,) in warehouse.execute(f"SELECT path FROM {table}").fetchall()}
+        on_disk = {path.relative_to(warehouse.path).as_posix() for path in (warehouse.path / folder).glob(pattern)}
+        for name, paths in ((f"registered {what} missing on disk", listed - on_disk),
+                            (f"{what} on disk that nothing registered", on_disk - listed)):
+            if paths:
+                problems.append({"check": name, "rows": sorted(paths)[:10]})
     if deep and registered:
         for (day,) in warehouse.execute("SELECT day FROM rollup_days ORDER BY day").fetchall():
             mismatched = warehouse.execute(
@@ -68,3 +77,4 @@ def check(warehouse: Warehouse, *, deep: bool = False) -> list[dict[str, Any]]:
             if mismatched:
                 problems.append({"check": "daily rollup differs from a fresh rollup of its events", "rows": [str(day)]})
     return problems
+

@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from .errors import SettingsError, WarehouseError
 from .rollup_kernel import arrow_integers, integer_values, rollup_sorted_parts
+from .rollup_parts import DAILY, WEEKLY, Kind, refresh_views, rollup_transaction, split_by_period
 from .sketch_rollup import replace_day_sketches
 from .store import Warehouse
 
@@ -34,10 +35,10 @@ GROUP BY day, title_key, country_index
 """
 
 WEEKLY_ROLLUP_SQL = """
-INSERT INTO weekly_rollup_rows
-SELECT $week, title_key, country_index, sum(seconds), sum(sessions)
+SELECT CAST($week AS DATE) AS week, title_key, country_index,
+       CAST(sum(seconds) AS BIGINT) AS seconds, CAST(sum(sessions) AS BIGINT) AS sessions
 FROM daily_rollup_rows WHERE day BETWEEN $start AND $week
-GROUP BY title_key, country_index
+GROUP BY title_key, country_index ORDER BY title_key, country_index
 """
 EPOCH = dt.date(1970, 1, 1)
 ENGINES = ("auto", "duckdb")
@@ -120,7 +121,8 @@ def _rollup_days(warehouse: Warehouse, chunk: list[tuple[dt.date, int, int]], en
 def store_rollups(warehouse: Warehouse, chunk: list[tuple[dt.date, int, int]], rollups: Iterable[pa.Table], *,
                   engine: str | dict[dt.date, str]) -> None:
     """Replace the rollups of the chunk's days, all of one chart week, with `rollups` (tables
-    with the columns of ROLLUP_SELECT), atomically; each table is stored as soon as it arrives.
+    with the columns of ROLLUP_SELECT), atomically; each table is written as a part as soon
+    as it arrives.
 
     The week's totals are summed from the tables in hand when they hold every rolled-up day
     of the week, and otherwise by SQL over the stored days.
@@ -131,66 +133,107 @@ def store_rollups(warehouse: Warehouse, chunk: list[tuple[dt.date, int, int]], r
         raise ValueError("store_rollups takes the days of one chart week")
     start = warehouse.methodology.week_start_of(week)
     engines = [engine if isinstance(engine, str) else engine[day] for day in days]
-    with warehouse.atomic():
-        warehouse.execute("DELETE FROM daily_rollup_rows WHERE list_contains(?, day)", [days])
+    with rollup_transaction(warehouse) as parts:
+        parts.drop(DAILY, days)
         warehouse.execute("DELETE FROM rollup_days WHERE list_contains(?, day)", [days])
         known = _known_countries(warehouse)
         whole_week = not warehouse.scalar(
-            "SELECT count(*) FROM daily_rollup_rows WHERE day BETWEEN ? AND ?", [start, week])
+            "SELECT count(*) FROM rollup_parts WHERE kind = ? AND period BETWEEN ? AND ?", [DAILY.name, start, week])
         totals = WeekTotals(len(known)) if whole_week else None
         for table in rollups:
             if table.num_rows:
-                _insert_rows(warehouse, "daily_rollup_rows", table, known)
+                _check_countries(table, known)
+                for day, rows in split_by_period(table, DAILY.period):
+                    parts.add(DAILY, day, rows)
                 if totals and not totals.add(table):
                     totals = None
         replace_day_sketches(warehouse, days)
-        warehouse.execute("DELETE FROM weekly_rollup_rows WHERE week = ?", [week])
+        parts.drop(WEEKLY, [week])
         if totals:
-            _insert_rows(warehouse, "weekly_rollup_rows", totals.table(week), known)
+            parts.add(WEEKLY, week, totals.table(week))
         else:
-            warehouse.execute(WEEKLY_ROLLUP_SQL, {"week": week, "start": start})
+            refresh_views(warehouse.con)  # the SQL reads this transaction's daily parts
+            parts.add(WEEKLY, week, warehouse.arrow(WEEKLY_ROLLUP_SQL, {"week": week, "start": start}))
         warehouse.execute("INSERT INTO rollup_days SELECT unnest($days), unnest($parts), unnest($rows), "
                           "unnest($engines), now()",
                           {"days": days, "parts": [parts for _, parts, _ in chunk],
                            "rows": [rows for _, _, rows in chunk], "engines": engines})
 
 
+def replace_rollup_rows(warehouse: Warehouse, kind: Kind, period: dt.date, table: pa.Table) -> None:
+    """Make `table` (a kind's columns) the rollup rows of one day or week, atomically: for
+    rollups made elsewhere, such as a benchmark's synthetic ones."""
+    _check_countries(table, _known_countries(warehouse))
+    with rollup_transaction(warehouse) as parts:
+        parts.drop(kind, [period])
+        parts.add(kind, period, table)
+
+
+def clear_rollups(warehouse: Warehouse) -> None:
+    """Remove every stored rollup, so that the next rollup computes every day afresh."""
+    with rollup_transaction(warehouse) as parts:
+        for kind in (DAILY, WEEKLY):
+            parts.drop(kind, [period for (period,) in warehouse.execute(
+                "SELECT DISTINCT period FROM rollup_parts WHERE kind = ?", [kind.name]).fetchall()])
+        warehouse.execute("DELETE FROM daily_sketch")
+        warehouse.execute("DELETE FROM rollup_days")
+
+
 class WeekTotals:
     """Seconds and sessions per (title, country) summed over a week's daily rollups as they
-    arrive: exact integer sums into dense arrays indexed by title and country, with no sort
-    or hash. Used while titles x countries stays within MAX_CELLS; SQL sums the rest."""
+    arrive: exact integer sums into a dense titles x countries grid, with no sort or hash.
+
+    The grid has a column only for each country that occurs, in order of appearance: fresh
+    memory is costly to touch (each page is zeroed on first use), and most country indexes
+    of the countries table never occur in a week. Used while the grid stays within
+    MAX_CELLS; SQL sums the rest."""
 
     MAX_CELLS = 1 << 24
 
     def __init__(self, countries: int):
-        self.countries = countries
-        # Reserved, not touched: memory is only mapped where sums land (about 30 MB for
-        # 20,000 titles in 93 countries).
-        self.seconds = np.zeros(self.MAX_CELLS, np.int64)
-        self.sessions = np.zeros(self.MAX_CELLS, np.int64)
-        self.cells = 0
+        self.column_of = np.full(countries, -1, np.int64)  # grid column of each country index
+        self.countries = np.empty(0, np.int64)  # country index of each grid column
+        self.seconds = np.zeros((0, 0), np.int64)
+        self.sessions = np.zeros((0, 0), np.int64)
 
     def add(self, table: pa.Table) -> bool:
         """Add one table of daily rollups; False (nothing added) when it does not fit."""
         titles, countries = (integer_values(table[name]).astype(np.int64) for name in ("title_key", "country_index"))
-        cells = (int(titles.max()) + 1) * self.countries
-        if cells > self.MAX_CELLS or titles.min() < 0:
+        present = np.flatnonzero(np.bincount(countries, minlength=len(self.column_of)))
+        new = present[self.column_of[present] < 0]
+        rows, needed = self.seconds.shape[0], int(titles.max()) + 1
+        if needed > rows:  # later titles grow the grid with headroom, so that it is seldom copied
+            rows = needed if rows == 0 else max(needed, rows * 5 // 4)
+        shape = (rows, len(self.countries) + len(new))
+        if shape[0] * shape[1] > self.MAX_CELLS or titles.min() < 0:
             return False
-        self.cells = max(self.cells, cells)
-        cell = titles * self.countries + countries
-        np.add.at(self.seconds, cell, integer_values(table["seconds"]))
-        np.add.at(self.sessions, cell, integer_values(table["sessions"]))
+        if new.size:
+            self.column_of[new] = np.arange(len(self.countries), shape[1])
+            self.countries = np.concatenate([self.countries, new])
+        if shape != self.seconds.shape:
+            self.seconds, self.sessions = (_grown(grid, shape) for grid in (self.seconds, self.sessions))
+        cell = titles * shape[1] + self.column_of[countries]
+        np.add.at(self.seconds.reshape(-1), cell, integer_values(table["seconds"]))
+        np.add.at(self.sessions.reshape(-1), cell, integer_values(table["sessions"]))
         return True
 
     def table(self, week: dt.date) -> pa.Table:
         """The week's rows in the layout of weekly_rollup_rows."""
-        cells = np.flatnonzero(self.sessions[:self.cells])
+        cells = np.flatnonzero(self.sessions)
+        titles, columns = np.divmod(cells, self.sessions.shape[1])
         return pa.table({
             "week": arrow_integers(np.full(len(cells), (week - EPOCH).days), pa.date32()),
-            "title_key": arrow_integers(cells // self.countries, pa.int32()),
-            "country_index": arrow_integers(cells % self.countries, pa.int16()),
-            "seconds": arrow_integers(self.seconds[cells], pa.int64()),
-            "sessions": arrow_integers(self.sessions[cells], pa.int64())})
+            "title_key": arrow_integers(titles, pa.int32()),
+            "country_index": arrow_integers(self.countries[columns], pa.int16()),
+            "seconds": arrow_integers(self.seconds.reshape(-1)[cells], pa.int64()),
+            "sessions": arrow_integers(self.sessions.reshape(-1)[cells], pa.int64())})
+
+
+def _grown(grid: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """A zero grid of `shape` holding `grid` in its top-left corner."""
+    larger = np.zeros(shape, grid.dtype)
+    larger[:grid.shape[0], :grid.shape[1]] = grid
+    return larger
 
 
 def _known_countries(warehouse: Warehouse) -> np.ndarray:
@@ -201,15 +244,8 @@ def _known_countries(warehouse: Warehouse) -> np.ndarray:
     return known
 
 
-def _insert_rows(warehouse: Warehouse, target: str, table: pa.Table, known: np.ndarray) -> None:
-    """Store rollup rows in `target` (a table of country indexes) once every index is known."""
-    if not table.num_rows:
-        return
+def _check_countries(table: pa.Table, known: np.ndarray) -> None:
+    """Refuse a rollup naming a country index that the countries table lacks (the views' join would drop it)."""
     index = integer_values(table["country_index"])
-    if index.min() < 0 or index.max() >= len(known) or not known[index].all():
+    if len(index) and (index.min() < 0 or index.max() >= len(known) or not known[index].all()):
         raise WarehouseError("a rollup refers to a country index that the countries table does not have")
-    warehouse.con.register("rollup_rows", table)
-    try:
-        warehouse.execute(f"INSERT INTO {target} BY NAME SELECT * FROM rollup_rows")
-    finally:
-        warehouse.con.unregister("rollup_rows")

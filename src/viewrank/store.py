@@ -1,19 +1,21 @@
-"""The warehouse on disk: one DuckDB database, Parquet event parts and the settings file.
+"""The warehouse on disk: one DuckDB database, Parquet parts and the settings file.
 
     warehouse/
       settings.json            the methodology the warehouse was initialised with
-      viewrank.duckdb          catalog, manifest, quarantine, rollups, chart editions
+      viewrank.duckdb          catalog, manifest, quarantine, rollup registry, chart editions
       events/day=YYYY-MM-DD/   immutable Parquet parts, one per ingested batch and day
+      rollups/KIND/PERIOD=.../ rollup parts, one per day or chart week (rollup_parts.py)
 
-A Parquet part is written to a temporary name, renamed into place, and only then
-registered inside the same transaction that records its batch; a part that no
-transaction registered (a crash in between) is invisible and removed on the next open.
+A Parquet part is written first and only then registered, inside the transaction that
+records its batch or rollup; a part that no transaction registered (a crash in between) is
+invisible and removed on the next open.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import datetime as dt
 import os
 import shutil
 import time
@@ -25,6 +27,7 @@ import duckdb
 import pyarrow as pa
 
 from .errors import WarehouseError
+from .rollup_parts import DAILY, KINDS, ROLLUP_DIR, WEEKLY, Kind, refresh_views, view_sql, write_part
 from .settings import Methodology
 
 DATABASE_FILE = "viewrank.duckdb"
@@ -40,43 +43,74 @@ def _schema_sql() -> str:
     return resources.files("viewrank").joinpath("sql/schema.sql").read_text()
 
 
-# Warehouses made before rollups stored countries by index kept them as codes in tables
-# named as the views are now: their rows move to the new tables in one transaction. One made
-# before weekly totals were kept has none to move, so its days are marked for a new rollup.
-OLD_ROLLUP_TABLES_MIGRATION = {
-    "daily_rollup": """
-        INSERT INTO daily_rollup_rows
-        SELECT d.day, d.title_key, c.country_index, d.seconds, d.sessions, d.accounts
-        FROM daily_rollup_by_code d JOIN countries c ON c.iso2 = d.country""",
-    "weekly_rollup": """
-        INSERT INTO weekly_rollup_rows
-        SELECT w.week, w.title_key, c.country_index, w.seconds, w.sessions
-        FROM weekly_rollup_by_code w JOIN countries c ON c.iso2 = w.country""",
+# Rollup rows of older warehouses, kept in tables, as (kind, SELECT of the part's period and
+# columns): with country codes in tables named as the views are now, or with country indexes
+# in tables named as the rows views are now. They move to parts on the first open for writing,
+# in one transaction. A warehouse from before weekly totals were kept has none to move, so
+# its days are marked for a new rollup, which makes them.
+LEGACY_ROLLUP_TABLES = {
+    "daily_rollup": (DAILY, """SELECT d.day, d.title_key, c.country_index, d.seconds, d.sessions, d.accounts
+                               FROM daily_rollup d JOIN countries c ON c.iso2 = d.country"""),
+    "weekly_rollup": (WEEKLY, """SELECT w.week, w.title_key, c.country_index, w.seconds, w.sessions
+                                 FROM weekly_rollup w JOIN countries c ON c.iso2 = w.country"""),
+    "daily_rollup_rows": (DAILY, "SELECT * FROM daily_rollup_rows"),
+    "weekly_rollup_rows": (WEEKLY, "SELECT * FROM weekly_rollup_rows"),
 }
 
 
-def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create what the schema has that the database lacks, moving data of an older layout."""
-    old = [name for (name,) in con.execute(
+def apply_schema(con: duckdb.DuckDBPyConnection, root: Path) -> None:
+    """Create what the schema has that the database lacks, moving rollups of an older layout to parts."""
+    legacy = [name for (name,) in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE list_contains(?, table_name) ORDER BY table_name",
-        [list(OLD_ROLLUP_TABLES_MIGRATION)]).fetchall()]
-    if not old:
+        [list(LEGACY_ROLLUP_TABLES)]).fetchall()]
+    if not legacy:
+        _create_missing_rows_views(con)
         con.execute(_schema_sql())
         return
+    written: list[str] = []
     con.execute("BEGIN TRANSACTION")
     try:
-        for name in old:
-            con.execute(f"ALTER TABLE {name} RENAME TO {name}_by_code")
+        parts = [(kind.name, period, *part) for name in legacy
+                 for kind, period, part in _legacy_parts(con, root, *LEGACY_ROLLUP_TABLES[name], written)]
+        for view in ("daily_rollup", "weekly_rollup"):
+            if view not in legacy:
+                con.execute(f"DROP VIEW IF EXISTS {view}")
+        for name in legacy:
+            con.execute(f"DROP TABLE {name}")
+        _create_missing_rows_views(con)
         con.execute(_schema_sql())
-        for name in old:
-            con.execute(OLD_ROLLUP_TABLES_MIGRATION[name])
-            con.execute(f"DROP TABLE {name}_by_code")
-        if "weekly_rollup" not in old:
+        if parts:
+            con.executemany("INSERT INTO rollup_parts VALUES (?, ?, ?, ?)", parts)
+        refresh_views(con)
+        if not {"weekly_rollup", "weekly_rollup_rows"} & set(legacy):
             con.execute("DELETE FROM rollup_days")
     except BaseException:
         con.execute("ROLLBACK")
+        for path in written:
+            (root / path).unlink(missing_ok=True)
         raise
     con.execute("COMMIT")
+
+
+def _legacy_parts(con: duckdb.DuckDBPyConnection, root: Path, kind: Kind, select: str,
+                  written: list[str]) -> Iterator[tuple[Kind, dt.date, tuple[str, int]]]:
+    """Write the rows of one legacy table as parts, a period at a time."""
+    periods = [period for (period,) in con.execute(
+        f"SELECT DISTINCT {kind.period} FROM ({select}) ORDER BY ALL").fetchall()]
+    for period in periods:
+        rows = con.sql(f"SELECT * FROM ({select}) WHERE {kind.period} = $period ORDER BY title_key, country_index",
+                       params={"period": period}).to_arrow_table()
+        part = write_part(root, kind, period, rows)
+        written.append(part[0])
+        yield kind, period, part
+
+
+def _create_missing_rows_views(con: duckdb.DuckDBPyConnection) -> None:
+    """The rows views of a new warehouse, over no parts yet."""
+    views = {name for (name,) in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+    for kind in KINDS:
+        if kind.view not in views:
+            con.execute(view_sql(kind, []))
 
 
 class Warehouse:
@@ -91,8 +125,9 @@ class Warehouse:
         self.methodology = Methodology.load(self.path / SETTINGS_FILE)
         self.con = self._connect(read_only)
         self.con.execute("SET TimeZone = 'UTC'; SET enable_progress_bar = false")
+        self.con.execute(f"SET file_search_path = {sql_literal(search_path(self.path))}")
         if not read_only:
-            apply_schema(self.con)
+            apply_schema(self.con, self.path)
             self._remove_unregistered_parts()
 
     def _connect(self, read_only: bool) -> duckdb.DuckDBPyConnection:
@@ -119,7 +154,7 @@ class Warehouse:
         temporary.write_text(methodology.to_json() + "\n")
         os.replace(temporary, root / SETTINGS_FILE)
         con = duckdb.connect(str(root / DATABASE_FILE))
-        apply_schema(con)
+        apply_schema(con, root)
         codes, names, flags = zip(*_country_rows())
         con.execute("INSERT INTO countries SELECT unnest(?), unnest(?), unnest(?), unnest(?)",
                     [codes, names, flags, list(range(len(codes)))])
@@ -132,6 +167,11 @@ class Warehouse:
         if self.tracer:
             self.tracer(sql, parameters)
         return self.con.execute(sql, parameters) if parameters is not None else self.con.execute(sql)
+
+    def trace(self, action: str) -> None:
+        """Show the tracer a step that is not a statement (a file written or removed)."""
+        if self.tracer:
+            self.tracer(action, None)
 
     def rows(self, sql: str, parameters: Any = None) -> list[dict[str, Any]]:
         """Run a query and return its rows as dicts."""
@@ -185,10 +225,20 @@ class Warehouse:
 
     def _remove_unregistered_parts(self) -> None:
         shutil.rmtree(self.path / STAGING_DIR, ignore_errors=True)
-        registered = {path for (path,) in self.execute("SELECT path FROM event_files").fetchall()}
-        for part in self.events_dir.glob("day=*/*"):
+        registered = {path for (path,) in self.execute(
+            "SELECT path FROM event_files UNION ALL SELECT path FROM rollup_parts").fetchall()}
+        for part in [*self.events_dir.glob("day=*/*"), *(self.path / ROLLUP_DIR).glob("*/*=*/*")]:
             if part.relative_to(self.path).as_posix() not in registered:
                 part.unlink()
+
+
+def search_path(root: Path) -> str:
+    """The warehouse folder as DuckDB's file_search_path, where views find rollup parts by
+    their relative paths (a comma would split it into two folders)."""
+    folder = str(root.resolve())
+    if "," in folder:
+        raise WarehouseError(f"{folder}: a warehouse folder's path cannot contain a comma")
+    return folder
 
 
 def sql_literal(text: str) -> str:

@@ -117,7 +117,7 @@ def test_title_to_its_fact_sheet_and_on_to_its_sources(page: Any, server_url: st
     page.screenshot(path=str(artifacts / "web-factsheet-desktop.png"), full_page=True)
     debut.get_by_role("link").click()  # the edition the debut figure came from
     page.wait_for_url(f"**/weeks/{sheet['debut']['week']}")
-    assert page.locator(f'tr[data-title-id="S01-2"]').count() >= 1
+    assert page.locator('tr[data-title-id="S01-2"]').count() >= 1
     assert page.problems == []
 
 

@@ -80,16 +80,18 @@ CREATE TABLE IF NOT EXISTS quarantine (
     raw VARCHAR
 );
 
--- Daily rollups: the only thing charts read about viewing. Stored with countries by index
--- (narrow rows are quick to write), read through the daily_rollup view with their codes.
-CREATE TABLE IF NOT EXISTS daily_rollup_rows (
-    day DATE NOT NULL,
-    title_key INTEGER NOT NULL,
-    country_index SMALLINT NOT NULL,
-    seconds BIGINT NOT NULL,
-    sessions BIGINT NOT NULL,
-    accounts BIGINT NOT NULL
+-- Rollup rows live in Parquet parts under rollups/, one per day for daily rows and one per
+-- chart week for weekly totals (viewrank/rollup_parts.py); this table names the current ones.
+-- The views daily_rollup_rows and weekly_rollup_rows, countries by index, read them: each
+-- rollup redefines them over the registered parts.
+CREATE TABLE IF NOT EXISTS rollup_parts (
+    kind VARCHAR NOT NULL,
+    period DATE NOT NULL,
+    path VARCHAR PRIMARY KEY,
+    rows BIGINT NOT NULL
 );
+
+-- Daily rollups: the only thing charts read about viewing, with their country codes.
 CREATE VIEW IF NOT EXISTS daily_rollup AS
 SELECT r.day, r.title_key, c.iso2 AS country, r.seconds, r.sessions, r.accounts
 FROM daily_rollup_rows r JOIN countries c USING (country_index);
@@ -247,13 +249,6 @@ CREATE TABLE IF NOT EXISTS chart_runs (
 
 -- Each chart week's viewing per title and country, kept in step with daily_rollup by the
 -- rollup step so that a week's lists read one row per title and country, not seven.
-CREATE TABLE IF NOT EXISTS weekly_rollup_rows (
-    week DATE NOT NULL,
-    title_key INTEGER NOT NULL,
-    country_index SMALLINT NOT NULL,
-    seconds BIGINT NOT NULL,
-    sessions BIGINT NOT NULL
-);
 CREATE VIEW IF NOT EXISTS weekly_rollup AS
 SELECT r.week, r.title_key, c.iso2 AS country, r.seconds, r.sessions
 FROM weekly_rollup_rows r JOIN countries c USING (country_index);

@@ -5,7 +5,7 @@ server that read the warehouse file itself would fail whenever `viewrank ingest`
 or `charts` runs, and would lock them out while it reads. Instead the server copies the
 warehouse (one consistent, committed state: COPY FROM DATABASE while attached read-only)
 into a snapshot file of its own whenever the warehouse files change and no writer holds
-them, and answers every request from the newest snapshot: a write in progress is never
+them, rollup rows included (the parts they live in may be replaced later), and answers every request from the newest snapshot: a write in progress is never
 seen half done and never makes a request fail. Each request ATTACHes the snapshot under
 its own alias (about 1 ms; a fresh DuckDB instance would cost about 50 ms). Only before
 the first snapshot exists does a busy warehouse answer 503 with Retry-After.
@@ -28,7 +28,8 @@ import duckdb
 
 from ..errors import WarehouseError
 from ..settings import Methodology
-from ..store import DATABASE_FILE, SETTINGS_FILE, Warehouse
+from ..rollup_parts import KINDS
+from ..store import DATABASE_FILE, SETTINGS_FILE, Warehouse, search_path, sql_literal
 from .cache import ResponseCache
 
 RETRY_DELAYS = (0.05, 0.1, 0.2, 0.4)
@@ -61,7 +62,7 @@ class WarehouseReader:
         self.methodology = Methodology.load(self.path / SETTINGS_FILE)
         self.retry_delays = retry_delays
         self._database = duckdb.connect()
-        self._database.execute("SET GLOBAL TimeZone = 'UTC'")
+        self._database.execute(f"SET GLOBAL TimeZone = 'UTC'; SET GLOBAL file_search_path = {sql_literal(search_path(self.path))}")
         self._aliases = itertools.count(1)
         self._lock = threading.Lock()
         self._refreshing = threading.Lock()
@@ -93,7 +94,7 @@ class WarehouseReader:
             cursor = self._database.cursor()
             alias = f"warehouse_{next(self._aliases)}"
         try:
-            cursor.execute(f"ATTACH {_literal(snapshot)} AS {alias} (READ_ONLY)")
+            cursor.execute(f"ATTACH {sql_literal(str(snapshot))} AS {alias} (READ_ONLY)")
             cursor.execute(f"USE {alias}")
             try:
                 yield AttachedWarehouse(self.path, self.methodology, cursor)
@@ -139,10 +140,13 @@ class WarehouseReader:
         target = self._snapshots / f"snapshot-{next(self._generations)}.duckdb"
         cursor = self._database.cursor()
         try:
-            cursor.execute(f"ATTACH {_literal(self.path / DATABASE_FILE)} AS snapshot_source (READ_ONLY)")
+            cursor.execute(f"ATTACH {sql_literal(str(self.path / DATABASE_FILE))} AS snapshot_source (READ_ONLY)")
             try:
-                cursor.execute(f"ATTACH {_literal(target)} AS snapshot_target")
+                cursor.execute(f"ATTACH {sql_literal(str(target))} AS snapshot_target")
                 cursor.execute("COPY FROM DATABASE snapshot_source TO snapshot_target")
+                for kind in KINDS:  # the rollup parts' rows, so the snapshot outlives the parts it read
+                    cursor.execute(f"DROP VIEW snapshot_target.{kind.view}")
+                    cursor.execute(f"CREATE TABLE snapshot_target.{kind.view} AS SELECT * FROM snapshot_source.{kind.view}")
                 cursor.execute("DETACH snapshot_target")
             finally:
                 cursor.execute("DETACH snapshot_source")
@@ -167,6 +171,3 @@ class WarehouseReader:
         self._database.close()
         shutil.rmtree(self._snapshots, ignore_errors=True)
 
-
-def _literal(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
