@@ -150,7 +150,7 @@ def store_rollups(warehouse: Warehouse, chunk: list[tuple[dt.date, int, int]], r
         replace_day_sketches(warehouse, days)
         parts.drop(WEEKLY, [week])
         if totals:
-            parts.add(WEEKLY, week, totals.table(week))
+            parts.add(WEEKLY, week, totals.table())
         else:
             refresh_views(warehouse.con)  # the SQL reads this transaction's daily parts
             parts.add(WEEKLY, week, warehouse.arrow(WEEKLY_ROLLUP_SQL, {"week": week, "start": start}))
@@ -217,12 +217,11 @@ class WeekTotals:
         np.add.at(self.sessions.reshape(-1), cell, integer_values(table["sessions"]))
         return True
 
-    def table(self, week: dt.date) -> pa.Table:
-        """The week's rows in the layout of weekly_rollup_rows."""
+    def table(self) -> pa.Table:
+        """The week's rows in the layout of a weekly rollup part."""
         cells = np.flatnonzero(self.sessions)
         titles, columns = np.divmod(cells, self.sessions.shape[1])
         return pa.table({
-            "week": arrow_integers(np.full(len(cells), (week - EPOCH).days), pa.date32()),
             "title_key": arrow_integers(titles, pa.int32()),
             "country_index": arrow_integers(self.countries[columns], pa.int16()),
             "seconds": arrow_integers(self.seconds.reshape(-1)[cells], pa.int64()),

@@ -49,7 +49,7 @@ def _reduce_row_group(path: str, metadata: pq.FileMetaData, index: int) -> Runs 
     if table.num_rows == 0:
         return None
     title, country, account, seconds = (_values(path, table, name) for name in COLUMNS)
-    new_key, changed, descending, running = _scratch(len(title))
+    new_key, changed, descending = _scratch(len(title))
     # Boundaries from the narrow columns directly (no wide key per row), into reused buffers.
     new_key[0] = True
     np.not_equal(title[1:], title[:-1], out=new_key[1:])
@@ -67,15 +67,11 @@ def _reduce_row_group(path: str, metadata: pq.FileMetaData, index: int) -> Runs 
     np.not_equal(account[1:], account[:-1], out=changed[1:])
     new_pair = np.logical_or(new_key, changed, out=new_key)
     new_pair[0] = True
-    ends = np.append(starts, len(title))
-    # Distinct accounts per run: a running count of new pairs, read at each run's end (cheaper
-    # than a reduceat, which would first widen every flag to int64).
-    pairs_so_far = np.cumsum(new_pair, dtype=np.int32, out=running)
     return Runs(
         titles=titles, countries=countries,
         seconds=np.add.reduceat(seconds, starts, dtype=np.int64),
-        sessions=np.diff(ends),
-        accounts=np.diff(pairs_so_far[ends[1:] - 1], prepend=0).astype(np.int64),
+        sessions=np.diff(np.append(starts, len(title))),
+        accounts=np.add.reduceat(new_pair, starts, dtype=np.int64),
         first_key=int(keys[0]), first_account=int(account[0]), last_key=int(keys[-1]), last_account=int(account[-1]),
     )
 
@@ -84,11 +80,11 @@ _thread_scratch = threading.local()
 
 
 def _scratch(rows: int) -> list[np.ndarray]:
-    """Three boolean and one int32 work arrays of `rows`, kept per thread and reused for every
-    row group: fresh ones each time would be mapped and faulted in anew, a large share of the run."""
+    """Three boolean work arrays of `rows`, kept per thread and reused for every row group:
+    fresh ones each time would be mapped and faulted in anew, a large share of the run."""
     arrays: list[np.ndarray] | None = getattr(_thread_scratch, "arrays", None)
     if arrays is None or len(arrays[0]) < rows:
-        arrays = _thread_scratch.arrays = [*(np.empty(rows, dtype=bool) for _ in range(3)), np.empty(rows, np.int32)]
+        arrays = _thread_scratch.arrays = [np.empty(rows, dtype=bool) for _ in range(3)]
     return [array[:rows] for array in arrays]
 
 
