@@ -77,4 +77,3 @@ def check(warehouse: Warehouse, *, deep: bool = False) -> list[dict[str, Any]]:
             if mismatched:
                 problems.append({"check": "daily rollup differs from a fresh rollup of its events", "rows": [str(day)]})
     return problems
-

@@ -5,8 +5,9 @@ server that read the warehouse file itself would fail whenever `viewrank ingest`
 or `charts` runs, and would lock them out while it reads. Instead the server copies the
 warehouse (one consistent, committed state: COPY FROM DATABASE while attached read-only)
 into a snapshot file of its own whenever the warehouse files change and no writer holds
-them, rollup rows included (the parts they live in may be replaced later), and answers every request from the newest snapshot: a write in progress is never
-seen half done and never makes a request fail. Each request ATTACHes the snapshot under
+them, rollup rows included (a later rollup may delete the parts they were read from), and
+answers every request from the newest snapshot: a write in progress is never seen half
+done and never makes a request fail. Each request ATTACHes the snapshot under
 its own alias (about 1 ms; a fresh DuckDB instance would cost about 50 ms). Only before
 the first snapshot exists does a busy warehouse answer 503 with Retry-After.
 """
