@@ -544,3 +544,19 @@ def test_a_snapshot_keeps_its_rollups_when_their_parts_are_replaced(warehouse_pa
             assert newer.execute(totals).fetchone() == before
     finally:
         reader.close()
+
+
+def test_a_wal_that_vanishes_as_the_server_looks_is_no_error(warehouse_path: Path, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found by the soak test: a writer's WAL was seen to exist, then gone when its size was read."""
+    from viewrank.web.connection import WarehouseReader
+    copy = tmp_path / "warehouse"
+    shutil.copytree(warehouse_path, copy)
+    wal, real_exists = copy / "viewrank.duckdb.wal", Path.exists
+    monkeypatch.setattr(Path, "exists", lambda self, *args, **kwargs: self == wal or real_exists(self, *args, **kwargs))
+    reader = WarehouseReader(copy, cache_entries=0)
+    try:
+        with reader.open() as warehouse:
+            assert warehouse.scalar("SELECT count(*) FROM titles") > 0
+    finally:
+        reader.close()

@@ -109,7 +109,8 @@ class WarehouseReader:
                 self._remove_unread_snapshots()
 
     def _signature(self) -> tuple[object, ...]:
-        return tuple((p.stat().st_size, p.stat().st_mtime_ns) if p.exists() else None for p in self._sources)
+        """The warehouse files' identity now; a WAL that vanishes while it is looked at counts as absent."""
+        return self.cache.signature()
 
     def _current_snapshot(self) -> Path:
         """Refresh the snapshot if the warehouse changed and can be read; else keep the last one."""
