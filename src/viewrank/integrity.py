@@ -55,16 +55,16 @@ def check(warehouse: Warehouse, *, deep: bool = False) -> list[dict[str, Any]]:
             rows = [(f"could not be read: {str(error).splitlines()[0]}",)]
         if rows:
             problems.append({"check": name, "rows": [list(row) for row in rows[:10]]})
-    registered = {path for (path,) in warehouse.execute("SELECT path FROM event_files").fetchall()}
+    registered: dict[str, set[str]] = {}
     for what, table, folder, pattern in (("event parts", "event_files", EVENTS_DIR, "day=*/*"),
                                          ("rollup parts", "rollup_parts", ROLLUP_DIR, "*/*=*/*")):
-        listed = {path for (path,) in warehouse.execute(f"SELECT path FROM {table}").fetchall()}
+        listed = registered[table] = {path for (path,) in warehouse.execute(f"SELECT path FROM {table}").fetchall()}
         on_disk = {path.relative_to(warehouse.path).as_posix() for path in (warehouse.path / folder).glob(pattern)}
         for name, paths in ((f"registered {what} missing on disk", listed - on_disk),
                             (f"{what} on disk that nothing registered", on_disk - listed)):
             if paths:
                 problems.append({"check": name, "rows": sorted(paths)[:10]})
-    if deep and registered:
+    if deep and registered["event_files"]:
         for (day,) in warehouse.execute("SELECT day FROM rollup_days ORDER BY day").fetchall():
             mismatched = warehouse.execute(
                 f"""WITH events AS (SELECT CAST($day AS DATE) AS day, * FROM read_parquet($paths)),

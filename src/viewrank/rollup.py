@@ -35,8 +35,7 @@ GROUP BY day, title_key, country_index
 """
 
 WEEKLY_ROLLUP_SQL = """
-SELECT CAST($week AS DATE) AS week, title_key, country_index,
-       CAST(sum(seconds) AS BIGINT) AS seconds, CAST(sum(sessions) AS BIGINT) AS sessions
+SELECT title_key, country_index, CAST(sum(seconds) AS BIGINT) AS seconds, CAST(sum(sessions) AS BIGINT) AS sessions
 FROM daily_rollup_rows WHERE day BETWEEN $start AND $week
 GROUP BY title_key, country_index ORDER BY title_key, country_index
 """
