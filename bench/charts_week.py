@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 
 from viewrank import Warehouse, compute_charts
-from viewrank.rollup import replace_rollup_rows
-from viewrank.rollup_parts import DAILY, WEEKLY
+from viewrank.rollup.daily import replace_rollup_rows
+from viewrank.store.rollup_parts import DAILY, WEEKLY
 
 RESULTS = Path(__file__).parent / "results"
 WEEK = dt.date(2026, 11, 15)

@@ -19,8 +19,9 @@ from pathlib import Path
 
 import duckdb
 
-from viewrank import Warehouse, import_catalog, ingest_file, rollup, simulate
-from viewrank.rollup import ROLLUP_SELECT
+from viewrank import Warehouse, import_catalog, ingest_file
+from viewrank.rollup.daily import ROLLUP_SELECT, rollup
+from viewrank.tools import simulate
 
 RESULTS = Path(__file__).parent / "results"
 

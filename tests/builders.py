@@ -8,7 +8,8 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, Iterable
 
-from viewrank import Warehouse, compute_charts, import_catalog, ingest_file, rollup
+from viewrank import Warehouse, compute_charts, import_catalog, ingest_file
+from viewrank.rollup.daily import rollup
 
 TITLE_FIELDS = ["title_id", "show_title", "season_number", "season_title", "kind", "original_language",
                 "release_date", "is_original", "runtime_seconds", "genre", "is_kids"]

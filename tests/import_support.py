@@ -9,7 +9,7 @@ from typing import Any
 from click.testing import CliRunner
 
 from viewrank import Warehouse
-from viewrank.cli import cli
+from viewrank.cli.main import cli
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TOP10 = FIXTURES / "netflix-top10"

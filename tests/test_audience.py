@@ -10,15 +10,18 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import given, settings, strategies as st
-
 from builders import EVENT_FIELDS, build_warehouse, film, plays, season, write_csv
-from viewrank import NotFound, Warehouse, ingest_file, rollup, sketch
-from viewrank.audience import estimated_viewers, exact_audience
-from viewrank.lists import window_lists
-from viewrank.sketch_rollup import day_sketches
-from viewrank.specialty import country_filter
-from viewrank.windows import date_window, first_days_window
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from viewrank import NotFound, Warehouse, ingest_file
+from viewrank.charts.lists import window_lists
+from viewrank.charts.specialty import country_filter
+from viewrank.charts.windows import date_window, first_days_window
+from viewrank.reports.audience import estimated_viewers, exact_audience
+from viewrank.rollup import sketch
+from viewrank.rollup.daily import rollup
+from viewrank.rollup.sketches import day_sketches
 
 D = dt.date.fromisoformat
 SEEDS = range(20)
@@ -109,8 +112,8 @@ def test_rollup_sketches_equal_sketches_of_the_accounts(tmp_path_factory: pytest
 
 
 def test_rollup_sketches_of_many_titles_in_slices(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import viewrank.sketch_rollup
-    monkeypatch.setattr(viewrank.sketch_rollup, "TITLES_PER_SLICE", 3)
+    from viewrank.rollup import sketches
+    monkeypatch.setattr(sketches, "TITLES_PER_SLICE", 3)
     rng = np.random.default_rng(5)
     rows = [(int(t), int(c), int(a)) for t, c, a in zip(rng.integers(1, 60, 5_000), rng.integers(0, 5, 5_000),
                                                         rng.integers(1, 2_000, 5_000))]
@@ -214,11 +217,11 @@ def test_country_lists_count_viewers_exactly(audience: Warehouse) -> None:
 
 
 def test_exact_counts_do_not_depend_on_the_batches(audience: Warehouse, monkeypatch: pytest.MonkeyPatch) -> None:
-    import viewrank.audience
+    import viewrank.reports.audience
     window = date_window(audience, D("2026-11-10"), D("2026-11-11"))
     keys = [key for (key,) in audience.execute("SELECT title_key FROM titles").fetchall()]
     whole = exact_audience(audience, window, keys, scope="country")
-    monkeypatch.setattr(viewrank.audience, "EXACT_BATCH_SESSIONS", 1)   # one title per pass
+    monkeypatch.setattr(viewrank.reports.audience, "EXACT_BATCH_SESSIONS", 1)   # one title per pass
     steps: list[int] = []
     assert exact_audience(audience, window, keys, scope="country", progress=steps.append) == whole
     assert steps == [1, 1]

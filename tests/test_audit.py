@@ -7,12 +7,13 @@ import json
 from pathlib import Path
 
 import pytest
+from builders import EVENT_FIELDS, build_warehouse, film, plays, write_csv
 from click.testing import CliRunner
 
-from builders import EVENT_FIELDS, build_warehouse, film, plays, write_csv
-from viewrank import NotFound, compute_charts, ingest_file, rollup
-from viewrank.audit import revisions, verify
-from viewrank.cli import cli
+from viewrank import NotFound, compute_charts, ingest_file
+from viewrank.cli.main import cli
+from viewrank.reports.audit import revisions, verify
+from viewrank.rollup.daily import rollup
 
 WEEK = dt.date(2026, 11, 15)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from viewrank import Warehouse, rollup
-from viewrank.bench import build_dataset, run_benchmark
-from viewrank.rollup import ROLLUP_SELECT
+from viewrank import Warehouse
+from viewrank.rollup.daily import ROLLUP_SELECT, rollup
+from viewrank.tools.bench import build_dataset, run_benchmark
 
 
 def test_benchmark_data_rolls_up_like_the_sql_definition(tmp_path: Path) -> None:

@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from builders import EPISODE_FIELDS, EVENT_FIELDS, TITLE_FIELDS, film, plays, season, write_csv
 from click.testing import CliRunner
 
-from builders import EPISODE_FIELDS, EVENT_FIELDS, TITLE_FIELDS, film, plays, season, write_csv
-from viewrank.cli import cli
+from viewrank.cli.main import cli
 
 
 @pytest.fixture

@@ -14,10 +14,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from builders import EPISODE_FIELDS, EVENT_FIELDS, TITLE_FIELDS, film, plays, season, write_csv
-from viewrank import Warehouse, compute_charts, import_catalog, ingest_file, rollup
-from viewrank.integrity import check
+
+from viewrank import Warehouse, compute_charts, import_catalog, ingest_file
+from viewrank.rollup.daily import rollup
+from viewrank.store.integrity import check
 
 pytestmark = pytest.mark.slow
 

@@ -11,15 +11,16 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from viewrank import Warehouse, sketch
-from viewrank.audience import estimated_viewers, exact_audience
-from viewrank.charts import GLOBAL_CATEGORIES, published_weeks, weekly_list
-from viewrank.cli import cli
-from viewrank.factsheet import factsheet
-from viewrank.lists import window_lists
-from viewrank.pipeline import run_demo
-from viewrank.reports import engagement_report, export_engagement
-from viewrank.windows import covered_days, date_window
+from viewrank import Warehouse
+from viewrank.charts.lists import window_lists
+from viewrank.charts.weekly import GLOBAL_CATEGORIES, published_weeks, weekly_list
+from viewrank.charts.windows import covered_days, date_window
+from viewrank.cli.main import cli
+from viewrank.reports.audience import estimated_viewers, exact_audience
+from viewrank.reports.factsheet import factsheet
+from viewrank.reports.popular import engagement_report, export_engagement
+from viewrank.rollup import sketch
+from viewrank.tools.demo import run_demo
 
 END = dt.date(2026, 11, 15)
 

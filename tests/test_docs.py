@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from viewrank.cli import cli
+from viewrank.cli.main import cli
 from viewrank.settings import SETTINGS
 
 README = (Path(__file__).parents[1] / "README.md").read_text()

@@ -8,12 +8,12 @@ import json
 from pathlib import Path
 
 import pytest
+from builders import build_warehouse, plays, season
 from click.testing import CliRunner
 
-from builders import build_warehouse, plays, season
 from viewrank import NotFound, Warehouse
-from viewrank.cli import cli
-from viewrank.factsheet import factsheet, render_markdown
+from viewrank.cli.main import cli
+from viewrank.reports.factsheet import factsheet, render_markdown
 
 D = dt.date.fromisoformat
 

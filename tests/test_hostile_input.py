@@ -4,18 +4,20 @@ never a crash, and a refused file leaves the warehouse exactly as it was."""
 from __future__ import annotations
 
 import io
-import re
 import json
+import re
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
-
 from builders import EVENT_FIELDS, TITLE_FIELDS, film, plays, write_csv
-from viewrank import InputError, Warehouse, import_catalog, ingest_file, rollup
-from viewrank.integrity import check
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from viewrank import InputError, Warehouse, import_catalog, ingest_file
+from viewrank.rollup.daily import rollup
+from viewrank.store.integrity import check
 
 GOOD_ROWS = plays("F1", day="2026-11-10", count=6)
 HOSTILE_VALUES = ["", " ", "NaN", "nan", "inf", "-inf", "1e308", "-1", "-0", "99999999999999999999",

@@ -9,11 +9,11 @@ from typing import Any
 
 import openpyxl
 import pytest
-
 from import_support import ENGAGEMENT_2023H1, ENGAGEMENT_2024H2, GLOBAL_SLICE, fingerprint, run, run_json
+
 from viewrank import Warehouse
-from viewrank.published.engagement import import_engagement_files
-from viewrank.published.netflix_top10 import import_top10_files
+from viewrank.imports.engagement import import_engagement_files
+from viewrank.imports.netflix_top10 import import_top10_files
 
 D = dt.date
 

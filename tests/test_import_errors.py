@@ -9,13 +9,12 @@ from typing import Callable
 
 import openpyxl
 import pytest
+from import_support import COUNTRIES_SLICE, ENGAGEMENT_2024H2, GLOBAL_SLICE, MOST_POPULAR, VIEWING, fingerprint, run
 
-from import_support import (COUNTRIES_SLICE, ENGAGEMENT_2024H2, GLOBAL_SLICE, MOST_POPULAR, VIEWING, fingerprint,
-                            run)
 from viewrank import InputError, Warehouse
-from viewrank.published.engagement import import_engagement_files
-from viewrank.published.netflix_top10 import import_top10_files
-from viewrank.published.personal import import_personal_files
+from viewrank.imports.engagement import import_engagement_files
+from viewrank.imports.netflix_top10 import import_top10_files
+from viewrank.imports.personal import import_personal_files
 
 SAMAGUIAR = VIEWING / "ViewingActivity_samaguiar_slice.csv"
 FELIPE = VIEWING / "NetflixViewingHistory_felipebacelo_slice.csv"

@@ -15,17 +15,25 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import openpyxl
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
-
-from import_support import (COUNTRIES_SLICE, ENGAGEMENT_2024H2, GLOBAL_SLICE, MOST_POPULAR, VIEWING, fingerprint,
-                            new_warehouse)
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from import_support import (
+    COUNTRIES_SLICE,
+    ENGAGEMENT_2024H2,
+    GLOBAL_SLICE,
+    MOST_POPULAR,
+    VIEWING,
+    fingerprint,
+    new_warehouse,
+)
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from test_hostile_input import HOSTILE_VALUES
+
 from viewrank import InputError, Warehouse
-from viewrank.published.engagement import import_engagement_files
-from viewrank.published.netflix_top10 import import_top10_files
-from viewrank.published.personal import import_personal_files
+from viewrank.imports.engagement import import_engagement_files
+from viewrank.imports.netflix_top10 import import_top10_files
+from viewrank.imports.personal import import_personal_files
 
 Importer = Callable[[Warehouse, list[Path]], Any]
 TEXT_FILES: list[tuple[Path, str, Importer]] = [

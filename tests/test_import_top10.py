@@ -10,10 +10,10 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
 from import_support import COUNTRIES_SLICE, GLOBAL_SLICE, MOST_POPULAR, fingerprint, run, run_json
+
 from viewrank import Warehouse
-from viewrank.published.netflix_top10 import import_top10_files, weeks_count_mismatches
+from viewrank.imports.netflix_top10 import import_top10_files, weeks_count_mismatches
 
 D = dt.date
 

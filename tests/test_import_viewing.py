@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-
 from import_support import GLOBAL_SLICE, VIEWING, fingerprint, run, run_json
-from viewrank import Warehouse, rollup
-from viewrank.published.netflix_top10 import import_top10_files
-from viewrank.published.personal import import_personal_files
-from viewrank.published.watch_titles import Parsed, WatchedTitles, split_episode
+
+from viewrank import Warehouse
+from viewrank.imports.netflix_top10 import import_top10_files
+from viewrank.imports.personal import import_personal_files
+from viewrank.imports.watch_titles import Parsed, WatchedTitles, split_episode
+from viewrank.rollup.daily import rollup
 
 SAMAGUIAR = VIEWING / "ViewingActivity_samaguiar_slice.csv"
 ADHIKARI = VIEWING / "ViewingActivity_adhikari_slice.csv"

@@ -9,9 +9,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from builders import EPISODE_FIELDS, EVENT_FIELDS, TITLE_FIELDS, film, plays, season, write_csv
 
-from builders import EVENT_FIELDS, TITLE_FIELDS, EPISODE_FIELDS, film, plays, season, write_csv
-from viewrank import InputError, StrictModeRejection, Warehouse, import_catalog, ingest_file, rollup
+from viewrank import InputError, StrictModeRejection, Warehouse, import_catalog, ingest_file
+from viewrank.rollup.daily import rollup
 
 HEADER = ",".join(EVENT_FIELDS)
 MALFORMED_LOG = f"""{HEADER}

@@ -6,10 +6,10 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-
 from builders import build_warehouse, film, plays, season
+
 from viewrank import Methodology, runtime_seconds_as_of, title_facts, weekly_list
-from viewrank.published.export import global_rows
+from viewrank.export import global_rows
 
 W1, W2, W3, W4 = "2026-11-01", "2026-11-08", "2026-11-15", "2026-11-22"
 
@@ -154,14 +154,15 @@ def test_country_lists_and_countries_count(tmp_path: Path) -> None:
 
 
 def test_a_recomputed_week_is_a_new_revision_only_when_it_changed(tmp_path: Path) -> None:
-    from viewrank import compute_charts, ingest_file
     from builders import EVENT_FIELDS, write_csv
+
+    from viewrank import compute_charts, ingest_file
     warehouse = switch_case(tmp_path, "2026-11-09")
     again = compute_charts(warehouse, weeks=[dt.date(2026, 11, 15)])
     assert again.new_editions == [] and again.unchanged == 2
     late = write_csv(tmp_path / "late.csv", EVENT_FIELDS, plays("B", day="2026-11-14", count=20, seconds=14400, prefix="late"))
     ingest_file(warehouse, late)
-    from viewrank import rollup
+    from viewrank.rollup.daily import rollup
     rollup(warehouse)
     changed = compute_charts(warehouse, weeks=[dt.date(2026, 11, 15)])
     assert [(e["scope"], e["revision"]) for e in changed.new_editions] == [("global", 2), ("country", 2)]
@@ -171,6 +172,7 @@ def test_a_recomputed_week_is_a_new_revision_only_when_it_changed(tmp_path: Path
 
 def test_charts_read_rollups_only_never_raw_events(tmp_path: Path) -> None:
     import shutil
+
     from viewrank import Warehouse, compute_charts
     warehouse = switch_case(tmp_path, "2026-11-09")
     expected = ranks(warehouse, W3)
@@ -186,7 +188,9 @@ def test_charts_read_rollups_only_never_raw_events(tmp_path: Path) -> None:
 
 def test_charts_recompute_only_changed_weeks_and_the_weeks_after_a_change(tmp_path: Path) -> None:
     from builders import EVENT_FIELDS, write_csv
-    from viewrank import compute_charts, ingest_file, rollup
+
+    from viewrank import compute_charts, ingest_file
+    from viewrank.rollup.daily import rollup
     titles = [film("A", "Alpha", runtime=3600), film("B", "Beta", runtime=3600)]
     days = ["2026-10-27", "2026-11-03", "2026-11-10", "2026-11-17"]
     events = [event for day in days for event in plays("A", day=day, count=3) + plays("B", day=day, count=1)]

@@ -6,11 +6,12 @@ import datetime as dt
 
 import pyarrow as pa
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from viewrank import Warehouse, compute_charts
-from viewrank.rollup import replace_rollup_rows
-from viewrank.rollup_parts import WEEKLY
+from viewrank.rollup.daily import replace_rollup_rows
+from viewrank.store.rollup_parts import WEEKLY
 
 WEEK = dt.date(2026, 11, 15)
 COUNTRIES = ["US", "KR", "FR"]

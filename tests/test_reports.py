@@ -10,14 +10,22 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from builders import build_warehouse, film, plays, season
 from click.testing import CliRunner
 
-from builders import build_warehouse, film, plays, season
 from viewrank import NotFound, Warehouse
-from viewrank.cli import cli
-from viewrank.published.formats import MOST_POPULAR_COLUMNS
-from viewrank.reports import (engagement_report, export_engagement, export_most_popular, half_year, most_popular,
-                              most_popular_columns, runtime_text, shown)
+from viewrank.cli.main import cli
+from viewrank.formats.top10 import MOST_POPULAR_COLUMNS
+from viewrank.reports.popular import (
+    engagement_report,
+    export_engagement,
+    export_most_popular,
+    half_year,
+    most_popular,
+    most_popular_columns,
+    runtime_text,
+    shown,
+)
 
 D = dt.date.fromisoformat
 

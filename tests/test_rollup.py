@@ -10,13 +10,14 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import given, settings, strategies as st
-
 from builders import EVENT_FIELDS, build_warehouse, film, plays, write_csv
-from viewrank import Warehouse, WarehouseError, ingest_file, rollup
-from viewrank.rollup import ROLLUP_SELECT, WeekTotals
-from viewrank.integrity import check
-from viewrank.rollup_kernel import rollup_sorted_part
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from viewrank import Warehouse, WarehouseError, ingest_file
+from viewrank.rollup.daily import ROLLUP_SELECT, WeekTotals, rollup
+from viewrank.rollup.kernel import rollup_sorted_part
+from viewrank.store.integrity import check
 
 rows_strategy = st.lists(
     st.tuples(st.integers(1, 6), st.integers(0, 4), st.integers(1, 9), st.integers(0, 90_000)),
@@ -162,7 +163,7 @@ def test_rollups_kept_in_tables_by_an_older_build_move_to_parts(tmp_path: Path, 
 
 
 def test_rollups_of_an_unknown_country_are_refused_and_nothing_is_stored(tmp_path: Path) -> None:
-    from viewrank.rollup import store_rollups
+    from viewrank.rollup.daily import store_rollups
     warehouse = build_warehouse(tmp_path, titles=[film("A", "Alpha")], events=plays("A", day="2026-11-09"), weeks=[])
     before = warehouse.execute("SELECT * FROM daily_rollup").fetchall()
     table = pa.table({"day": pa.array([dt.date(2026, 11, 9)]), "title_key": pa.array([1], pa.int32()),
@@ -211,7 +212,7 @@ def test_a_failed_rollup_deletes_the_parts_it_wrote_and_keeps_the_old_ones(tmp_p
                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     warehouse = build_warehouse(tmp_path, titles=[film("A", "Alpha")], events=plays("A", day="2026-11-09"), weeks=[])
     before, rows = parts_on_disk(warehouse), warehouse.execute("SELECT * FROM daily_rollup").fetchall()
-    module = importlib.import_module("viewrank.rollup")
+    module = importlib.import_module("viewrank.rollup.daily")
     monkeypatch.setattr(module, "replace_day_sketches", lambda *args: 1 / 0)  # fails after the daily parts
     with pytest.raises(ZeroDivisionError):
         rollup(warehouse, full=True)

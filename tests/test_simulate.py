@@ -12,8 +12,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from viewrank import simulate
-from viewrank.simulate import SimulatedService, generate
+from viewrank.tools import simulate
+from viewrank.tools.simulate import SimulatedService, generate
 
 TOP10_COUNTRIES = set(
     "AR AU AT BS BH BD BE BO BR BG CA CL CO CR HR CY CZ DK DO EC EG SV EE FI FR DE GP GR GT HN HK HU IS IN "

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from web_support import build_warehouse
 
 pytestmark = pytest.mark.slow

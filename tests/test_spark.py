@@ -6,9 +6,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from builders import EVENT_FIELDS, build_warehouse, film, plays, season, write_csv
-from viewrank import compute_charts, ingest_file, rollup
+
+from viewrank import compute_charts, ingest_file
+from viewrank.rollup.daily import rollup
 
 pytestmark = pytest.mark.spark
 pyspark = pytest.importorskip("pyspark", reason="pyspark is not installed (pip install -e '.[spark]')")
@@ -18,14 +19,14 @@ if shutil.which("java") is None:
 
 @pytest.fixture(scope="module")
 def spark():
-    from viewrank.spark import spark_session
+    from viewrank.rollup.spark import spark_session
     session = spark_session("local[2]", app_name="viewrank-tests")
     yield session
     session.stop()
 
 
 def test_spark_rollup_equals_the_default_engine(tmp_path: Path, spark) -> None:
-    from viewrank.spark import rollup_with_spark
+    from viewrank.rollup.spark import rollup_with_spark
     titles = [film("A", "Alpha"), film("B", "Beta", language="es"), season("S", "Gamma", 1)]
     episodes = [{"episode_id": "S-1", "title_id": "S", "episode_number": 1, "runtime_seconds": 1800}]
     events = []

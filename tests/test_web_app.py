@@ -16,18 +16,18 @@ import duckdb
 import openpyxl
 import pytest
 from starlette.exceptions import StarletteDeprecationWarning
+from web_html import hrefs, table_rows
+from web_support import HOSTILE, QUOTES, WEEKS, build_warehouse
 
-from viewrank.charts import COUNTRY_CATEGORIES, GLOBAL_CATEGORIES, weekly_list
-from viewrank.facts import title_facts
-from viewrank.factsheet import factsheet
-from viewrank.output import to_jsonable
-from viewrank.published.export import export_all
-from viewrank.store import Warehouse
+from viewrank.charts.weekly import COUNTRY_CATEGORIES, GLOBAL_CATEGORIES, weekly_list
+from viewrank.cli.output import to_jsonable
+from viewrank.export import export_all
+from viewrank.reports.facts import title_facts
+from viewrank.reports.factsheet import factsheet
+from viewrank.store.warehouse import Warehouse
 from viewrank.web import create_app
 from viewrank.web.api import ENDPOINTS, openapi_document
 from viewrank.web.params import slug
-from web_html import hrefs, table_rows
-from web_support import HOSTILE, QUOTES, WEEKS, build_warehouse
 
 with warnings.catch_warnings():
     # Starlette 1.10 asks for the httpx2 package for its TestClient; httpx (pinned) still works.
@@ -526,7 +526,7 @@ def test_a_snapshot_being_read_survives_refreshes_and_goes_once_read(warehouse_p
 
 
 def test_a_snapshot_keeps_its_rollups_when_their_parts_are_replaced(warehouse_path: Path, tmp_path: Path) -> None:
-    from viewrank import rollup
+    from viewrank.rollup.daily import rollup
     from viewrank.web.connection import WarehouseReader
     copy = tmp_path / "warehouse"
     shutil.copytree(warehouse_path, copy)

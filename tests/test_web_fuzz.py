@@ -12,11 +12,12 @@ from typing import Iterator
 from urllib.parse import quote
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from web_support import build_warehouse
 
 from viewrank.web import create_app
 from viewrank.web.reports import REPORTS
-from web_support import build_warehouse
 
 with warnings.catch_warnings():
     from starlette.exceptions import StarletteDeprecationWarning

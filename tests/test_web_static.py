@@ -7,13 +7,13 @@ from urllib.parse import unquote
 
 import pytest
 from click.testing import CliRunner
-
-from viewrank.charts import GLOBAL_CATEGORIES, weekly_list
-from viewrank.cli import cli
-from viewrank.store import Warehouse
-from viewrank.web.params import slug
 from web_html import hrefs, table_rows
 from web_support import HOSTILE, WEEKS, build_warehouse
+
+from viewrank.charts.weekly import GLOBAL_CATEGORIES, weekly_list
+from viewrank.cli.main import cli
+from viewrank.store.warehouse import Warehouse
+from viewrank.web.params import slug
 
 
 @pytest.fixture(scope="module")

@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from builders import build_warehouse, film, plays, season
 from click.testing import CliRunner
 
-from builders import build_warehouse, film, plays, season
 from viewrank import NotFound, SettingsError, Warehouse
-from viewrank.cli import cli
-from viewrank.lists import window_lists
-from viewrank.windows import date_window, first_days_window
+from viewrank.charts.lists import window_lists
+from viewrank.charts.windows import date_window, first_days_window
+from viewrank.cli.main import cli
 
 D = dt.date.fromisoformat
 

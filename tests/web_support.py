@@ -9,10 +9,10 @@ import random
 from pathlib import Path
 
 from viewrank.catalog import import_catalog
-from viewrank.charts import compute_charts
+from viewrank.charts.weekly import compute_charts
 from viewrank.ingest import ingest_file
-from viewrank.rollup import rollup
-from viewrank.store import Warehouse
+from viewrank.rollup.daily import rollup
+from viewrank.store.warehouse import Warehouse
 
 HOSTILE = "<script>alert(1)</script>"
 QUOTES = '<Script> & "Quotes", Inc.'

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 from .catalog import import_catalog, runtime_seconds_as_of
-from .charts import compute_charts, weekly_list
-from .errors import (CatalogError, InputError, NotFound, SettingsError, StrictModeRejection, ViewrankError,
-                     WarehouseError)
-from .facts import title_facts
+from .charts.weekly import compute_charts, weekly_list
+from .errors import (
+                     CatalogError,
+                     InputError,
+                     NotFound,
+                     SettingsError,
+                     StrictModeRejection,
+                     ViewrankError,
+                     WarehouseError,
+)
+from .export import export_all
 from .ingest import ingest_file
-from .published.export import export_all
-from .rollup import rollup
+from .reports.facts import title_facts
+from .rollup.daily import rollup
 from .settings import Methodology
-from .store import Warehouse
+from .store.warehouse import Warehouse
 
 __all__ = [
     "CatalogError", "InputError", "Methodology", "NotFound", "SettingsError", "StrictModeRejection",

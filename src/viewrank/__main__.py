@@ -1,4 +1,4 @@
-from viewrank.cli import cli
+from viewrank.cli.main import cli
 
 if __name__ == "__main__":
     cli()

@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from .errors import CatalogError, InputError
 from .ingest.readers import ROW, read_input
-from .store import Warehouse
+from .store.warehouse import Warehouse
 
 TITLE_COLUMNS = ("title_id", "show_title", "season_number", "season_title", "kind", "original_language",
                  "release_date", "is_original", "runtime_seconds", "genre", "is_kids")

@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from viewrank.charts import weekly_list
-from viewrank.facts import title_facts
-from viewrank.factsheet import factsheet
-from viewrank.store import Warehouse
 from web_support import HOSTILE, WEEKS
+
+from viewrank.charts.weekly import weekly_list
+from viewrank.reports.facts import title_facts
+from viewrank.reports.factsheet import factsheet
+from viewrank.store.warehouse import Warehouse
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}

@@ -14,7 +14,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from ..errors import InputError, StrictModeRejection
-from ..store import EVENTS_DIR, STAGING_DIR, Warehouse, sql_literal
+from ..store.warehouse import EVENTS_DIR, STAGING_DIR, Warehouse, sql_literal
 from .readers import RawInput, read_input
 
 REQUIRED_COLUMNS = ("event_id", "account_id", "country", "start_time", "seconds_watched")

@@ -13,15 +13,27 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..charts import COUNTRY_CATEGORIES, GLOBAL_CATEGORIES
+from ..charts.weekly import COUNTRY_CATEGORIES, GLOBAL_CATEGORIES
 from ..errors import NotFound
-from ..facts import title_facts
-from ..factsheet import factsheet
-from ..store import Warehouse
+from ..reports.facts import title_facts
+from ..reports.factsheet import factsheet
+from ..store.warehouse import Warehouse
 from . import queries, reports
 from .http import JSON_MEDIA_TYPE, SHORT_MAX_AGE, WEEK_MAX_AGE, cache_key, cached, json_bytes
-from .params import (LATEST, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_LENGTH, parse_category, parse_iso2, parse_page,
-                     parse_per_page, parse_query, resolve_title_week, resolve_week, slug)
+from .params import (
+    LATEST,
+    MAX_PAGE,
+    MAX_PER_PAGE,
+    MAX_QUERY_LENGTH,
+    parse_category,
+    parse_iso2,
+    parse_page,
+    parse_per_page,
+    parse_query,
+    resolve_title_week,
+    resolve_week,
+    slug,
+)
 
 GLOBAL_ENTRY_KEYS = ("rank", "title_id", "show_title", "season_title", "title", "kind", "hours_viewed",
                      "runtime_hours", "views", "cumulative_weeks_in_top_10", "streak_weeks", "is_staggered_launch",

@@ -20,13 +20,23 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ..charts import published_weeks
+from ..charts.weekly import published_weeks
 from ..errors import NotFound, ViewrankError, WarehouseError
-from ..store import Warehouse
+from ..store.warehouse import Warehouse
 from . import api, downloads, pages, reports, urls
 from .connection import CACHE_ENTRIES, RETRY_DELAYS, WarehouseReader
-from .http import (HTML_MEDIA_TYPE, SHORT_MAX_AGE, WEEK_MAX_AGE, SecurityHeadersMiddleware, cache_key, cached,
-                   error_heading, error_payload, json_bytes, wants_json)
+from .http import (
+    HTML_MEDIA_TYPE,
+    SHORT_MAX_AGE,
+    WEEK_MAX_AGE,
+    SecurityHeadersMiddleware,
+    cache_key,
+    cached,
+    error_heading,
+    error_payload,
+    json_bytes,
+    wants_json,
+)
 from .params import BadRequest, parse_date, parse_page, parse_query, resolve_week
 from .render import Page, render
 

@@ -29,8 +29,8 @@ import duckdb
 
 from ..errors import WarehouseError
 from ..settings import Methodology
-from ..rollup_parts import KINDS
-from ..store import DATABASE_FILE, SETTINGS_FILE, Warehouse, search_path, sql_literal
+from ..store.rollup_parts import KINDS
+from ..store.warehouse import DATABASE_FILE, SETTINGS_FILE, Warehouse, search_path, sql_literal
 from .cache import ResponseCache
 
 RETRY_DELAYS = (0.05, 0.1, 0.2, 0.4)

@@ -13,9 +13,9 @@ from typing import Any, Iterable
 
 from openpyxl import Workbook
 
-from ..published.export import country_rows, global_rows
-from ..published.formats import COUNTRY_COLUMNS, GLOBAL_COLUMNS
-from ..store import Warehouse
+from ..export import country_rows, global_rows
+from ..formats.top10 import COUNTRY_COLUMNS, GLOBAL_COLUMNS
+from ..store.warehouse import Warehouse
 
 SCOPES = ("global", "countries")
 MEDIA_TYPES = {

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..output import to_jsonable
+from ..cli.output import to_jsonable
 
 WEEK_MAX_AGE = 3600
 SHORT_MAX_AGE = 60

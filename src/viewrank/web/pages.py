@@ -12,11 +12,11 @@ import math
 from collections import Counter
 from typing import Any, Callable, Iterator
 
-from ..charts import COUNTRY_CATEGORIES, GLOBAL_CATEGORIES
+from ..charts.weekly import COUNTRY_CATEGORIES, GLOBAL_CATEGORIES
 from ..errors import NotFound
-from ..facts import title_facts
-from ..factsheet import factsheet
-from ..store import Warehouse
+from ..reports.facts import title_facts
+from ..reports.factsheet import factsheet
+from ..store.warehouse import Warehouse
 from . import queries, reports, svg, urls
 from .params import parse_iso2, resolve_title_week, resolve_week, slug
 from .render import Page, number

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from ..errors import NotFound
-from ..store import Warehouse
+from ..store.warehouse import Warehouse
 
 EDITIONS_SQL = """
 SELECT week, scope, edition_id, origin, revision, source, created_at

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import NotFound
-from ..store import Warehouse
+from ..store.warehouse import Warehouse
 from .params import BadRequest, shown
 
 PER_PAGE = 100

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from ..errors import WarehouseError
-from ..store import Warehouse
+from ..store.warehouse import Warehouse
 from . import downloads, pages, queries, reports, urls
 from .http import CONTENT_SECURITY_POLICY
 from .render import Page, render

@@ -1,0 +1,258 @@
+"""Commands for lists over any window, most popular, the engagement report and fact sheets:
+each a thin shell over lists.py, reports.py and factsheet.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+import click
+
+from ..charts.lists import window_lists
+from ..charts.specialty import list_definitions as defined_lists
+from ..charts.windows import RANK_BY, Window, date_window, first_days_window
+from ..reports.audience import AUDIENCE_COLUMNS
+from ..reports.factsheet import factsheet as build_factsheet
+from ..reports.factsheet import render_markdown
+from ..reports.popular import engagement_report, export_engagement, export_most_popular
+from ..reports.popular import most_popular as build_most_popular
+from ..settings import MOST_POPULAR_RULES
+from ..store.warehouse import Warehouse
+from .options import handle_errors, json_option, open_warehouse, parse_week, silent_option, warehouse_option
+from .output import format_table, humanize, print_json, progress
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def list_options(function: F) -> F:
+    """Options shared by every list command: country, specialty list, ranking and audience columns."""
+    for option in reversed((
+        click.option("--country", help="ISO code of a country's lists (default: the global lists)."),
+        click.option("--list", "list_name", help="A specialty list from the specialty_lists setting, e.g. kids."),
+        click.option("--rank-by", type=click.Choice(RANK_BY),
+                     help="views, hours (most watched) or viewers (most popular: distinct accounts); "
+                          "default: the methodology's metric."),
+        click.option("--audience", is_flag=True,
+                     help="Add viewers and exact accounts, starters, watchers and completers (reads events)."),
+        click.option("--exact", "exact_viewers", is_flag=True,
+                     help="Count viewers exactly from the events instead of estimating them from sketches."),
+    )):
+        function = option(function)
+    return function
+
+
+def _day(text: str) -> dt.date:
+    day = parse_week(text)
+    assert day is not None
+    return day
+
+
+def _show_lists(warehouse: Warehouse, window: Window, options: dict[str, Any], as_json: bool, silent: bool) -> None:
+    result = window_lists(warehouse, window, country=options["country"], rank_by=options["rank_by"],
+                          list_name=options["list_name"], audience=options["audience"],
+                          exact_viewers=options["exact_viewers"],
+                          progress=lambda label, length: progress(label, length, silent=silent or as_json))
+    if as_json:
+        print_json(result)
+    else:
+        click.echo(render_window_lists(result))
+
+
+def render_window_lists(result: dict[str, Any]) -> str:
+    """A window's lists as aligned text tables, one per category."""
+    window = result["window"]
+    span = (f"first {window['first_days']} days from each premiere" if "first_days" in window
+            else f"{window['from']}" if window["days"] == 1 else f"{window['from']} to {window['to']}")
+    where = f"in {result['country']}" if result["country"] else "global"
+    label = f", {result['list']} list" if result["list"] else ""
+    blocks = []
+    for category, rows in result["lists"].items():
+        extra = [name for name in ("viewers", *AUDIENCE_COLUMNS) if any(name in row for row in rows)]
+        headers = ["#", "Title", "Hours viewed", "Views", *(name.capitalize() for name in extra)]
+        table = [[row["rank"], row["season_title"] or row["show_title"], humanize(row["hours_viewed"]),
+                  humanize(row["views"]), *(humanize(row[name]) for name in extra)] for row in rows]
+        if "first_days" in window:
+            headers.append("Window")
+            for line, row in zip(table, rows):
+                line.append(f"{row['window_from']} to {row['window_to']}")
+        text = format_table(table, headers, right=(0, 2, 3, *range(4, 4 + len(extra))))
+        blocks.append(f"{category}, {where}{label}, {span}, by {result['rank_by']}\n{text}")
+    return "\n\n".join(blocks)
+
+
+@click.command()
+@click.option("--day", required=True, help="The day (YYYY-MM-DD).")
+@list_options
+@warehouse_option
+@json_option
+@silent_option
+@handle_errors
+def daily(day: str, warehouse_path: Path, as_json: bool, silent: bool, **options: Any) -> None:
+    """Print a day's Top 10 lists (global per category, or one country's).
+
+    Example:
+
+        viewrank daily --day 2026-11-14 --country KR
+    """
+    with open_warehouse(warehouse_path, read_only=True) as warehouse:
+        _show_lists(warehouse, date_window(warehouse, _day(day), _day(day)), options, as_json, silent)
+
+
+@click.command()
+@click.option("--from", "start", help="First day of the window (YYYY-MM-DD).")
+@click.option("--to", "end", help="Last day of the window (YYYY-MM-DD).")
+@click.option("--week", help="A chart week by its last day (the same as --from its Monday --to it).")
+@click.option("--first-days", type=int, help="Each title's first N days from its premiere instead of fixed dates.")
+@list_options
+@warehouse_option
+@json_option
+@silent_option
+@handle_errors
+def window(start: str | None, end: str | None, week: str | None, first_days: int | None, warehouse_path: Path,
+           as_json: bool, silent: bool, **options: Any) -> None:
+    """Print the Top 10 lists of any window: a date range, a chart week, or each title's first N days.
+
+    Example:
+
+    \b
+        viewrank window --from 2026-11-01 --to 2026-11-15 --rank-by viewers --audience
+        viewrank window --first-days 28 --list originals
+    """
+    chosen = [name for name, value in (("--from/--to", start or end), ("--week", week), ("--first-days", first_days))
+              if value]
+    if len(chosen) != 1:
+        raise click.UsageError("give exactly one of --from and --to, --week, or --first-days")
+    with open_warehouse(warehouse_path, read_only=True) as warehouse:
+        if first_days:
+            span = first_days_window(warehouse, first_days)
+        elif week:
+            span = date_window(warehouse, warehouse.methodology.week_start_of(_day(week)), _day(week))
+        else:
+            if not (start and end):
+                raise click.UsageError("--from and --to go together")
+            span = date_window(warehouse, _day(start), _day(end))
+        _show_lists(warehouse, span, options, as_json, silent)
+
+
+@click.command("most-popular")
+@click.option("--rule", type=click.Choice(MOST_POPULAR_RULES),
+              help="views91: views in the first 91 days; hours28: hours in the first 28 days "
+                   "(default: the most_popular_rule setting).")
+@click.option("--export", "export_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the lists to this file in the published most-popular.tsv layout.")
+@warehouse_option
+@json_option
+@handle_errors
+def most_popular(rule: str | None, export_path: Path | None, warehouse_path: Path, as_json: bool) -> None:
+    """Print the most popular originals of all time over their first days from premiere.
+
+    A title counts only once its whole window is rolled up.
+
+    Example:
+
+        viewrank most-popular --export most-popular.tsv
+    """
+    with open_warehouse(warehouse_path, read_only=True) as warehouse:
+        result = build_most_popular(warehouse, rule=rule)
+        written = export_most_popular(warehouse, export_path, result) if export_path else None
+    if as_json:
+        print_json(result | ({"exported": {str(export_path): written}} if export_path else {}))
+        return
+    window = result["window"]
+    click.echo(render_window_lists({"window": window, "country": None, "list": "originals",
+                                    "rank_by": result["ranked_by"], "lists": result["lists"]}))
+    if not any(result["lists"].values()):
+        first, last = window["premieres_from"], window["premieres_to"]
+        click.echo(f"\nNo original's first {result['days']} days are all rolled up yet" + (
+            f" (it would need a premiere from {first} to {last})." if first <= last else
+            f": fewer than {result['days']} days are rolled up."))
+    if export_path:
+        click.echo(f"Wrote {export_path} ({written:,} rows)")
+
+
+@click.command()
+@click.option("--half", required=True, help="The half year: 2026H1 (January-June) or 2026H2 (July-December).")
+@click.option("--min-hours", type=float, help="Hours a title needs (default: the engagement_min_hours setting).")
+@click.option("--rounding", type=int, help="Round hours and views to this (default: hours_rounding, views_rounding).")
+@click.option("--out", "xlsx_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the .xlsx (default: engagement-<HALF>.xlsx).")
+@click.option("--tsv", "tsv_path", type=click.Path(dir_okay=False, path_type=Path), help="Also write a TSV here.")
+@warehouse_option
+@json_option
+@handle_errors
+def engagement(half: str, min_hours: float | None, rounding: int | None, xlsx_path: Path | None,
+               tsv_path: Path | None, warehouse_path: Path, as_json: bool) -> None:
+    """Write the half-year engagement report: every title above the hours threshold, TV and Film sheets.
+
+    Example:
+
+        viewrank engagement --half 2026H2 --min-hours 10 --tsv engagement-2026H2.tsv
+    """
+    with open_warehouse(warehouse_path, read_only=True) as warehouse:
+        report = engagement_report(warehouse, half, min_hours=min_hours, rounding=rounding)
+    written = export_engagement(report, xlsx=xlsx_path or Path(f"engagement-{report['half']}.xlsx"), tsv=tsv_path)
+    if as_json:
+        print_json(report | {"written": written})
+        return
+    covered = report["covered"]
+    click.echo(f"{report['half']}: {covered['from']} to {covered['to']}"
+               f"{'' if covered['complete'] else ' (the days rolled up so far)'}, titles over "
+               f"{report['min_hours']:,g} hours: " + ", ".join(f"{sheet} {len(rows):,}"
+                                                               for sheet, rows in report["sheets"].items()))
+    for path, rows in written.items():
+        click.echo(f"Wrote {path} ({rows:,} rows)")
+
+
+@click.command()
+@click.argument("title")
+@click.option("--format", "output_format", type=click.Choice(["markdown", "json"]), default="markdown",
+              show_default=True, help="Markdown for people, JSON for machines (the same as --json).")
+@warehouse_option
+@json_option
+@handle_errors
+def factsheet(title: str, output_format: str, warehouse_path: Path, as_json: bool) -> None:
+    """A press fact sheet for a title, every figure linked to its edition or rollup window.
+
+    TITLE is a title id, a season title or a film's name.
+
+    Example:
+
+        viewrank factsheet "The Diplomat: Season 1" --format markdown
+    """
+    with open_warehouse(warehouse_path, read_only=True) as warehouse:
+        sheet = build_factsheet(warehouse, title)
+        method = warehouse.methodology
+    if as_json or output_format == "json":
+        print_json(sheet)
+    else:
+        click.echo(render_markdown(sheet, hours_rounding=method.hours_rounding, views_rounding=method.views_rounding),
+                   nl=False)
+
+
+@click.command("list-definitions")
+@warehouse_option
+@json_option
+@handle_errors
+def list_definitions(warehouse_path: Path, as_json: bool) -> None:
+    """Show the specialty lists defined in the specialty_lists setting.
+
+    Example:
+
+        viewrank list-definitions
+    """
+    with open_warehouse(warehouse_path, read_only=True) as warehouse:
+        rows = defined_lists(warehouse.methodology)
+    if as_json:
+        print_json(rows)
+        return
+    click.echo(format_table([(row["name"], row.get("description", ""),
+                              "; ".join(f"{key}={value}" for key, value in row.items()
+                                        if key not in ("name", "description"))) for row in rows],
+                            ["List", "Description", "Filter"]))
+
+
+def register_report_commands(group: click.Group) -> None:
+    """Add this module's commands to the `viewrank` group."""
+    for command in (daily, window, most_popular, engagement, factsheet, list_definitions):
+        group.add_command(command)

@@ -1,0 +1,63 @@
+"""The `serve` and `publish` commands (registered on the `viewrank` group at the end of cli.py).
+
+Import them through viewrank.cli: this module uses cli.py's shared options.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .options import handle_errors, open_warehouse, silent_option, warehouse_option
+from .output import progress
+
+
+@click.command()
+@warehouse_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option("--cache-entries", default=512, show_default=True, type=click.IntRange(0),
+              help="Responses kept in memory while the warehouse is unchanged (0: none).")
+@handle_errors
+def serve(warehouse_path: Path, host: str, port: int, cache_entries: int) -> None:
+    """Serve the Top 10 site and JSON API (/api, described at /api/openapi.json) over a warehouse.
+
+    Requests are answered from a snapshot of the warehouse that the server refreshes
+    whenever the warehouse changed and no other process is writing it, so ingest, rollup
+    and charts can run meanwhile and are never seen half done.
+
+    Example:
+
+        viewrank serve --warehouse demo-warehouse --port 8000
+    """
+    import uvicorn  # imported here so that other commands do not load the web stack
+
+    from ..web.app import create_app
+
+    app = create_app(warehouse_path, cache_entries=cache_entries)
+    click.echo(f"Serving {warehouse_path} at http://{host}:{port}/ (Ctrl+C to stop)")
+    uvicorn.run(app, host=host, port=port, server_header=False, log_level="info")
+
+
+@click.command()
+@click.option("--site", "site_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Directory to write the site into (replaced if it holds an earlier published site).")
+@warehouse_option
+@silent_option
+@handle_errors
+def publish(site_dir: Path, warehouse_path: Path, silent: bool) -> None:
+    """Write the whole site as static files: every page and download, with relative links.
+
+    The result works from any static web host or straight from disk (file://).
+
+    Example:
+
+        viewrank publish --site public --warehouse demo-warehouse
+    """
+    from ..web.static_site import count_jobs, publish_site
+
+    with open_warehouse(warehouse_path, read_only=True) as warehouse:
+        with progress("Writing the site", count_jobs(warehouse), silent=silent) as advance:
+            report = publish_site(warehouse, site_dir, progress=advance)
+    click.echo(f"Wrote {report.pages:,} pages and {report.downloads:,} downloads to {report.directory}")

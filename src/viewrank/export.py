@@ -1,0 +1,111 @@
+"""Writing the current (or a given) revision of chart editions in the published TSV layouts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Any, Iterable
+
+from .formats.top10 import (
+    COUNTRY_COLUMNS,
+    GLOBAL_COLUMNS,
+    GLOBAL_COLUMNS_CLASSIC,
+    clean_text,
+    format_number,
+    format_runtime,
+    round_display,
+)
+from .store.warehouse import Warehouse
+
+# The entries a file shows: the current revision of every week, or with $revision set, that
+# revision of each week that has one (a published edition stays readable after late data).
+ENTRIES_SQL = """
+SELECT e.week, e.scope, e.origin, e.revision, c.*
+FROM chart_entries c JOIN editions e USING (edition_id)
+WHERE e.revision = coalesce($revision, (SELECT max(revision) FROM editions x WHERE x.week = e.week AND x.scope = e.scope))
+"""
+
+GLOBAL_ROWS_SQL = """
+SELECT c.week, c.category, c.rank, t.show_title, t.season_title, t.kind, c.hours_viewed, c.runtime_hours,
+       c.views, c.cumulative_weeks, c.is_staggered_launch, c.episode_launch_details, c.origin
+FROM (""" + ENTRIES_SQL + """) c JOIN titles t USING (title_key)
+WHERE c.scope = 'global' AND ($since IS NULL OR c.week >= $since) AND ($until IS NULL OR c.week <= $until)
+ORDER BY c.week DESC, c.category, c.rank
+"""
+
+COUNTRY_ROWS_SQL = """
+SELECT n.name AS country_name, c.country, c.week, c.category, c.rank, t.show_title, t.season_title, t.kind,
+       c.cumulative_weeks
+FROM (""" + ENTRIES_SQL + """) c JOIN titles t USING (title_key) JOIN countries n ON n.iso2 = c.country
+WHERE c.scope = 'country' AND ($since IS NULL OR c.week >= $since) AND ($until IS NULL OR c.week <= $until)
+ORDER BY n.name, c.week DESC, c.category, c.rank
+"""
+
+
+def global_rows(warehouse: Warehouse, *, since: dt.date | None = None, until: dt.date | None = None,
+                classic: bool = False, revision: int | None = None) -> Iterable[tuple[str, ...]]:
+    """Rows of all-weeks-global.tsv, rounded for display by the rule in force each week;
+    imported rows are written exactly as they were published."""
+    method = warehouse.methodology
+    for row in warehouse.rows(GLOBAL_ROWS_SQL, {"since": since, "until": until, "revision": revision}):
+        imported = row["origin"] == "imported"
+        shown = imported or method.ranks_by_views(row["week"])
+        values = (
+            row["week"].isoformat(), row["category"], str(row["rank"]), clean_text(row["show_title"]),
+            clean_text(row["season_title"]),
+            format_number(_as_published(row["hours_viewed"]) if imported
+                          else round_display(row["hours_viewed"], method.hours_rounding_for(row["week"]))),
+            format_runtime(row["runtime_hours"]) if shown else "",
+            format_number(_as_published(row["views"]) if imported
+                          else round_display(row["views"], method.views_rounding)) if shown else "",
+            str(row["cumulative_weeks"]),
+        )
+        if classic:
+            yield values
+        else:
+            staggered = row["is_staggered_launch"]
+            yield values + ("" if staggered is None else str(bool(staggered)), row["episode_launch_details"] or "")
+
+
+def _as_published(value: float | None) -> int | None:
+    """An imported figure is stored as published (already rounded): write it unchanged."""
+    return None if value is None else int(value)
+
+
+def country_rows(warehouse: Warehouse, *, since: dt.date | None = None, until: dt.date | None = None,
+                 revision: int | None = None) -> Iterable[tuple[str, ...]]:
+    """Rows of all-weeks-countries.tsv."""
+    for row in warehouse.rows(COUNTRY_ROWS_SQL, {"since": since, "until": until, "revision": revision}):
+        yield (row["country_name"], row["country"], row["week"].isoformat(), row["category"], str(row["rank"]),
+               clean_text(row["show_title"]), clean_text(row["season_title"]), str(row["cumulative_weeks"]))
+
+
+def write_tsv(path: str | os.PathLike[str], header: tuple[str, ...], rows: Iterable[tuple[str, ...]]) -> int:
+    """Write a TSV atomically (temporary file, then rename); returns the number of data rows."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(target.name + ".tmp")
+    count = 0
+    with open(temporary, "w", encoding="utf-8", newline="") as handle:
+        handle.write("\t".join(header) + "\n")
+        for row in rows:
+            handle.write("\t".join(row) + "\n")
+            count += 1
+    os.replace(temporary, target)
+    return count
+
+
+def export_all(warehouse: Warehouse, out_dir: str | os.PathLike[str], *, classic: bool = False,
+               since: dt.date | None = None, until: dt.date | None = None,
+               revision: int | None = None) -> dict[str, Any]:
+    """Write all-weeks-global.tsv and all-weeks-countries.tsv into `out_dir` (current
+    revisions, or `revision` of each week that has it)."""
+    out = Path(out_dir)
+    written = {}
+    header = GLOBAL_COLUMNS_CLASSIC if classic else GLOBAL_COLUMNS
+    written["all-weeks-global.tsv"] = write_tsv(
+        out / "all-weeks-global.tsv", header, global_rows(warehouse, since=since, until=until, classic=classic, revision=revision))
+    written["all-weeks-countries.tsv"] = write_tsv(
+        out / "all-weeks-countries.tsv", COUNTRY_COLUMNS, country_rows(warehouse, since=since, until=until, revision=revision))
+    return {"directory": str(out), "files": written}

@@ -1,0 +1,520 @@
+"""Importing Netflix's published Top 10 files as chart editions and stable titles.
+
+Reads all-weeks-global, all-weeks-countries and most-popular in TSV, CSV or .xlsx, in every
+column layout they have had (the kind of file is told by its header). Each file is
+validated whole before anything is written, then stored in one transaction: every (week,
+scope) becomes an edition with origin 'imported' (a new revision only when its rows differ
+from the current edition), values exactly as published, titles identified by
+`identity.py`. The file's layout is recorded so `reexport.py` can write it back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, NoReturn
+
+from ..charts.editions import Entry, fill_streaks, write_editions
+from ..charts.weekly import COUNTRY_CATEGORIES, GLOBAL_CATEGORIES
+from ..errors import InputError
+from ..formats.tabular import Table, read_table
+from ..formats.top10 import (
+    COUNTRY_COLUMNS,
+    GLOBAL_COLUMNS,
+    LARGEST_WHOLE,
+    MOST_POPULAR_COLUMNS,
+    NOT_APPLICABLE,
+    format_runtime,
+)
+from ..store.warehouse import Warehouse
+from .identity import Sighting, assign_ids, make_title_id, runs, season_number
+from .sources import read_new_files, record_source
+from .titles import insert_titles, title_keys
+
+GLOBAL, COUNTRIES, MOST_POPULAR = "netflix-top10-global", "netflix-top10-countries", "netflix-most-popular"
+IMPORT_ORDER = (GLOBAL, COUNTRIES, MOST_POPULAR)   # country rows and most-popular map onto global titles
+TITLE_SOURCE = "netflix-top10"
+GLOBAL_REQUIRED = ("week", "category", "weekly_rank", "show_title", "season_title", "weekly_hours_viewed",
+                   "cumulative_weeks_in_top_10")
+POPULAR_28_DAYS = "hours_viewed_first_28_days"
+POPULAR_COLUMNS = MOST_POPULAR_COLUMNS + (POPULAR_28_DAYS,)
+POPULAR_REQUIRED = ("category", "rank", "show_title", "season_title")
+
+
+@dataclass
+class ListRow:
+    """One published row of a weekly list (global or country) or of a most-popular list."""
+
+    row: int
+    category: str
+    rank: int
+    show_title: str
+    season_title: str | None
+    cumulative: int = 0
+    week: dt.date = dt.date.min
+    country: str | None = None
+    hours: int | None = None
+    runtime: float | None = None
+    views: int | None = None
+    staggered: bool | None = None
+    details: str | None = None
+    title_id: str | None = None
+
+
+@dataclass
+class Top10File:
+    """A validated file, ready to be written."""
+
+    path: Path
+    sha256: str
+    kind: str
+    table: Table
+    rows: list[ListRow]
+    noncanonical_cells: int = 0
+    booleans: dict[bool, str] = field(default_factory=dict)   # how the file spells true and false
+
+
+@dataclass
+class Top10Report:
+    path: str
+    kind: str = ""
+    rows_read: int = 0
+    already_imported_as: str | None = None
+    source_id: int | None = None
+    layout: list[str] = field(default_factory=list)
+    weeks: int = 0
+    editions_new: int = 0
+    editions_unchanged: int = 0
+    titles_new: int = 0
+    namesakes: int = 0
+    rows_on_titles_not_in_global_lists: int = 0
+    weeks_count_mismatches: int = 0
+    noncanonical_cells: int = 0
+
+
+# -- reading and validating -----------------------------------------------------------------
+
+def detect_kind(table: Table) -> str:
+    """Which Netflix file this is, from its header; unknown or missing columns are an error."""
+    columns = table.layout.columns
+    names = set(columns)
+    allowed: tuple[str, ...]
+    required: tuple[str, ...]
+    if "country_iso2" in names:
+        kind, allowed, required = COUNTRIES, COUNTRY_COLUMNS, COUNTRY_COLUMNS
+    elif "weekly_rank" in names:
+        kind, allowed, required = GLOBAL, GLOBAL_COLUMNS, GLOBAL_REQUIRED
+    elif "rank" in names:
+        basis = "hours_viewed_first_91_days" if "hours_viewed_first_91_days" in names else POPULAR_28_DAYS
+        kind, allowed, required = MOST_POPULAR, POPULAR_COLUMNS, POPULAR_REQUIRED + (basis,)
+    else:
+        raise InputError(str(table.path), "not a Netflix Top 10 file: the header has none of weekly_rank, "
+                         f"country_iso2 or rank (found: {', '.join(columns)})", row=1)
+    for name in columns:
+        if name not in allowed:
+            raise InputError(str(table.path), f"unexpected column {name!r} for {kind}", row=1, column=name)
+        if columns.count(name) > 1:
+            raise InputError(str(table.path), f"column {name!r} appears twice", row=1, column=name)
+    for name in required:
+        if name not in names:
+            raise InputError(str(table.path), f"missing column {name!r} for {kind}", row=1, column=name)
+    return kind
+
+
+class _Cells:
+    """The cells of one row, parsed with errors that name file, row and column, counting
+    cells whose text an export would spell differently."""
+
+    def __init__(self, parsed: Top10File, number: int, record: dict[str, str]):
+        self.parsed, self.number, self.record = parsed, number, record
+
+    def fail(self, column: str, reason: str) -> NoReturn:
+        raise InputError(str(self.parsed.path), reason, row=self.number, column=column)
+
+    def _canonical(self, text: str, written: str) -> None:
+        if text != written:
+            self.parsed.noncanonical_cells += 1
+
+    def text(self, column: str) -> str:
+        value = self.record.get(column, "")
+        if not value.strip():
+            self.fail(column, f"{column} is empty")
+        return value
+
+    def season(self, column: str) -> str | None:
+        value = self.text(column)
+        return None if value == NOT_APPLICABLE else value
+
+    def choice(self, column: str, allowed: tuple[str, ...]) -> str:
+        value = self.text(column)
+        if value not in allowed:
+            self.fail(column, f"unknown {column} {value!r} (expected one of: {', '.join(allowed)})")
+        return value
+
+    def integer(self, column: str, *, minimum: int = 0, required: bool = True) -> int | None:
+        value = self.record.get(column, "").strip()
+        if not value:
+            if required and column in self.record:
+                self.fail(column, f"{column} is empty")
+            return None
+        try:
+            number = float(value)
+        except ValueError:
+            self.fail(column, f"{column} {value!r} is not a whole number")
+        if not number.is_integer() or number < minimum:
+            self.fail(column, f"{column} {value!r} is not a whole number >= {minimum}")
+        if number > LARGEST_WHOLE:
+            self.fail(column, f"{column} {value!r} is larger than any figure can be ({LARGEST_WHOLE:,})")
+        self._canonical(self.record[column], str(int(number)))
+        return int(number)
+
+    def decimal(self, column: str) -> float | None:
+        value = self.record.get(column, "").strip()
+        if not value:
+            return None
+        try:
+            number = float(value)
+        except ValueError:
+            self.fail(column, f"{column} {value!r} is not a number")
+        if not 0 <= number < float("inf"):
+            self.fail(column, f"{column} {value!r} is not a number >= 0")
+        self._canonical(self.record[column], format_runtime(number))
+        return number
+
+    def date(self, column: str) -> dt.date:
+        value = self.text(column).strip()
+        try:
+            day = dt.date.fromisoformat(value)
+        except ValueError:
+            self.fail(column, f"{column} {value!r} is not a date (YYYY-MM-DD)")
+        self._canonical(self.record[column], day.isoformat())
+        return day
+
+    def boolean(self, column: str) -> bool | None:
+        value = self.record.get(column, "").strip()
+        if not value:
+            return None
+        if value.lower() not in ("true", "false"):
+            self.fail(column, f"{column} {value!r} is not true or false")
+        flag = value.lower() == "true"
+        self._canonical(self.record[column], self.parsed.booleans.setdefault(flag, value))
+        return flag
+
+    def json_text(self, column: str) -> str | None:
+        value = self.record.get(column, "")
+        if not value.strip():
+            return None
+        try:
+            json.loads(value)
+        except json.JSONDecodeError as error:
+            self.fail(column, f"{column} is not valid JSON ({error.msg} at character {error.pos})")
+        return value
+
+
+def read_top10(path: Path, countries: set[str], sha256: str) -> Top10File:
+    """Read and validate one Top 10 file completely; nothing is written."""
+    table = read_table(path)
+    kind = detect_kind(table)
+    parsed = Top10File(path, sha256, kind, table, [])
+    parse = {GLOBAL: _global_row, COUNTRIES: _country_row, MOST_POPULAR: _popular_row}[kind]
+    for number, record in table.records():
+        parsed.rows.append(parse(_Cells(parsed, number, record), countries))
+    if not parsed.rows:
+        raise InputError(str(path), "the file has a header but no rows")
+    _check_ranks(parsed)
+    return parsed
+
+
+def _global_row(cells: _Cells, countries: set[str]) -> ListRow:
+    return ListRow(
+        row=cells.number, week=cells.date("week"), category=cells.choice("category", GLOBAL_CATEGORIES),
+        rank=cells.integer("weekly_rank", minimum=1) or 0, show_title=cells.text("show_title"),
+        season_title=cells.season("season_title"), hours=cells.integer("weekly_hours_viewed"),
+        runtime=cells.decimal("runtime"), views=cells.integer("weekly_views", required=False),
+        cumulative=cells.integer("cumulative_weeks_in_top_10", minimum=1) or 0,
+        staggered=cells.boolean("is_staggered_launch"), details=cells.json_text("episode_launch_details"))
+
+
+def _country_row(cells: _Cells, countries: set[str]) -> ListRow:
+    cells.text("country_name")
+    code = cells.text("country_iso2").strip()
+    if code not in countries:
+        cells.fail("country_iso2", f"unknown country code {code!r} (expected ISO 3166-1 alpha-2)")
+    return ListRow(
+        row=cells.number, week=cells.date("week"), country=code, category=cells.choice("category", COUNTRY_CATEGORIES),
+        rank=cells.integer("weekly_rank", minimum=1) or 0, show_title=cells.text("show_title"),
+        season_title=cells.season("season_title"),
+        cumulative=cells.integer("cumulative_weeks_in_top_10", minimum=1) or 0)
+
+
+def _popular_row(cells: _Cells, countries: set[str]) -> ListRow:
+    basis = "hours_viewed_first_91_days" if "hours_viewed_first_91_days" in cells.record else POPULAR_28_DAYS
+    return ListRow(
+        row=cells.number, category=cells.choice("category", GLOBAL_CATEGORIES),
+        rank=cells.integer("rank", minimum=1) or 0, show_title=cells.text("show_title"),
+        season_title=cells.season("season_title"), hours=cells.integer(basis, required=False),
+        runtime=cells.decimal("runtime"), views=cells.integer("views_first_91_days", required=False))
+
+
+def _check_ranks(parsed: Top10File) -> None:
+    """Ranks are unique within each list."""
+    column = "rank" if parsed.kind == MOST_POPULAR else "weekly_rank"
+    seen: dict[tuple[Any, ...], int] = {}
+    for row in parsed.rows:
+        key = (row.week, row.country, row.category, row.rank)
+        if key in seen:
+            raise InputError(str(parsed.path), f"rank {row.rank} of {row.category} appears twice in one list "
+                             f"(first on row {seen[key]})", row=row.row, column=column)
+        seen[key] = row.row
+
+
+def _row_order(parsed: Top10File) -> str:
+    """How the rows were ordered, so a re-export can order them the same way."""
+    def key(row: ListRow, descending: bool) -> tuple[Any, ...]:
+        week = -row.week.toordinal() if descending else row.week.toordinal()
+        return (row.country or "", week, row.category, row.rank)
+    if parsed.kind == COUNTRIES:   # by country name, then as the global file
+        name = parsed.table.layout.columns.index("country_name")
+        keys = [(cells[name],) + key(row, True)[1:] for (_, cells), row in zip(parsed.table.rows, parsed.rows)]
+        return "week-descending" if keys == sorted(keys) else "other"
+    for order, descending in (("week-descending", True), ("week-ascending", False)):
+        keys = [key(row, descending) for row in parsed.rows]
+        if keys == sorted(keys):
+            return order
+    return "other"
+
+
+# -- titles ---------------------------------------------------------------------------------
+
+def _kind_of(category: str) -> str:
+    return "film" if category.startswith("Films") else "tv"
+
+
+def _language_of(category: str, english: str) -> str | None:
+    return english if category.endswith("(English)") else None
+
+
+class _Titles:
+    """Titles created or re-used during one import (written together at the end)."""
+
+    def __init__(self, warehouse: Warehouse):
+        self.warehouse = warehouse
+        self.new: list[dict[str, Any]] = []
+        self.languages: dict[str, str | None] = {}
+        # Titles from earlier country or most-popular imports that are on no global list yet.
+        self.unlisted: dict[tuple[str, str, str], list[str]] = {}
+        for title_id, kind, show, season in warehouse.execute(
+                """SELECT title_id, kind, show_title, coalesce(season_title, '') FROM titles t
+                   WHERE source = ? AND NOT EXISTS (SELECT 1 FROM current_entries c
+                                                    WHERE c.scope = 'global' AND c.title_key = t.title_key)
+                   ORDER BY title_id""", [TITLE_SOURCE]).fetchall():
+            self.unlisted.setdefault((kind, show, season), []).append(title_id)
+
+    def create(self, title_id: str, kind: str, show: str, season: str | None, language: str | None, *,
+               unlisted: bool) -> str:
+        """A new title; `unlisted` ones (from country or most-popular rows) are shared by later rows."""
+        self.new.append({"title_id": title_id, "show_title": show, "season_number": season_number(season),
+                         "season_title": season, "kind": kind, "original_language": language, "source": TITLE_SOURCE})
+        if unlisted:
+            self.unlisted.setdefault((kind, show, season or ""), []).append(title_id)
+        return title_id
+
+    def reuse_unlisted(self, kind: str, show: str, season: str, language: str | None, *, take: bool) -> str | None:
+        """An existing title not on any global list with these names (taken off the list if `take`)."""
+        spare = self.unlisted.get((kind, show, season))
+        if not spare:
+            return None
+        title_id = spare.pop(0) if take else spare[0]
+        if take and language is not None:
+            self.languages[title_id] = language
+        return title_id
+
+    def write(self) -> dict[str, int]:
+        """Insert new titles, fix languages learnt from global lists; returns title_id -> title_key."""
+        insert_titles(self.warehouse, self.new)
+        for title_id, language in self.languages.items():
+            self.warehouse.execute("UPDATE titles SET original_language = ? WHERE title_id = ?", [language, title_id])
+        return title_keys(self.warehouse)
+
+
+def _global_titles(warehouse: Warehouse, parsed: Top10File, titles: _Titles, report: Top10Report) -> None:
+    """Identify the titles of global rows against the stored global history."""
+    english = warehouse.methodology.english_language
+    weeks = {row.week for row in parsed.rows}
+    sightings: list[Sighting] = []
+    known_at: dict[tuple[Any, ...], str] = {}
+    for week, category, show, season, cumulative, title_id in warehouse.execute(
+            """SELECT c.week, c.category, t.show_title, coalesce(t.season_title, ''), c.cumulative_weeks, t.title_id
+               FROM current_entries c JOIN titles t USING (title_key) WHERE c.scope = 'global'""").fetchall():
+        if week in weeks:   # the file replaces this week: its rows keep the ids they had
+            known_at[(week, category, show, season, cumulative)] = title_id
+        else:
+            sightings.append(Sighting(week, (category, show, season), cumulative, title_id))
+    for row in parsed.rows:
+        group = (row.category, row.show_title, row.season_title or "")
+        sightings.append(Sighting(row.week, group, row.cumulative, known_at.get((row.week, *group, row.cumulative)), row))
+
+    def new_id(run: list[Sighting]) -> str:
+        category, show, season = run[0].group
+        kind, language = _kind_of(category), _language_of(category, english)
+        return (titles.reuse_unlisted(kind, show, season, language, take=True)
+                or titles.create(make_title_id(season or show, TITLE_SOURCE, category, show, season, run[0].week),
+                                 kind, show, season or None, language, unlisted=False))
+
+    found = runs(sightings)
+    before = len(titles.new)
+    assign_ids(found, new_id)
+    report.titles_new = len(titles.new) - before
+    groups: dict[tuple[str, ...], int] = {}
+    for run in found:
+        if any(s.ref is not None for s in run):
+            groups[run[0].group] = groups.get(run[0].group, 0) + 1
+    report.namesakes = sum(count - 1 for count in groups.values())
+    for sighting in sightings:
+        if sighting.ref is not None:
+            sighting.ref.title_id = sighting.title_id
+
+
+def _global_candidates(warehouse: Warehouse) -> dict[tuple[str, str, str], list[tuple[str, str, list[dt.date], float]]]:
+    """Titles on the global lists by (kind, show, season): (id, category, weeks, hours)."""
+    found: dict[tuple[str, str, str], list[tuple[str, str, list[dt.date], float]]] = {}
+    for title_id, kind, show, season, category, weeks, hours in warehouse.execute(
+            """SELECT t.title_id, t.kind, t.show_title, coalesce(t.season_title, ''), c.category,
+                      list(DISTINCT c.week ORDER BY c.week), coalesce(sum(c.hours_viewed), 0)
+               FROM titles t JOIN current_entries c USING (title_key) WHERE c.scope = 'global'
+               GROUP BY ALL ORDER BY min(c.week), t.title_id""").fetchall():
+        found.setdefault((kind, show, season), []).append((title_id, category, weeks, hours))
+    return found
+
+
+def _covering(week: dt.date, candidates: list[tuple[str, str, list[dt.date], float]]) -> str:
+    """The namesake whose global history covers `week`: on the list that week, else charting
+    around it, else the latest to debut before it, else the first (candidates by debut)."""
+    on_list = [c for c in candidates if week in c[2]]
+    around = [c for c in candidates if c[2][0] <= week <= c[2][-1]]
+    earlier = [c for c in candidates if c[2][0] <= week]
+    if on_list or around:
+        return (on_list or around)[0][0]
+    return earlier[-1][0] if earlier else candidates[0][0]
+
+
+def _country_titles(warehouse: Warehouse, parsed: Top10File, titles: _Titles, report: Top10Report) -> None:
+    """Country rows take the id of the global title with the same names and kind whose
+    history covers that week; titles never on a global list get ids of their own."""
+    candidates = _global_candidates(warehouse)
+    before = len(titles.new)
+    for row in parsed.rows:
+        kind, season = _kind_of(row.category), row.season_title or ""
+        options = candidates.get((kind, row.show_title, season))
+        if options:
+            row.title_id = _covering(row.week, options)
+            continue
+        report.rows_on_titles_not_in_global_lists += 1
+        row.title_id = (titles.reuse_unlisted(kind, row.show_title, season, None, take=False)
+                        or titles.create(make_title_id(season or row.show_title, TITLE_SOURCE, "country", kind,
+                                                       row.show_title, season),
+                                         kind, row.show_title, row.season_title, None, unlisted=True))
+    report.titles_new = len(titles.new) - before
+
+
+def _popular_titles(warehouse: Warehouse, parsed: Top10File, titles: _Titles, report: Top10Report) -> None:
+    """A most-popular row is the global title of that category and names with the most hours."""
+    english = warehouse.methodology.english_language
+    candidates = _global_candidates(warehouse)
+    before = len(titles.new)
+    for row in parsed.rows:
+        kind, season = _kind_of(row.category), row.season_title or ""
+        options = [c for c in candidates.get((kind, row.show_title, season), []) if c[1] == row.category]
+        if options:
+            row.title_id = max(options, key=lambda c: (c[3], c[0]))[0]
+            continue
+        report.rows_on_titles_not_in_global_lists += 1
+        language = _language_of(row.category, english)
+        row.title_id = (titles.reuse_unlisted(kind, row.show_title, season, language, take=False)
+                        or titles.create(make_title_id(season or row.show_title, TITLE_SOURCE, "most-popular",
+                                                       row.category, row.show_title, season),
+                                         kind, row.show_title, row.season_title, language, unlisted=True))
+    report.titles_new = len(titles.new) - before
+
+
+# -- writing --------------------------------------------------------------------------------
+
+WEEKS_COUNT_SQL = """
+WITH counted AS (
+    SELECT week, category, title_key, cumulative_weeks,
+           CAST(row_number() OVER (PARTITION BY title_key, category ORDER BY week) AS INTEGER) AS counted
+    FROM current_entries WHERE scope = 'global'
+)
+SELECT c.week, c.category, t.title_id, c.cumulative_weeks, c.counted
+FROM counted c JOIN titles t USING (title_key)
+WHERE c.cumulative_weeks <> c.counted AND ($weeks IS NULL OR list_contains($weeks, c.week))
+ORDER BY c.week, c.category, t.title_id
+"""
+
+
+def weeks_count_mismatches(warehouse: Warehouse, weeks: list[dt.date] | None = None) -> list[dict[str, Any]]:
+    """Global rows whose published weeks-in-Top-10 differ from the number of stored weeks of
+    that title on that list: none when the history is complete and every identity right."""
+    return warehouse.rows(WEEKS_COUNT_SQL, {"weeks": weeks})
+
+
+def import_top10_files(warehouse: Warehouse, paths: list[Path],
+                       progress: Callable[[int], None] | None = None) -> list[Top10Report]:
+    """Validate every file first, then import them: global lists before the country lists and
+    most-popular lists whose titles are matched against them."""
+    countries = {code for (code,) in warehouse.execute("SELECT iso2 FROM countries").fetchall()}
+    reports, todo = read_new_files(warehouse, paths, report=Top10Report,
+                                   read=lambda path, sha256: read_top10(path, countries, sha256))
+    for parsed, report in sorted(todo, key=lambda item: IMPORT_ORDER.index(item[0].kind)):
+        import_top10(warehouse, parsed, report)
+        if progress:
+            progress(1)
+    return reports
+
+
+def import_top10(warehouse: Warehouse, parsed: Top10File, report: Top10Report) -> Top10Report:
+    """Write one validated file in one transaction."""
+    layout = parsed.table.layout
+    report.kind, report.rows_read, report.layout = parsed.kind, len(parsed.rows), list(layout.columns)
+    report.noncanonical_cells = parsed.noncanonical_cells
+    layout.extra = {"order": _row_order(parsed), "noncanonical_cells": parsed.noncanonical_cells,
+                    "booleans": {"true": parsed.booleans.get(True, "True"), "false": parsed.booleans.get(False, "False")}}
+    identify = {GLOBAL: _global_titles, COUNTRIES: _country_titles, MOST_POPULAR: _popular_titles}[parsed.kind]
+    with warehouse.atomic():
+        titles = _Titles(warehouse)
+        identify(warehouse, parsed, titles, report)
+        keys = titles.write()
+        written: dict[dt.date, tuple[int, bool]] = {}
+        scope = "global" if parsed.kind == GLOBAL else "country"
+        if parsed.kind != MOST_POPULAR:
+            weeks: dict[dt.date, list[Entry]] = {}
+            for row in parsed.rows:
+                weeks.setdefault(row.week, []).append(Entry(
+                    row.country, row.category, row.rank, keys[row.title_id or ""], row.hours, row.runtime, row.views,
+                    row.cumulative, is_staggered_launch=row.staggered, episode_launch_details=row.details))
+            fill_streaks(warehouse, scope, weeks)
+            written = write_editions(
+                warehouse, scope, weeks, origin="imported", source=f"{parsed.path} sha256:{parsed.sha256}",
+                methodology={"origin": "imported", "publisher": "Netflix", "file": parsed.kind,
+                             "columns": layout.columns})
+            report.weeks = len(written)
+            report.editions_new = sum(new for _, new in written.values())
+            report.editions_unchanged = report.weeks - report.editions_new
+            if parsed.kind == GLOBAL:
+                report.weeks_count_mismatches = len(weeks_count_mismatches(warehouse, sorted(weeks)))
+        outcome = {name: value for name, value in report.__dict__.items() if isinstance(value, int)}
+        report.source_id = record_source(warehouse, kind=parsed.kind, path=parsed.path, sha256=parsed.sha256,
+                                         layout=layout.to_dict(), rows_read=len(parsed.rows), outcome=outcome)
+        if written:
+            warehouse.execute(
+                "INSERT INTO import_weeks SELECT ?, ?, unnest(?), unnest(?)",
+                [report.source_id, scope, list(written), [edition for edition, _ in written.values()]])
+        if parsed.kind == MOST_POPULAR:
+            basis = "first_91_days" if "hours_viewed_first_91_days" in layout.columns else "first_28_days"
+            warehouse.con.executemany(
+                "INSERT INTO most_popular VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [[report.source_id, basis, row.category, row.rank, keys[row.title_id or ""], row.hours, row.runtime,
+                  row.views] for row in parsed.rows])
+    return report

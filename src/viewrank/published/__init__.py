@@ -1,1 +1,0 @@
-"""The published file formats: export of editions, import of others' published charts."""

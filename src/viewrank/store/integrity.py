@@ -1,0 +1,79 @@
+"""Consistency checks of a warehouse: what a crash, a bug or a hand edit could break.
+
+Each check is a query or a file listing that must come back empty; `check` runs them all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+from ..rollup.daily import ROLLUP_SELECT
+from .rollup_parts import ROLLUP_DIR
+from .warehouse import EVENTS_DIR, Warehouse
+
+CHECKS_SQL = {
+    "manifest rows differ from the event parts of a batch": """
+        SELECT i.batch_id, i.rows_loaded, coalesce(sum(f.rows), 0) AS part_rows
+        FROM ingested_files i LEFT JOIN event_files f USING (batch_id)
+        GROUP BY i.batch_id, i.rows_loaded HAVING i.rows_loaded <> coalesce(sum(f.rows), 0)""",
+    "event parts without a recorded batch": """
+        SELECT f.path FROM event_files f WHERE f.batch_id NOT IN (SELECT batch_id FROM ingested_files)""",
+    "rolled-up days that no longer match their event parts": """
+        WITH parts AS (SELECT day, count(*) AS parts, sum(rows) AS event_rows FROM event_files GROUP BY day)
+        SELECT r.day FROM rollup_days r LEFT JOIN parts p USING (day)
+        WHERE p.day IS NULL OR r.event_parts <> p.parts OR r.event_rows <> p.event_rows""",
+    "daily rollups whose sessions differ from their day's events": """
+        WITH sessions AS (SELECT day, sum(sessions) AS sessions FROM daily_rollup GROUP BY day)
+        SELECT r.day FROM rollup_days r LEFT JOIN sessions s USING (day)
+        WHERE coalesce(s.sessions, 0) <> r.event_rows""",
+    "weekly rollups out of step with the daily rollups": """
+        WITH weekly AS (SELECT week, sum(seconds) AS seconds FROM weekly_rollup GROUP BY week)
+        SELECT w.week FROM weekly w
+        WHERE w.seconds <> (SELECT coalesce(sum(seconds), 0) FROM daily_rollup d
+                            WHERE d.day BETWEEN w.week - INTERVAL 6 DAY AND w.week)""",
+    "editions without entries or with broken ranks": """
+        SELECT e.edition_id FROM editions e LEFT JOIN chart_entries c USING (edition_id)
+        GROUP BY e.edition_id
+        HAVING count(c.rank) = 0 OR count(c.rank) <> count(DISTINCT (c.country, c.category, c.rank))""",
+    "chart entries of no edition": """
+        SELECT DISTINCT edition_id FROM chart_entries WHERE edition_id NOT IN (SELECT edition_id FROM editions)""",
+}
+
+
+def check(warehouse: Warehouse, *, deep: bool = False) -> list[dict[str, Any]]:
+    """Every inconsistency found, as {check, rows}; empty when the warehouse is sound.
+
+    `deep` also reads every event part and recomputes every stored daily rollup from it.
+    """
+    problems = []
+    for name, sql in CHECKS_SQL.items():
+        try:
+            rows = warehouse.execute(sql).fetchall()
+        except duckdb.IOException as error:  # a rollup part gone missing: reported below too
+            rows = [(f"could not be read: {str(error).splitlines()[0]}",)]
+        if rows:
+            problems.append({"check": name, "rows": [list(row) for row in rows[:10]]})
+    registered: dict[str, set[str]] = {}
+    for what, table, folder, pattern in (("event parts", "event_files", EVENTS_DIR, "day=*/*"),
+                                         ("rollup parts", "rollup_parts", ROLLUP_DIR, "*/*=*/*")):
+        listed = registered[table] = {path for (path,) in warehouse.execute(f"SELECT path FROM {table}").fetchall()}
+        on_disk = {path.relative_to(warehouse.path).as_posix() for path in (warehouse.path / folder).glob(pattern)}
+        for name, paths in ((f"registered {what} missing on disk", listed - on_disk),
+                            (f"{what} on disk that nothing registered", on_disk - listed)):
+            if paths:
+                problems.append({"check": name, "rows": sorted(paths)[:10]})
+    if deep and registered["event_files"]:
+        for (day,) in warehouse.execute("SELECT day FROM rollup_days ORDER BY day").fetchall():
+            mismatched = warehouse.execute(
+                f"""WITH events AS (SELECT CAST($day AS DATE) AS day, * FROM read_parquet($paths)),
+                         fresh AS (SELECT r.day, r.title_key, c.iso2 AS country, r.seconds, r.sessions, r.accounts
+                                   FROM ({ROLLUP_SELECT}) r JOIN countries c USING (country_index)),
+                         stored AS (SELECT * FROM daily_rollup WHERE day = $day)
+                    SELECT count(*) FROM ((SELECT * FROM fresh EXCEPT ALL SELECT * FROM stored)
+                                          UNION ALL (SELECT * FROM stored EXCEPT ALL SELECT * FROM fresh))""",
+                {"day": day, "paths": warehouse.event_part_paths(day)}).fetchone()[0]  # type: ignore[index]
+            if mismatched:
+                problems.append({"check": "daily rollup differs from a fresh rollup of its events", "rows": [str(day)]})
+    return problems
