@@ -27,7 +27,7 @@ DRIVER = """
 import os, signal, sys
 from pathlib import Path
 from viewrank import Warehouse, compute_charts, ingest_file, rollup
-from viewrank.published.netflix_top10 import import_top10_files
+from viewrank.imports.netflix_top10 import import_top10_files
 step, root, kill_at, argument = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 count = 0
 def tracer(sql, parameters):
