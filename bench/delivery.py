@@ -66,7 +66,7 @@ KR 6.5 ES 6.0 LK 0.3 SE 2.0 CH 1.5 TW 2.5 TH 2.5 TT 0.12 TR 4.0 UA 0.8 AE 1.5 GB
 UY 0.5 VE 0.6 VN 1.5
 """
 _PAIRS = np.array(_COUNTRIES.split()).reshape(-1, 2)
-COUNTRIES: tuple[str, ...] = tuple(_PAIRS[:, 0])
+COUNTRIES: tuple[str, ...] = tuple(str(code) for code in _PAIRS[:, 0])
 COUNTRY_WEIGHT: npt.NDArray[np.float64] = _PAIRS[:, 1].astype(float) / _PAIRS[:, 1].astype(float).sum()
 # Original language -> (share of titles, home countries where it is much more popular).
 LANGUAGES: dict[str, tuple[float, str]] = {
