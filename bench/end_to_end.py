@@ -81,6 +81,7 @@ def _tree_rss_bytes(root: int) -> int:
 def run_child(argv: list[str], *, log: Path, timeout: float = DEFAULT_TIMEOUT, cwd: Path | None = None) -> dict[str, Any]:
     """Run argv in its own process group; return seconds, peak RSS (MB), exit code and output."""
     log.parent.mkdir(parents=True, exist_ok=True)
+    load_before = round(os.getloadavg()[0], 1)  # the machine is shared: say how busy it was
     with open(log, "wb") as out:
         started = time.perf_counter()
         process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, cwd=cwd, start_new_session=True)
@@ -109,7 +110,8 @@ def run_child(argv: list[str], *, log: Path, timeout: float = DEFAULT_TIMEOUT, c
     peak_mb = max(peak, usage.ru_maxrss * 1024) / 2**20
     output = log.read_text(errors="replace")
     status_text = "timeout" if timed_out.is_set() else ("ok" if process.returncode == 0 else f"exit {process.returncode}")
-    return {"seconds": seconds, "peak_rss_mb": round(peak_mb), "status": status_text, "output": output}
+    return {"seconds": seconds, "peak_rss_mb": round(peak_mb), "status": status_text, "output": output,
+            "load_before": load_before, "load_after": round(os.getloadavg()[0], 1)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -399,7 +401,7 @@ def _run_viewrank(root: Path, info: dict[str, Any], work: Path, timeout: float) 
         result = run_child(argv, log=work / "logs" / f"{name}.log", timeout=timeout)
         rows.append({"engine": "viewrank", "step": name, "seconds": result["seconds"],
                      "peak_rss_mb": result["peak_rss_mb"], "status": result["status"],
-                     "output_tail": result["output"][-600:]})
+                     "load": [result["load_before"], result["load_after"]], "output_tail": result["output"][-600:]})
         if result["status"] != "ok":
             break
         if name == "charts":
@@ -434,7 +436,8 @@ def _run_baseline(engine: str, root: Path, info: dict[str, Any], work: Path, tim
                        log=work / "logs" / f"{engine}{tag}.log", timeout=timeout)
     shutil.rmtree(tmp, ignore_errors=True)
     row = {"engine": engine, "step": engine, "seconds": result["seconds"], "peak_rss_mb": result["peak_rss_mb"],
-           "status": result["status"], "output_tail": result["output"][-600:]}
+           "status": result["status"], "load": [result["load_before"], result["load_after"]],
+           "output_tail": result["output"][-600:]}
     if result["status"] != "ok":
         return row, None, None
     out = json.loads(Path(job["out"]).read_text())
@@ -554,6 +557,11 @@ def _reference(runs: list[dict[str, Any]], sessions: int, layout: str, step: str
     return None
 
 
+def _load(row: dict[str, Any]) -> str:
+    load = row.get("load")
+    return f"{load[0]:.1f} to {load[1]:.1f}" if load else ""
+
+
 def write_results(results: dict[str, Any], out_dir: Path) -> None:
     """bench/results/end_to_end.{json,md,png}."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -574,13 +582,15 @@ def write_results(results: dict[str, Any], out_dir: Path) -> None:
         "drop bad rows, map episodes to seasons, group per (week, title, country) with seconds, sessions and "
         f"distinct accounts, and rank the global and country Top 10 lists (DuckDB memory_limit "
         f"{results['duckdb_memory_limit']}, spilling to disk; Polars' streaming engine; Spark local[2] with a 4 GB driver).", "",
-        "| sessions | delivery | step | seconds | sessions/s | vs DuckDB script | vs scan | peak RSS (MB) |",
-        "|---:|---|---|---:|---:|---:|---:|---:|",
+        "The machine is shared with other engineers: the last column gives the 1-minute load average "
+        "before and after each step (2 cores; above 2 the step competed for CPU), so read ratios with it.", "",
+        "| sessions | delivery | step | seconds | sessions/s | vs DuckDB script | vs scan | peak RSS (MB) | load |",
+        "|---:|---|---|---:|---:|---:|---:|---:|---|",
     ]
     for row in runs:
         sessions, layout = row["sessions"], row["delivery"]
         if row["status"] != "ok":
-            lines.append(f"| {sessions:,} | {layout} | {LABELS.get(row['step'], row['step'])} | {row['status']} | | | | {row['peak_rss_mb']:,} |")
+            lines.append(f"| {sessions:,} | {layout} | {LABELS.get(row['step'], row['step'])} | {row['status']} | | | | {row['peak_rss_mb']:,} | {_load(row)} |")
             continue
         seconds = row["seconds"]
         baseline, scan = _reference(runs, sessions, layout, BASELINE), _reference(runs, sessions, layout, SCAN)
@@ -588,10 +598,10 @@ def write_results(results: dict[str, Any], out_dir: Path) -> None:
         versus = f"{seconds / baseline:.2f}x the time" if baseline and not row["step"].startswith(("init", "catalog")) else ""
         versus_scan = f"{seconds / scan:.1f}x" if scan and not row["step"].startswith(("init", "catalog")) else ""
         lines.append(f"| {sessions:,} | {layout} | {LABELS.get(row['step'], row['step'])} | {seconds:.2f} | {rate} | "
-                     f"{versus} | {versus_scan} | {row['peak_rss_mb']:,} |")
+                     f"{versus} | {versus_scan} | {row['peak_rss_mb']:,} | {_load(row)} |")
     for skipped in results["skipped"]:
         lines.append(f"| {skipped['sessions']:,} | {skipped['delivery']} | {LABELS.get(skipped['engine'], skipped['engine'])} "
-                     f"| {skipped['reason']} | | | | |")
+                     f"| {skipped['reason']} | | | | | |")
     lines += ["", "![time against volume](end_to_end.png)", "", "## Do the engines agree?", ""]
     if not results["checks"]:
         lines.append("No comparison was possible (fewer than two engines finished).")
