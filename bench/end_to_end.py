@@ -521,8 +521,10 @@ def run(sessions: list[int], deliveries: list[str], *, engines: tuple[str, ...] 
                 if not check["agree"]:
                     say(f"  !!! DISAGREEMENT {check['left']} vs {check['right']}: {check['difference_count']} entries differ; "
                         + "; ".join(check["differences"][:5]))
+            if results_dir is not None:  # partial results after each size and delivery: a long run can be read early
+                write_results(results, results_dir)
     if results_dir is not None:
-        write_results(results, results_dir)
+        write_results(results, results_dir)  # also when nothing ran
     return results
 
 
