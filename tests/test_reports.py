@@ -14,6 +14,7 @@ from builders import build_warehouse, film, plays, season
 from click.testing import CliRunner
 
 from viewrank import NotFound, Warehouse
+from viewrank.errors import InvalidInput
 from viewrank.cli.main import cli
 from viewrank.formats.top10 import MOST_POPULAR_COLUMNS
 from viewrank.reports.popular import (
@@ -91,7 +92,7 @@ def test_most_popular_rule_is_a_setting(tmp_path: Path) -> None:
                                 events=plays("O1", day="2026-10-01") + plays("O1", day="2026-10-28"),
                                 settings={"most_popular_rule": "hours28"}, weeks=[])
     assert most_popular(warehouse)["rule"] == "hours28"
-    with pytest.raises(NotFound, match="unknown most-popular rule 'views7'"):
+    with pytest.raises(InvalidInput, match="unknown most-popular rule 'views7'"):
         most_popular(warehouse, rule="views7")
 
 
@@ -181,7 +182,7 @@ def test_engagement_report_of_a_half_in_progress_covers_the_rolled_up_days(engag
     assert [row["title_id"] for row in report["sheets"]["Film"]] == ["F6"]
     with pytest.raises(NotFound, match="no rolled-up days in 2026H1"):
         engagement_report(engagement, "2026H1")
-    with pytest.raises(NotFound, match="'2025H3' is not a half year"):
+    with pytest.raises(InvalidInput, match="'2025H3' is not a half year"):
         half_year("2025H3")
 
 

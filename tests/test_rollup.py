@@ -116,52 +116,6 @@ def test_week_totals_are_the_same_summed_in_memory_or_by_sql(tmp_path: Path, mon
     assert weekly_rows(warehouse) == in_memory
 
 
-# How older builds kept rollups, rebuilt from a current warehouse's rows: tables with country
-# codes named as the views are now, or tables with country indexes named as the rows views are now.
-LEGACY_LAYOUTS = {
-    "by_code": """
-        CREATE TABLE old_daily AS SELECT * FROM daily_rollup;
-        CREATE TABLE old_weekly AS SELECT * FROM weekly_rollup;
-        DROP VIEW daily_rollup; DROP VIEW weekly_rollup; DROP VIEW daily_rollup_rows; DROP VIEW weekly_rollup_rows;
-        ALTER TABLE old_daily RENAME TO daily_rollup; ALTER TABLE old_weekly RENAME TO weekly_rollup;""",
-    "by_index": """
-        CREATE TABLE old_daily AS SELECT * FROM daily_rollup_rows;
-        CREATE TABLE old_weekly AS SELECT * FROM weekly_rollup_rows;
-        DROP VIEW daily_rollup_rows; DROP VIEW weekly_rollup_rows;
-        ALTER TABLE old_daily RENAME TO daily_rollup_rows; ALTER TABLE old_weekly RENAME TO weekly_rollup_rows;""",
-}
-
-
-@pytest.mark.parametrize("layout", list(LEGACY_LAYOUTS))
-@pytest.mark.parametrize("had_weekly_totals", [True, False])
-def test_rollups_kept_in_tables_by_an_older_build_move_to_parts(tmp_path: Path, layout: str,
-                                                                 had_weekly_totals: bool) -> None:
-    titles = [film("A", "Alpha")]
-    events = plays("A", day="2026-11-09", count=3) + plays("A", day="2026-11-10", count=2, country="FR")
-    warehouse = build_warehouse(tmp_path, titles=titles, events=events, weeks=["2026-11-15"])
-    daily, weekly = (warehouse.execute(f"SELECT * FROM {name} ORDER BY ALL").fetchall()
-                     for name in ("daily_rollup", "weekly_rollup"))
-    old_weekly = "weekly_rollup" if layout == "by_code" else "weekly_rollup_rows"
-    warehouse.execute(f"DELETE FROM rollup_parts; BEGIN TRANSACTION; {LEGACY_LAYOUTS[layout]} "
-                      f"{'' if had_weekly_totals else f'DROP TABLE {old_weekly};'} COMMIT")
-    warehouse.close()
-    for part in (tmp_path / "warehouse" / "rollups").rglob("*.parquet"):
-        part.unlink()
-    migrated = Warehouse(tmp_path / "warehouse")
-    assert migrated.execute("SELECT table_name, table_type FROM information_schema.tables "
-                            "WHERE table_name LIKE '%ly_rollup%' ORDER BY 1").fetchall() == [
-        ("daily_rollup", "VIEW"), ("daily_rollup_rows", "VIEW"),
-        ("weekly_rollup", "VIEW"), ("weekly_rollup_rows", "VIEW")]
-    assert migrated.execute("SELECT kind, CAST(period AS VARCHAR), rows FROM rollup_parts ORDER BY ALL").fetchall() == [
-        ("daily", "2026-11-09", 1), ("daily", "2026-11-10", 1), *([("weekly", "2026-11-15", 2)] * had_weekly_totals)]
-    assert migrated.execute("SELECT * FROM daily_rollup ORDER BY ALL").fetchall() == daily
-    # Without weekly totals to move, every day is rolled up again and the totals come back.
-    assert len(rollup(migrated).days) == (0 if had_weekly_totals else 2)
-    assert migrated.execute("SELECT * FROM weekly_rollup ORDER BY ALL").fetchall() == weekly
-    assert [row[2:] for row in weekly] == [("FR", 7200, 2), ("US", 10800, 3)]
-    assert check(migrated, deep=True) == []
-
-
 def test_rollups_of_an_unknown_country_are_refused_and_nothing_is_stored(tmp_path: Path) -> None:
     from viewrank.rollup.daily import store_rollups
     warehouse = build_warehouse(tmp_path, titles=[film("A", "Alpha")], events=plays("A", day="2026-11-09"), weeks=[])

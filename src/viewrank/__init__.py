@@ -5,13 +5,17 @@ from __future__ import annotations
 from .catalog import import_catalog, runtime_seconds_as_of
 from .charts.weekly import compute_charts, weekly_list
 from .errors import (
-                     CatalogError,
-                     InputError,
-                     NotFound,
-                     SettingsError,
-                     StrictModeRejection,
-                     ViewrankError,
-                     WarehouseError,
+    BadRequest,
+    CatalogError,
+    InputError,
+    InvalidInput,
+    NotFound,
+    SettingsError,
+    StorageError,
+    StrictModeRejection,
+    ViewrankError,
+    WarehouseBusy,
+    WarehouseError,
 )
 from .export import export_all
 from .ingest import ingest_file
@@ -21,7 +25,8 @@ from .settings import Methodology
 from .store.warehouse import Warehouse
 
 __all__ = [
-    "CatalogError", "InputError", "Methodology", "NotFound", "SettingsError", "StrictModeRejection",
-    "ViewrankError", "Warehouse", "WarehouseError", "compute_charts", "export_all", "import_catalog",
+    "BadRequest", "CatalogError", "InputError", "InvalidInput", "Methodology", "NotFound", "SettingsError",
+    "StorageError", "StrictModeRejection", "ViewrankError", "Warehouse", "WarehouseBusy", "WarehouseError",
+    "compute_charts", "export_all", "import_catalog",
     "ingest_file", "rollup", "runtime_seconds_as_of", "title_facts", "weekly_list",
 ]

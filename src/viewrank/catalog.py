@@ -180,11 +180,8 @@ def _upsert(warehouse: Warehouse, records: list[list[Any]], columns: tuple[str, 
     """Insert or update all records in one statement (row-by-row inserts cost seconds per thousand)."""
     if not records:
         return
-    warehouse.con.register("catalog_rows", pa.Table.from_pylist([dict(zip(columns, record)) for record in records]))
-    try:
+    with warehouse.registered("catalog_rows", pa.Table.from_pylist([dict(zip(columns, record)) for record in records])):
         warehouse.execute(sql)
-    finally:
-        warehouse.con.unregister("catalog_rows")
 
 
 def runtime_seconds_as_of(warehouse: Warehouse, title_id: str, as_of: dt.date) -> int | None:

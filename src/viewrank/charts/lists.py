@@ -91,11 +91,8 @@ def _ranked_by_viewers(warehouse: Warehouse, window: Window, scope: str, where: 
     table = pa.table({"country": pa.array([key[0] for key in viewers], pa.string()),
                       "title_key": pa.array([key[1] for key in viewers], pa.int32()),
                       "viewers": pa.array(list(viewers.values()), pa.float64())})
-    warehouse.con.register("list_viewers", table)
-    try:
+    with warehouse.registered("list_viewers", table):
         return ranking(warehouse, window, scope=scope, where=where, metric="viewers")
-    finally:
-        warehouse.con.unregister("list_viewers")
 
 
 def _entry(row: dict[str, Any], title: dict[str, Any], window: Window) -> dict[str, Any]:

@@ -30,6 +30,14 @@ def silent_option(function: F) -> F:
     return click.option("--silent", is_flag=True, help="No progress bars.")(function)
 
 
+class CommandError(click.ClickException):
+    """A library error as click shows it: `Error: <message>` on stderr, the error's exit code."""
+
+    def __init__(self, message: str, exit_code: int):
+        super().__init__(message)
+        self.exit_code = exit_code  # type: ignore[misc]  # click declares it on the class
+
+
 def handle_errors(function: F) -> F:
     """Turn the library's errors into one clear line and exit code 1."""
     @functools.wraps(function)
@@ -37,7 +45,7 @@ def handle_errors(function: F) -> F:
         try:
             return function(*args, **kwargs)
         except ViewrankError as error:
-            raise click.ClickException(str(error)) from None
+            raise CommandError(str(error), error.exit_code) from None
     return wrapper  # type: ignore[return-value]
 
 

@@ -14,7 +14,8 @@ from pathlib import Path
 import pyarrow as pa
 
 from ..errors import InputError, StrictModeRejection
-from ..store.warehouse import EVENTS_DIR, STAGING_DIR, Warehouse, sql_literal
+from ..store.quoting import sql_literal
+from ..store.warehouse import EVENTS_DIR, STAGING_DIR, Warehouse
 from .readers import RawInput, read_input
 
 REQUIRED_COLUMNS = ("event_id", "account_id", "country", "start_time", "seconds_watched")
@@ -65,8 +66,7 @@ def ingest_file(warehouse: Warehouse, path: str | os.PathLike[str], *, strict: b
     _check_columns(raw)
     report.rows_read = raw.rows_read
     now = now or dt.datetime.now(dt.timezone.utc)
-    warehouse.con.register("raw", raw.table)
-    try:
+    with warehouse.registered("raw", raw.table):
         warehouse.execute(
             "CREATE OR REPLACE TEMP TABLE batch AS " + _validate_sql(),
             {"earliest": EARLIEST_START, "latest": now + FUTURE_TOLERANCE,
@@ -75,8 +75,6 @@ def ingest_file(warehouse: Warehouse, path: str | os.PathLike[str], *, strict: b
         problems += warehouse.execute(
             "SELECT b._row, b.reason, to_json(raw) FROM batch b JOIN raw USING (_row) WHERE b.reason IS NOT NULL"
         ).fetchall()
-    finally:
-        warehouse.con.unregister("raw")
     problems.sort()
     report.rows_quarantined = len(problems)
     report.first_problems = [(row, reason) for row, reason, _ in problems[:5]]

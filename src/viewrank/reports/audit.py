@@ -10,7 +10,8 @@ from typing import Any
 from ..charts.weekly import list_parameters, ranked_lists_sql
 from ..errors import NotFound
 from ..settings import Methodology
-from ..store.warehouse import Warehouse, sql_literal
+from ..store.quoting import sql_literal
+from ..store.warehouse import Warehouse
 
 ENTRY_SQL = """
 SELECT c.country, c.category, c.rank, t.title_id, t.season_title, t.show_title, c.hours_viewed, c.views

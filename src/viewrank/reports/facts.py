@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from ..catalog import RUNTIME_AS_OF_SQL
-from ..errors import NotFound
+from ..errors import InvalidInput, NotFound
 from ..rollup.daily import rolled_up_days
 from ..store.warehouse import Warehouse
 
@@ -33,7 +33,7 @@ def find_title(warehouse: Warehouse, query: str) -> dict[str, Any]:
     if len(matches) > 1:
         choices = "; ".join(f"{m['title_id']} = {m['season_title'] or m['show_title']} "
                             f"({m['kind']}, {m['release_date'] or 'release date unknown'})" for m in matches)
-        raise NotFound(f"{query!r} names {len(matches)} titles, give its title id: {choices}")
+        raise InvalidInput(f"{query!r} names {len(matches)} titles, give its title id: {choices}")
     return matches[0]
 
 

@@ -33,7 +33,7 @@ from ..charts.lists import window_lists
 from ..charts.specialty import ORIGINALS
 from ..charts.weekly import GLOBAL_CATEGORIES
 from ..charts.windows import Window, covered_days, first_days_window, ranking
-from ..errors import NotFound
+from ..errors import InvalidInput, NotFound
 from ..export import write_tsv
 from ..formats.top10 import MOST_POPULAR_COLUMNS, clean_text, format_number, format_runtime, round_display
 from ..formats.workbook import write_engagement_workbook
@@ -65,7 +65,7 @@ def most_popular(warehouse: Warehouse, *, rule: str | None = None) -> dict[str, 
     method = warehouse.methodology
     rule = rule or method.most_popular_rule
     if rule not in RULES:
-        raise NotFound(f"unknown most-popular rule {rule!r} (choose from {', '.join(RULES)})")
+        raise InvalidInput(f"unknown most-popular rule {rule!r} (choose from {', '.join(RULES)})")
     setting, by_views = RULES[rule]
     window = first_days_window(warehouse, method.values[setting])
     result = window_lists(warehouse, window, rank_by="views" if by_views else "hours", where=ORIGINALS)
@@ -100,7 +100,7 @@ def half_year(text: str) -> tuple[dt.date, dt.date]:
     """'2026H2' -> (2026-07-01, 2026-12-31)."""
     match = HALF_YEAR.fullmatch(text.strip().upper())
     if not match:
-        raise NotFound(f"{text!r} is not a half year (write it like 2026H1 for January-June or 2026H2 for July-December)")
+        raise InvalidInput(f"{text!r} is not a half year (write it like 2026H1 for January-June or 2026H2 for July-December)")
     year, half = int(match[1]), int(match[2])
     return (dt.date(year, 1, 1), dt.date(year, 6, 30)) if half == 1 else (dt.date(year, 7, 1), dt.date(year, 12, 31))
 

@@ -143,8 +143,5 @@ def replace_day_sketches(warehouse: Warehouse, days: list[dt.date], *, threads: 
     sketches = day_sketches({day: warehouse.event_part_paths(day) for day in days}, threads=threads)
     if sketches is None:
         return
-    warehouse.con.register("day_sketches", sketches)
-    try:
+    with warehouse.registered("day_sketches", sketches):
         warehouse.execute("INSERT INTO daily_sketch BY NAME SELECT * FROM day_sketches")
-    finally:
-        warehouse.con.unregister("day_sketches")

@@ -27,6 +27,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from .quoting import sql_literal
+
 if TYPE_CHECKING:
     from .warehouse import Warehouse
 
@@ -60,7 +62,7 @@ def view_sql(kind: Kind, paths: list[str]) -> str:
     if not paths:
         empty = ", ".join(f"CAST(NULL AS {type}) AS {name}" for name, type in (*[(kind.period, "DATE")], *kind.columns))
         return f"CREATE OR REPLACE VIEW {kind.view} AS SELECT {empty} WHERE false"
-    listed = ", ".join(_literal(path) for path in paths)
+    listed = ", ".join(sql_literal(path) for path in paths)
     return (f"CREATE OR REPLACE VIEW {kind.view} AS SELECT {kind.period}, {names} FROM read_parquet([{listed}], "
             f"hive_partitioning = true, hive_types = {{'{kind.period}': DATE}})")
 
@@ -139,6 +141,3 @@ def rollup_transaction(warehouse: Warehouse) -> Iterator[RollupParts]:
         raise
     parts.remove(parts.dropped)
 
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"

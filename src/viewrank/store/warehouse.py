@@ -6,7 +6,8 @@
       events/day=YYYY-MM-DD/   immutable Parquet parts, one per ingested batch and day
       rollups/KIND/PERIOD=.../ rollup parts, one per day or chart week (rollup_parts.py)
 
-A Parquet part is written first and only then registered, inside the transaction that
+The database's schema is the numbered migrations in store/migrations/, applied on every
+open for writing. A Parquet part is written first and only then registered, inside the transaction that
 records its batch or rollup; a part that no transaction registered (a crash in between) is
 invisible and removed on the next open.
 """
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import datetime as dt
 import os
 import shutil
 import time
@@ -28,7 +28,9 @@ import pyarrow as pa
 
 from ..errors import WarehouseError
 from ..settings import Methodology
-from .rollup_parts import DAILY, KINDS, ROLLUP_DIR, WEEKLY, Kind, refresh_views, view_sql, write_part
+from .migrations import migrate, refuse_newer
+from .quoting import sql_literal
+from .rollup_parts import ROLLUP_DIR
 
 DATABASE_FILE = "viewrank.duckdb"
 SETTINGS_FILE = "settings.json"
@@ -39,96 +41,42 @@ LOCK_RETRY_DELAYS = (0.1, 0.2, 0.4, 0.8, 1.6, 3.2)
 Tracer = Callable[[str, Any], None]
 
 
-def _schema_sql() -> str:
-    return resources.files("viewrank.store").joinpath("schema.sql").read_text()
-
-
-# Rollup rows of older warehouses, kept in tables, as (kind, SELECT of the part's period and
-# columns): with country codes in tables named as the views are now, or with country indexes
-# in tables named as the rows views are now. They move to parts on the first open for writing,
-# in one transaction. A warehouse from before weekly totals were kept has none to move, so
-# its days are marked for a new rollup, which makes them.
-LEGACY_ROLLUP_TABLES = {
-    "daily_rollup": (DAILY, """SELECT d.day, d.title_key, c.country_index, d.seconds, d.sessions, d.accounts
-                               FROM daily_rollup d JOIN countries c ON c.iso2 = d.country"""),
-    "weekly_rollup": (WEEKLY, """SELECT w.week, w.title_key, c.country_index, w.seconds, w.sessions
-                                 FROM weekly_rollup w JOIN countries c ON c.iso2 = w.country"""),
-    "daily_rollup_rows": (DAILY, "SELECT * FROM daily_rollup_rows"),
-    "weekly_rollup_rows": (WEEKLY, "SELECT * FROM weekly_rollup_rows"),
-}
-
-
-def apply_schema(con: duckdb.DuckDBPyConnection, root: Path) -> None:
-    """Create what the schema has that the database lacks, moving rollups of an older layout to parts."""
-    legacy = [name for (name,) in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE list_contains(?, table_name) ORDER BY table_name",
-        [list(LEGACY_ROLLUP_TABLES)]).fetchall()]
-    if not legacy:
-        _create_missing_rows_views(con)
-        con.execute(_schema_sql())
-        return
-    written: list[str] = []
-    con.execute("BEGIN TRANSACTION")
-    try:
-        parts = [(kind.name, period, *part) for name in legacy
-                 for kind, period, part in _legacy_parts(con, root, *LEGACY_ROLLUP_TABLES[name], written)]
-        for view in ("daily_rollup", "weekly_rollup"):
-            if view not in legacy:
-                con.execute(f"DROP VIEW IF EXISTS {view}")
-        for name in legacy:
-            con.execute(f"DROP TABLE {name}")
-        _create_missing_rows_views(con)
-        con.execute(_schema_sql())
-        if parts:
-            con.executemany("INSERT INTO rollup_parts VALUES (?, ?, ?, ?)", parts)
-        refresh_views(con)
-        if not {"weekly_rollup", "weekly_rollup_rows"} & set(legacy):
-            con.execute("DELETE FROM rollup_days")
-    except BaseException:
-        con.execute("ROLLBACK")
-        for path in written:
-            (root / path).unlink(missing_ok=True)
-        raise
-    con.execute("COMMIT")
-
-
-def _legacy_parts(con: duckdb.DuckDBPyConnection, root: Path, kind: Kind, select: str,
-                  written: list[str]) -> Iterator[tuple[Kind, dt.date, tuple[str, int]]]:
-    """Write the rows of one legacy table as parts, a period at a time."""
-    periods = [period for (period,) in con.execute(
-        f"SELECT DISTINCT {kind.period} FROM ({select}) ORDER BY ALL").fetchall()]
-    for period in periods:
-        rows = con.sql(f"SELECT * FROM ({select}) WHERE {kind.period} = $period ORDER BY title_key, country_index",
-                       params={"period": period}).to_arrow_table()
-        part = write_part(root, kind, period, rows)
-        written.append(part[0])
-        yield kind, period, part
-
-
-def _create_missing_rows_views(con: duckdb.DuckDBPyConnection) -> None:
-    """The rows views of a new warehouse, over no parts yet."""
-    views = {name for (name,) in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
-    for kind in KINDS:
-        if kind.view not in views:
-            con.execute(view_sql(kind, []))
-
-
 class Warehouse:
-    """The front door: owns the connection, the schema, the settings and atomic writes."""
+    """The front door: owns the connection, the schema, the settings and atomic writes.
 
-    def __init__(self, path: str | os.PathLike[str], *, read_only: bool = False, tracer: Tracer | None = None):
+    `Warehouse(path)` opens the warehouse file (migrating it when opened for writing);
+    `Warehouse.attached(path, connection, methodology)` wraps a read-only connection on which
+    a copy of it is attached and in USE (the web server's snapshots).
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, read_only: bool = False, tracer: Tracer | None = None,
+                 connection: duckdb.DuckDBPyConnection | None = None, methodology: Methodology | None = None):
         self.path = Path(path)
-        self.read_only = read_only
+        self.read_only = read_only or connection is not None
         self.tracer = tracer
+        self._depth = 0          # how many atomic() blocks are open
+        self._doomed = False     # an inner block failed: the outer one must roll back
+        if connection is not None:
+            self.methodology = methodology or Methodology.load(self.path / SETTINGS_FILE)
+            self.con = connection
+            return
         if not (self.path / SETTINGS_FILE).exists() or not (self.path / DATABASE_FILE).exists():
             raise WarehouseError(f"{self.path} is not a viewrank warehouse (run 'viewrank init {self.path}' first)")
-        self.methodology = Methodology.load(self.path / SETTINGS_FILE)
+        self.methodology = methodology or Methodology.load(self.path / SETTINGS_FILE)
         self.con = self._connect(read_only)
         self.con.execute("SET TimeZone = 'UTC'; SET enable_progress_bar = false")
         self.con.execute(f"SET file_search_path = {sql_literal(search_path(self.path))}")
-        if not read_only:
-            apply_schema(self.con, self.path)
+        if read_only:
+            refuse_newer(self.con, str(self.path))
+        else:
+            migrate(self.con, str(self.path))
             self._remove_unregistered_parts()
+
+    @classmethod
+    def attached(cls, path: str | os.PathLike[str], connection: duckdb.DuckDBPyConnection,
+                 methodology: Methodology) -> Warehouse:
+        """A read-only warehouse over `connection`, on which a copy of the warehouse at `path` is in USE."""
+        return cls(path, connection=connection, methodology=methodology)
 
     def _connect(self, read_only: bool) -> duckdb.DuckDBPyConnection:
         """Open the database, waiting out a short lock (a server taking its snapshot) before giving up."""
@@ -148,13 +96,14 @@ class Warehouse:
         if (root / DATABASE_FILE).exists():
             raise WarehouseError(f"{root} already holds a viewrank warehouse")
         methodology = Methodology.from_values(settings)
+        search_path(root)  # refuse a path DuckDB cannot search before anything is made
         root.mkdir(parents=True, exist_ok=True)
         (root / EVENTS_DIR).mkdir(exist_ok=True)
         temporary = root / (SETTINGS_FILE + ".tmp")
         temporary.write_text(methodology.to_json() + "\n")
         os.replace(temporary, root / SETTINGS_FILE)
         con = duckdb.connect(str(root / DATABASE_FILE))
-        apply_schema(con, root)
+        migrate(con, str(root))
         codes, names, flags = zip(*_country_rows())
         con.execute("INSERT INTO countries SELECT unnest(?), unnest(?), unnest(?), unnest(?)",
                     [codes, names, flags, list(range(len(codes)))])
@@ -192,14 +141,49 @@ class Warehouse:
 
     @contextlib.contextmanager
     def atomic(self) -> Iterator[Warehouse]:
-        """A transaction: everything inside commits together, or nothing does."""
+        """A transaction: everything inside commits together, or nothing does. Blocks nest: an
+        inner block joins the outer transaction, and its failure rolls back the whole, even
+        when the caller catches it inside the outer block."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self
+            except BaseException:
+                self._doomed = True
+                raise
+            finally:
+                self._depth -= 1
+            return
         self.execute("BEGIN TRANSACTION")
+        self._depth, self._doomed = 1, False
         try:
             yield self
+            if self._doomed:
+                raise WarehouseError("an inner transaction failed, so the whole transaction was rolled back")
         except BaseException:
-            self.execute("ROLLBACK")
+            self._depth = 0
+            with contextlib.suppress(duckdb.Error):  # a connection a fatal error invalidated rolls back by itself
+                self.execute("ROLLBACK")
             raise
+        self._depth = 0
         self.execute("COMMIT")
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._depth > 0
+
+    @contextlib.contextmanager
+    def registered(self, name: str, table: pa.Table) -> Iterator[str]:
+        """Expose an Arrow table to SQL as `name` for the duration of the block (the one way to do so)."""
+        self.trace(f"register an Arrow table of {table.num_rows:,} rows as {name}")
+        self.con.register(name, table)
+        try:
+            yield name
+        finally:
+            # After a failed statement the transaction is aborted and unregistering raises;
+            # the name then stays until the next registration replaces it.
+            with contextlib.suppress(duckdb.Error):
+                self.con.unregister(name)
 
     def close(self) -> None:
         self.con.close()
@@ -239,11 +223,6 @@ def search_path(root: Path) -> str:
     if "," in folder:
         raise WarehouseError(f"{folder}: a warehouse folder's path cannot contain a comma")
     return folder
-
-
-def sql_literal(text: str) -> str:
-    """A string as a quoted SQL literal, for the few statements that cannot bind parameters."""
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _country_rows() -> list[tuple[str, str, bool]]:

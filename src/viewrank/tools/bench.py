@@ -27,7 +27,8 @@ import pyarrow.parquet as pq
 from ..ingest import PART_FORMAT
 from ..rollup.daily import ROLLUP_SELECT, clear_rollups, rollup
 from ..rollup.kernel import rollup_sorted_parts
-from ..store.warehouse import EVENTS_DIR, STAGING_DIR, Warehouse, sql_literal
+from ..store.quoting import sql_literal
+from ..store.warehouse import EVENTS_DIR, STAGING_DIR, Warehouse
 
 ENGINES = ("scan", "duckdb_group_by", "duckdb_group_by_distinct", "viewrank", "viewrank_kernel", "viewrank_duckdb",
            "pandas", "spark")

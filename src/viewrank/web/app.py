@@ -21,7 +21,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..charts.weekly import published_weeks
-from ..errors import NotFound, ViewrankError, WarehouseError
+from ..errors import NotFound, ViewrankError
 from ..store.warehouse import Warehouse
 from . import api, downloads, pages, reports, urls
 from .connection import CACHE_ENTRIES, RETRY_DELAYS, WarehouseReader
@@ -37,7 +37,7 @@ from .http import (
     json_bytes,
     wants_json,
 )
-from .params import BadRequest, parse_date, parse_page, parse_query, resolve_week
+from .params import parse_date, parse_page, parse_query, resolve_week
 from .render import Page, render
 
 logger = logging.getLogger("viewrank.web")
@@ -153,16 +153,14 @@ async def http_error(request: Request, error: Exception) -> Response:
                   dict(error.headers or {}))
 
 
-async def not_found(request: Request, error: Exception) -> Response:
-    return _error(request, 404, str(error))
-
-
-async def bad_request(request: Request, error: Exception) -> Response:
-    return _error(request, 400, str(error))
-
-
-async def unavailable(request: Request, error: Exception) -> Response:
-    return _error(request, 503, str(error), {"retry-after": str(RETRY_AFTER_SECONDS)})
+async def viewrank_error(request: Request, error: Exception) -> Response:
+    """Every error viewrank raises on purpose, answered with the status it carries; a 500 keeps
+    its details in the log, a 503 tells the client when to try again."""
+    assert isinstance(error, ViewrankError)
+    if error.status >= 500 and error.status != 503:
+        return await server_error(request, error)
+    headers = {"retry-after": str(RETRY_AFTER_SECONDS)} if error.status == 503 else None
+    return _error(request, error.status, str(error), headers)
 
 
 async def server_error(request: Request, error: Exception) -> Response:
@@ -200,8 +198,7 @@ def create_app(warehouse_path: str | os.PathLike[str], *, retry_delays: tuple[fl
     app = Starlette(
         routes=routes(),
         middleware=[Middleware(SecurityHeadersMiddleware)],
-        exception_handlers={HTTPException: http_error, NotFound: not_found, BadRequest: bad_request,
-                            WarehouseError: unavailable, ViewrankError: server_error, Exception: server_error},
+        exception_handlers={HTTPException: http_error, ViewrankError: viewrank_error, Exception: server_error},
     )
     app.state.reader = WarehouseReader(warehouse_path, retry_delays=retry_delays, cache_entries=cache_entries)
     return app

@@ -27,29 +27,15 @@ from typing import Callable, Iterator
 
 import duckdb
 
-from ..errors import WarehouseError
+from ..errors import WarehouseBusy, WarehouseError
 from ..settings import Methodology
+from ..store.quoting import sql_literal
 from ..store.rollup_parts import KINDS
-from ..store.warehouse import DATABASE_FILE, SETTINGS_FILE, Warehouse, search_path, sql_literal
+from ..store.warehouse import DATABASE_FILE, SETTINGS_FILE, Warehouse, search_path
 from .cache import ResponseCache
 
 RETRY_DELAYS = (0.05, 0.1, 0.2, 0.4)
 CACHE_ENTRIES = 512
-
-
-class WarehouseBusy(WarehouseError):
-    """Another process holds the warehouse open for writing; try again shortly."""
-
-
-class AttachedWarehouse(Warehouse):
-    """A read-only Warehouse over a cursor on which the warehouse file is attached and in USE."""
-
-    def __init__(self, path: Path, methodology: Methodology, cursor: duckdb.DuckDBPyConnection):
-        self.path = path
-        self.read_only = True
-        self.tracer = None
-        self.methodology = methodology
-        self.con = cursor
 
 
 class WarehouseReader:
@@ -98,7 +84,7 @@ class WarehouseReader:
             cursor.execute(f"ATTACH {sql_literal(str(snapshot))} AS {alias} (READ_ONLY)")
             cursor.execute(f"USE {alias}")
             try:
-                yield AttachedWarehouse(self.path, self.methodology, cursor)
+                yield Warehouse.attached(self.path, cursor, self.methodology)
             finally:
                 cursor.execute("USE memory")
                 cursor.execute(f"DETACH {alias}")

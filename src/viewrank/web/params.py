@@ -7,17 +7,13 @@ import re
 import unicodedata
 from typing import Sequence
 
-from ..errors import NotFound, ViewrankError
+from ..errors import BadRequest, NotFound
 
 MAX_QUERY_LENGTH = 200
 MAX_PAGE = 100_000
 MAX_PER_PAGE = 200
 DEFAULT_PER_PAGE = 50
 LATEST = "latest"
-
-
-class BadRequest(ViewrankError):
-    """A request parameter is malformed (answered with 400)."""
 
 
 def shown(text: str, limit: int = 40) -> str:

@@ -12,9 +12,10 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import NotFound
+from ..errors import BadRequest, NotFound
+from ..store.quoting import quote_identifier
 from ..store.warehouse import Warehouse
-from .params import BadRequest, shown
+from .params import shown
 
 PER_PAGE = 100
 TEXT_TYPES = ("VARCHAR",)
@@ -80,10 +81,6 @@ SELECT column_name, data_type FROM duckdb_columns()
 WHERE database_name = current_database() AND schema_name = 'main' AND table_name = ?
 ORDER BY column_index
 """
-
-
-def quote_identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def available(warehouse: Warehouse) -> list[ReportTable]:
