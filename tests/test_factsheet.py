@@ -13,7 +13,8 @@ from click.testing import CliRunner
 
 from viewrank import NotFound, Warehouse
 from viewrank.cli.main import cli
-from viewrank.reports.factsheet import factsheet, render_markdown
+from viewrank.cli.render import render_factsheet as render_markdown
+from viewrank.reports.factsheet import factsheet
 
 D = dt.date.fromisoformat
 

@@ -35,6 +35,28 @@ SELECT t.title_key,
 FROM titles t
 """
 
+# Titles whose name contains $query (or whose id is $query), those whose name starts with it
+# first, then the most charted: "Squid Game" comes before "Go Go Squid" for "squid".
+SEARCH_SQL = """
+WITH charted AS (
+    SELECT c.title_key, count(*) AS weeks_in_top_10, min(c.rank) AS peak_rank
+    FROM chart_entries c JOIN current_editions e USING (edition_id)
+    WHERE e.scope = 'global' GROUP BY c.title_key
+),
+matches AS (
+    SELECT * FROM titles t
+    WHERE ($query = '' OR t.title_id = $query
+           OR contains(lower(t.show_title || ' ' || coalesce(t.season_title, '')), lower($query)))
+      AND (NOT $charted_only OR t.title_key IN (SELECT title_key FROM chart_entries))
+)
+SELECT t.title_id, t.show_title, t.season_title, t.kind, t.original_language, t.release_date,
+       coalesce(c.weeks_in_top_10, 0) AS weeks_in_top_10, c.peak_rank, count(*) OVER () AS total
+FROM matches t LEFT JOIN charted c USING (title_key)
+ORDER BY starts_with(lower(coalesce(t.season_title, t.show_title)), lower($query)) DESC,
+         coalesce(c.weeks_in_top_10, 0) DESC, lower(t.show_title), t.season_number NULLS FIRST, t.title_id
+LIMIT $limit OFFSET $offset
+"""
+
 
 @dataclass
 class CatalogReport:
@@ -192,3 +214,23 @@ def runtime_seconds_as_of(warehouse: Warehouse, title_id: str, as_of: dt.date) -
     if row is None:
         raise CatalogError(f"unknown title {title_id!r}")
     return None if row[0] is None else int(row[0])
+
+
+def search_titles(warehouse: Warehouse, query: str, *, limit: int, offset: int = 0,
+                  charted_only: bool = False) -> tuple[list[dict[str, Any]], int]:
+    """The titles matching `query` (all titles when empty), best match first, and how many match.
+
+    The one title search: the command line, the site's search page and the API all use it."""
+    rows = warehouse.rows(SEARCH_SQL, {"query": query, "charted_only": charted_only, "limit": limit,
+                                       "offset": offset})
+    total = rows[0]["total"] if rows else _count_matches(warehouse, query, charted_only)
+    for row in rows:
+        del row["total"]
+        row["title"] = row["season_title"] or row["show_title"]
+    return rows, int(total)
+
+
+def _count_matches(warehouse: Warehouse, query: str, charted_only: bool) -> int:
+    """The match count when the requested rows are past the end (the window count is then absent)."""
+    rows = warehouse.rows(SEARCH_SQL, {"query": query, "charted_only": charted_only, "limit": 1, "offset": 0})
+    return int(rows[0]["total"]) if rows else 0

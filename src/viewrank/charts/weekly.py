@@ -218,6 +218,13 @@ def pending_weeks(warehouse: Warehouse) -> int:
     return len(warehouse.execute(STALE_WEEKS_SQL, {"weeks": weeks}).fetchall()) if weeks else 0
 
 
+def weeks_to_chart(warehouse: Warehouse, weeks: list[dt.date] | None, everything: bool) -> int:
+    """How many weeks `compute_charts(weeks=..., everything=...)` computes (for progress bars)."""
+    if weeks:
+        return len(weeks)
+    return len(chartable_weeks(warehouse)) if everything else pending_weeks(warehouse)
+
+
 def list_parameters(method: Methodology, week: dt.date, scope: str) -> dict[str, Any]:
     """The bound parameters of the ranking query for one week and scope under `method`."""
     return {"scope": scope, "end": week, "english": method.english_language,
@@ -264,3 +271,15 @@ def weekly_list(warehouse: Warehouse, week: dt.date, *, category: str,
 def published_weeks(warehouse: Warehouse) -> list[dt.date]:
     return [week for (week,) in warehouse.execute(
         "SELECT DISTINCT week FROM current_editions ORDER BY week").fetchall()]
+
+
+def week_lists(warehouse: Warehouse, week: dt.date | None, country: str | None) -> dict[str, Any]:
+    """A week's published lists (the latest week by default): global per category, or one country's."""
+    weeks = published_weeks(warehouse)
+    if not weeks:
+        raise NotFound("no published weeks yet (run 'viewrank charts')")
+    chosen = week or weeks[-1]
+    categories = COUNTRY_CATEGORIES if country else GLOBAL_CATEGORIES
+    return {"week": chosen, "country": country,
+            "lists": {category: weekly_list(warehouse, chosen, category=category, country=country)
+                      for category in categories}}

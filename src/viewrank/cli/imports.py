@@ -17,7 +17,7 @@ from ..imports.personal import PersonalReport, import_personal_files
 from ..imports.reexport import reexport
 from ..imports.sources import list_sources
 from ..imports.viewing_activity import ActivityReport
-from .options import DATE, handle_errors, json_option, open_warehouse, silent_option, warehouse_option
+from .options import DATE, json_option, open_warehouse, silent_option, warehouse_option
 from .output import format_table, print_json, progress
 
 FILES = click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
@@ -52,7 +52,6 @@ def import_group() -> None:
 @warehouse_option
 @json_option
 @silent_option
-@handle_errors
 def netflix_top10(files: tuple[Path, ...], warehouse_path: Path, as_json: bool, silent: bool) -> None:
     """Import Netflix Top 10 files: the global, country and most-popular lists.
 
@@ -99,7 +98,6 @@ def _top10_line(report: Top10Report) -> str:
 @warehouse_option
 @json_option
 @silent_option
-@handle_errors
 def engagement(files: tuple[Path, ...], warehouse_path: Path, as_json: bool, silent: bool) -> None:
     """Import Netflix's half-year engagement reports (What We Watched, .xlsx).
 
@@ -131,7 +129,6 @@ def _engagement_line(report: EngagementReport) -> str:
 @warehouse_option
 @json_option
 @silent_option
-@handle_errors
 def viewing_activity(files: tuple[Path, ...], warehouse_path: Path, as_json: bool, silent: bool) -> None:
     """Import personal exports: ViewingActivity.csv, NetflixViewingHistory.csv.
 
@@ -177,7 +174,6 @@ def _personal_lines(report: PersonalReport) -> str:
 @click.argument("into_id")
 @warehouse_option
 @json_option
-@handle_errors
 def titles_merge(from_id: str, into_id: str, warehouse_path: Path, as_json: bool) -> None:
     """Merge title FROM_ID into INTO_ID: they are one title.
 
@@ -202,7 +198,6 @@ def titles_merge(from_id: str, into_id: str, warehouse_path: Path, as_json: bool
 @click.option("--from-week", type=DATE, required=True, help="First week (YYYY-MM-DD) that belongs to the namesake.")
 @warehouse_option
 @json_option
-@handle_errors
 def titles_split(title_id: str, from_week: dt.date, warehouse_path: Path, as_json: bool) -> None:
     """Split a title's chart history at a week where a namesake takes over.
 
@@ -231,7 +226,6 @@ def titles_split(title_id: str, from_week: dt.date, warehouse_path: Path, as_jso
               show_default=True, help="Directory to write the files into.")
 @warehouse_option
 @json_option
-@handle_errors
 def reexport_command(source_ids: tuple[int, ...], out_dir: Path, warehouse_path: Path, as_json: bool) -> None:
     """Write imported Top 10 files back in their own layout.
 
@@ -257,7 +251,6 @@ def reexport_command(source_ids: tuple[int, ...], out_dir: Path, warehouse_path:
 @import_group.command("sources")
 @warehouse_option
 @json_option
-@handle_errors
 def sources(warehouse_path: Path, as_json: bool) -> None:
     """List the imported files with their kind, rows and outcome.
 
@@ -272,3 +265,6 @@ def sources(warehouse_path: Path, as_json: bool) -> None:
         return
     click.echo(format_table([(r["source_id"], r["kind"], f"{r['rows_read']:,}", r["imported_at"].isoformat(" ", "seconds"),
                               r["path"]) for r in rows], ["Id", "Kind", "Rows", "Imported", "File"], right=(0, 2)))
+
+
+COMMANDS = (import_group,)

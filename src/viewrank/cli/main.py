@@ -1,528 +1,67 @@
-"""The `viewrank` command line: one sub-command per pipeline step, each a thin shell over
-the library. Errors become one `Error: ...` line on stderr and exit code 1."""
+"""The `viewrank` group: every command registered one way (each area module's COMMANDS), and
+errors handled in one place: a library error or a usage error becomes one `Error: ...` line
+on stderr and exit code 1 (or the library error's own exit code)."""
 
 from __future__ import annotations
 
-import datetime as dt
-import sys
-from pathlib import Path
-from typing import Any
+import contextlib
+from typing import Any, Iterator
 
 import click
+from click.exceptions import NoArgsIsHelpError
 
-from ..catalog import import_catalog
-from ..charts import weekly as charts_module
 from ..errors import ViewrankError
-from ..export import export_all
-from ..ingest import ingest_file
-from ..reports import audit
-from ..reports.facts import title_facts
-from ..rollup.daily import pending_days
-from ..rollup.daily import rollup as run_rollup
-from ..settings import parse_assignments
-from ..store import integrity
-from ..store.warehouse import Warehouse
-from ..tools.bench import ENGINES as BENCH_ENGINES
-from ..tools.bench import REPEATS as BENCH_REPEATS
-from ..tools.demo import run_demo
-from .imports import import_group
-from .options import DATE, handle_errors, json_option, open_warehouse, parse_week, silent_option, warehouse_option
-from .output import format_table, humanize, print_json, progress
-from .reports import register_report_commands
-from .web import publish, serve
+from . import imports, pipeline, reports, web
+
+AREAS = (pipeline, reports, imports, web)
 
 
-@click.group()
+class CommandError(click.ClickException):
+    """A library error as click shows it: `Error: <message>` on stderr, the error's exit code."""
+
+    def __init__(self, message: str, exit_code: int):
+        super().__init__(message)
+        self.exit_code = exit_code  # type: ignore[misc]  # click declares it on the class
+
+
+@contextlib.contextmanager
+def one_error_line() -> Iterator[None]:
+    """Turn the library's errors and click's usage errors into one `Error:` line and exit code 1."""
+    try:
+        yield
+    except NoArgsIsHelpError as error:  # a bare group prints its help
+        click.echo(error.ctx.get_help() if error.ctx else error.format_message())
+        raise click.exceptions.Exit(0) from None
+    except click.UsageError as error:
+        path = ["viewrank", *error.ctx.command_path.split()[1:]] if error.ctx else ["viewrank"]
+        hint = f" (see '{' '.join(path)} --help')"
+        raise click.ClickException(error.format_message().rstrip(".") + hint) from None
+    except ViewrankError as error:
+        raise CommandError(str(error), error.exit_code) from None
+
+
+class ViewrankGroup(click.Group):
+    """A click group whose commands, and their sub-commands, fail with one line and exit code 1."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        with one_error_line():
+            return super().make_context(info_name, args, parent, **extra)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with one_error_line():
+            return super().invoke(ctx)
+
+
+@click.group(cls=ViewrankGroup)
 @click.version_option(package_name="viewrank")
 def cli() -> None:
     """viewrank: exact, auditable Top 10 charts from streaming playback logs."""
 
 
-@cli.command()
-@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
-@warehouse_option
-@click.option("--set", "assignments", multiple=True, metavar="NAME=VALUE",
-              help="A methodology setting, e.g. --set timezone=America/New_York (repeatable).")
-@handle_errors
-def init(directory: Path | None, warehouse_path: Path, assignments: tuple[str, ...]) -> None:
-    """Create an empty warehouse with the methodology settings it will use.
-
-    Example:
-
-        viewrank init ./warehouse --set timezone=UTC --set week_start=monday
-    """
-    target = directory or warehouse_path
-    Warehouse.init(target, parse_assignments(assignments)).close()
-    click.echo(f"Created warehouse {target}")
-
-
-@cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@warehouse_option
-@json_option
-@handle_errors
-def catalog(files: tuple[Path, ...], warehouse_path: Path, as_json: bool) -> None:
-    """Load catalog files: titles (films and seasons) and episodes, as CSV, JSONL or Parquet.
-
-    Load titles before the episodes that refer to them. Re-loading updates titles in place.
-
-    Example:
-
-        viewrank catalog titles.csv episodes.csv
-    """
-    with open_warehouse(warehouse_path) as warehouse:
-        reports = [import_catalog(warehouse, path) for path in files]
-    if as_json:
-        print_json([report.__dict__ for report in reports])
-    for report in reports if not as_json else []:
-        click.echo(f"{report.path}: {report.added} {report.kind} added, {report.updated} updated")
-
-
-@cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@warehouse_option
-@click.option("--strict", is_flag=True, help="Reject a whole file that has any bad row.")
-@click.option("--format", "input_format", type=click.Choice(["csv", "tsv", "jsonl", "parquet"]),
-              help="Input format (default: from the file name).")
-@json_option
-@silent_option
-@handle_errors
-def ingest(files: tuple[Path, ...], warehouse_path: Path, strict: bool, input_format: str | None,
-           as_json: bool, silent: bool) -> None:
-    """Ingest playback-log files; bad rows go to the quarantine with file, row and reason.
-
-    Columns: event_id, account_id, title_id or episode_id, country (ISO 3166-1 alpha-2),
-    start_time (UTC), seconds_watched. A file ingested before (same content) is skipped;
-    an event id already stored is dropped as a duplicate.
-
-    Example:
-
-        viewrank ingest logs/2026-11-*.parquet
-    """
-    reports = []
-    with open_warehouse(warehouse_path) as warehouse, progress("Ingesting", len(files), silent=silent or as_json) as advance:
-        for path in files:
-            reports.append(ingest_file(warehouse, path, strict=strict, format=input_format))
-            advance(1)
-    if as_json:
-        print_json([report.__dict__ for report in reports])
-        return
-    for report in reports:
-        if report.already_ingested_as:
-            click.echo(f"{report.path}: already ingested as {report.already_ingested_as}; nothing to do")
-            continue
-        click.echo(f"{report.path}: {report.rows_read:,} rows read, {report.rows_loaded:,} loaded, "
-                   f"{report.rows_quarantined:,} quarantined, {report.rows_duplicate:,} duplicates")
-        for row, reason in report.first_problems:
-            click.echo(f"  row {row}: {reason}")
-
-
-@cli.command()
-@warehouse_option
-@click.option("--full", is_flag=True, help="Recompute every day, not only days with new events.")
-@click.option("--engine", type=click.Choice(["auto", "duckdb", "spark"]), default="auto", show_default=True,
-              help="auto: the streaming kernel for sorted one-part days, DuckDB otherwise; spark: Apache Spark.")
-@click.option("--master", default="local[2]", show_default=True, help="Spark master URL (with --engine spark).")
-@click.option("--events-url", help="Where Spark reads the warehouse's events/ folder from (e.g. hdfs://.../events).")
-@json_option
-@silent_option
-@handle_errors
-def rollup(warehouse_path: Path, full: bool, engine: str, master: str, events_url: str | None,
-           as_json: bool, silent: bool) -> None:
-    """Roll new events up into daily totals per title and country (incremental).
-
-    Example:
-
-        viewrank rollup
-        viewrank rollup --engine spark --master spark://head:7077 --events-url hdfs:///viewrank/events
-    """
-    with open_warehouse(warehouse_path) as warehouse:
-        todo = warehouse.scalar("SELECT count(DISTINCT day) FROM event_files") if full else len(pending_days(warehouse))
-        with progress("Rolling up days", todo, silent=silent or as_json) as advance:
-            if engine == "spark":
-                from ..rollup.spark import rollup_with_spark
-                report = rollup_with_spark(warehouse, master=master, events_url=events_url, full=full, progress=advance)
-            else:
-                report = run_rollup(warehouse, full=full, engine=engine, progress=advance)
-    if as_json:
-        print_json(report.__dict__)
-    else:
-        click.echo(f"Rolled up {len(report.days)} days ({report.event_rows:,} events) with {report.engine}")
-
-
-@cli.command()
-@warehouse_option
-@click.option("--week", "weeks", multiple=True, type=DATE, help="Week to compute, by its last day (repeatable).")
-@click.option("--all", "everything", is_flag=True, help="Recompute every complete week, changed or not.")
-@json_option
-@silent_option
-@handle_errors
-def charts(warehouse_path: Path, weeks: tuple[dt.date, ...], everything: bool, as_json: bool, silent: bool) -> None:
-    """Compute the weekly global and country lists from the rollups.
-
-    By default every complete week whose rollups changed since it was last charted. A week
-    whose lists come out different from its published edition gets a new revision.
-
-    Example:
-
-        viewrank charts --week 2026-11-15
-    """
-    with open_warehouse(warehouse_path) as warehouse:
-        chosen = list(weeks) or None
-        count = len(chosen) if chosen else (len(charts_module.chartable_weeks(warehouse)) if everything
-                                            else charts_module.pending_weeks(warehouse))
-        with progress("Computing charts", count, silent=silent or as_json) as advance:
-            report = charts_module.compute_charts(warehouse, weeks=chosen, everything=everything, progress=advance)
-    if as_json:
-        print_json(report.__dict__)
-    else:
-        click.echo(f"Charted {len(report.weeks)} weeks: {len(report.new_editions)} new editions, "
-                   f"{report.unchanged} unchanged")
-
-
-@cli.command()
-@warehouse_option
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              show_default=True, help="Directory to write the TSV files into.")
-@click.option("--classic", is_flag=True, help="Leave out the staggered-launch columns of the global file.")
-@click.option("--since", help="First week to include (YYYY-MM-DD).")
-@click.option("--until", help="Last week to include (YYYY-MM-DD).")
-@click.option("--week", help="Only this week (YYYY-MM-DD, its last day); the same as --since W --until W.")
-@click.option("--revision", type=click.IntRange(min=1),
-              help="Export this revision of each week instead of the current one (see viewrank revisions).")
-@json_option
-@handle_errors
-def export(warehouse_path: Path, out_dir: Path, classic: bool, since: str | None, until: str | None,
-           week: str | None, revision: int | None, as_json: bool) -> None:
-    """Write all-weeks-global.tsv and all-weeks-countries.tsv in the published layout.
-
-    Example:
-
-        viewrank export --out site/files
-        viewrank export --week 2026-11-15 --revision 1 --out first-edition
-    """
-    if week:
-        since = until = week
-    with open_warehouse(warehouse_path, read_only=True) as warehouse:
-        result = export_all(warehouse, out_dir, classic=classic, since=parse_week(since), until=parse_week(until),
-                            revision=revision)
-    if as_json:
-        print_json(result)
-    else:
-        for name, rows in result["files"].items():
-            click.echo(f"Wrote {Path(result['directory']) / name} ({rows:,} rows)")
-
-
-@cli.command()
-@click.argument("title")
-@warehouse_option
-@json_option
-@handle_errors
-def facts(title: str, warehouse_path: Path, as_json: bool) -> None:
-    """Facts about a title: first week, debut, countries, weeks in the Top 10, peak.
-
-    TITLE is a title id, a season title ("The Diplomat: Season 1") or a film's name.
-
-    Example:
-
-        viewrank facts "The Diplomat: Season 1"
-    """
-    with open_warehouse(warehouse_path, read_only=True) as warehouse:
-        result = title_facts(warehouse, title)
-    if as_json:
-        print_json(result)
-    else:
-        click.echo(render_facts(result))
-
-
-def render_facts(facts: dict[str, Any]) -> str:
-    lines = [f"{facts['title']}  ({facts['kind']}, id {facts['title_id']})"]
-    first = facts["first_week"]
-    if first:
-        figures = f"{humanize(first['hours_viewed'])} hours viewed" if first["hours_viewed"] is not None else "no viewing recorded"
-        if first.get("views") is not None:
-            figures += f", {humanize(first['views'])} views"
-        window = (f"{first['start']} to {first['end']} ({first['days']} days)" if facts["release_date"]
-                  else f"week of {first['end']} (release date unknown)")
-        lines.append(f"First week:      {window}: {figures}")
-    debut = facts["debut"]
-    if debut:
-        lines.append(f"Debut:           No. {debut['rank']} in {debut['category']}, week of {debut['week']}")
-        lines.append(f"Weeks in Top 10: {facts['weeks_in_top_10']} (peak No. {facts['peak_rank']}, "
-                     f"{facts['weeks_at_peak']} week{'s' if facts['weeks_at_peak'] != 1 else ''} there)")
-    else:
-        lines.append("Debut:           never in a global Top 10")
-    countries = facts["countries"]
-    if countries and countries["of"]:
-        line = f"Countries:       Top 10 in {countries['count']} of {countries['of']} countries in the week of {countries['week']}"
-        if countries["number_one"]:
-            line += f"; No. 1 in {len(countries['number_one'])}: {', '.join(countries['number_one'])}"
-        lines.append(line)
-    return "\n".join(lines)
-
-
-@cli.command()
-@warehouse_option
-@click.option("--week", help="Week by its last day (default: the latest).")
-@click.option("--country", help="ISO code of a country list (default: the global lists).")
-@json_option
-@handle_errors
-def lists(warehouse_path: Path, week: str | None, country: str | None, as_json: bool) -> None:
-    """Print a week's Top 10 lists.
-
-    Example:
-
-        viewrank lists --week 2026-11-15 --country KR
-    """
-    with open_warehouse(warehouse_path, read_only=True) as warehouse:
-        result = week_lists(warehouse, parse_week(week), country.upper() if country else None)
-    if as_json:
-        print_json(result)
-    else:
-        click.echo(render_lists(result))
-
-
-def week_lists(warehouse: Warehouse, week: dt.date | None, country: str | None) -> dict[str, Any]:
-    weeks = charts_module.published_weeks(warehouse)
-    if not weeks:
-        raise ViewrankError("no published weeks yet (run 'viewrank charts')")
-    chosen = week or weeks[-1]
-    categories = charts_module.COUNTRY_CATEGORIES if country else charts_module.GLOBAL_CATEGORIES
-    return {"week": chosen, "country": country,
-            "lists": {category: charts_module.weekly_list(warehouse, chosen, category=category, country=country)
-                      for category in categories}}
-
-
-def render_lists(result: dict[str, Any]) -> str:
-    blocks = []
-    where = f"in {result['country']}" if result["country"] else "global"
-    for category, rows in result["lists"].items():
-        table = format_table(
-            [(r["rank"], r["season_title"] or r["show_title"], humanize(r["hours_viewed"]),
-              humanize(r["views"]), r["cumulative_weeks"]) for r in rows],
-            ["#", "Title", "Hours viewed", "Views", "Weeks"], right=(0, 2, 3, 4))
-        blocks.append(f"{category}, {where}, week ending {result['week']}\n{table}")
-    return "\n\n".join(blocks)
-
-
-@cli.command()
-@click.argument("week", type=DATE)
-@warehouse_option
-@json_option
-@handle_errors
-def revisions(week: dt.date, warehouse_path: Path, as_json: bool) -> None:
-    """Show every revision of a week's editions and what changed between them.
-
-    Example:
-
-        viewrank revisions 2026-11-15
-    """
-    with open_warehouse(warehouse_path, read_only=True) as warehouse:
-        result = audit.revisions(warehouse, week)
-    if as_json:
-        print_json(result)
-        return
-    for edition in result:
-        click.echo(f"{edition['scope']} revision {edition['revision']} (edition {edition['edition_id']}, "
-                   f"{edition['origin']}, {edition['created_at']:%Y-%m-%d %H:%M}): {edition['entries']} entries")
-        for change in edition["changes"] or []:
-            click.echo("  " + render_change(change))
-
-
-def render_change(change: dict[str, Any]) -> str:
-    where = f"{change['country'] + ' ' if change['country'] else ''}{change['category']} No. {change['rank']}"
-
-    def side(entry: dict[str, Any] | None) -> str:
-        if entry is None:
-            return "(none)"
-        views = f", {humanize(entry['views'])} views" if entry["views"] is not None else ""
-        return f"{entry['title']} ({humanize(entry['hours_viewed'])} h{views})"
-    return f"{where}: {side(change['before'])} -> {side(change['after'])}"
-
-
-@cli.command()
-@click.argument("week", type=DATE)
-@warehouse_option
-@json_option
-@handle_errors
-def verify(week: dt.date, warehouse_path: Path, as_json: bool) -> None:
-    """Recompute a published week from the stored events and report every difference.
-
-    Uses the methodology settings recorded in each edition. Exits with code 1 when the
-    published lists do not follow from the events.
-
-    Example:
-
-        viewrank verify 2026-11-15
-    """
-    with open_warehouse(warehouse_path, read_only=True) as warehouse:
-        report = audit.verify(warehouse, week)
-    if as_json:
-        print_json(report)
-    else:
-        for scope, result in report["scopes"].items():
-            click.echo(f"{scope}: edition {result['edition_id']} revision {result['revision']}, {result['entries']} "
-                       f"entries recomputed from {report['event_parts']} event parts: "
-                       f"{len(result['differences'])} differences")
-            for change in result["differences"]:
-                click.echo("  published " + render_change(change).replace(" -> ", " ; recomputed "))
-    if not report["ok"]:
-        raise click.ClickException(f"the published lists of {week} do not follow from the stored events")
-
-
-@cli.command()
-@warehouse_option
-@click.option("--deep", is_flag=True, help="Also recompute every daily rollup from its event parts.")
-@json_option
-@handle_errors
-def check(warehouse_path: Path, deep: bool, as_json: bool) -> None:
-    """Check the warehouse for inconsistencies (manifest, event parts, rollups, editions).
-
-    Exits with code 1 if anything is wrong.
-
-    Example:
-
-        viewrank check --deep
-    """
-    with open_warehouse(warehouse_path, read_only=True) as warehouse:
-        problems = integrity.check(warehouse, deep=deep)
-    if as_json:
-        print_json({"ok": not problems, "problems": problems})
-    else:
-        for problem in problems:
-            click.echo(f"{problem['check']}: {problem['rows']}")
-    if problems:
-        raise click.ClickException(f"{len(problems)} consistency checks failed")
-    if not as_json:
-        click.echo("The warehouse is consistent.")
-
-
-@cli.command()
-@warehouse_option
-@click.option("--search", help="Only titles whose name contains this text.")
-@click.option("--limit", default=50, show_default=True, help="At most this many titles.")
-@json_option
-@handle_errors
-def titles(warehouse_path: Path, search: str | None, limit: int, as_json: bool) -> None:
-    """List and search the titles with their stable ids.
-
-    Example:
-
-        viewrank titles --search diplomat
-    """
-    with open_warehouse(warehouse_path, read_only=True) as warehouse:
-        rows = warehouse.rows(
-            """SELECT title_id, show_title, season_title, kind, original_language, release_date, source
-               FROM titles WHERE ? IS NULL OR contains(lower(show_title || ' ' || coalesce(season_title, '')), lower(?))
-               ORDER BY show_title, season_number NULLS FIRST, release_date, title_id LIMIT ?""",
-            [search, search or "", limit])
-    if as_json:
-        print_json(rows)
-    else:
-        click.echo(format_table([(r["title_id"], r["season_title"] or r["show_title"], r["kind"],
-                                  r["original_language"], r["release_date"]) for r in rows],
-                                ["Id", "Title", "Kind", "Language", "Released"]))
-
-
-@cli.command()
-@warehouse_option
-@click.option("--limit", default=20, show_default=True, help="At most this many rows.")
-@json_option
-@handle_errors
-def quarantine(warehouse_path: Path, limit: int, as_json: bool) -> None:
-    """Show quarantined input rows with their file, row and reason.
-
-    Example:
-
-        viewrank quarantine --limit 5
-    """
-    with open_warehouse(warehouse_path, read_only=True) as warehouse:
-        rows = warehouse.rows("SELECT path, row_number, reason, raw FROM quarantine "
-                              "ORDER BY batch_id, row_number LIMIT ?", [limit])
-    if as_json:
-        print_json(rows)
-    else:
-        click.echo(format_table([(r["path"], r["row_number"], r["reason"]) for r in rows], ["File", "Row", "Reason"]))
-
-
-@cli.command()
-@warehouse_option
-@click.option("--titles", "title_count", default=2000, show_default=True, help="Titles in the synthetic catalog.")
-@click.option("--weeks", default=12, show_default=True, help="Weeks of playback logs.")
-@click.option("--sessions", default=5_000_000, show_default=True, help="Playback sessions in all.")
-@click.option("--seed", default=7, show_default=True, help="Random seed (same seed, same data).")
-@click.option("--force", is_flag=True, help="Replace the warehouse directory if it is not empty.")
-@json_option
-@silent_option
-@handle_errors
-def demo(warehouse_path: Path, title_count: int, weeks: int, sessions: int, seed: int, force: bool,
-         as_json: bool, silent: bool) -> None:
-    """Build a realistic synthetic service and run the whole pipeline on it.
-
-    Writes the generated inputs to WAREHOUSE/demo-input, the TSVs to WAREHOUSE/exports and
-    prints the latest week's global lists.
-
-    Example:
-
-        viewrank demo --warehouse demo-warehouse
-    """
-    def bar(label: str, length: int) -> Any:
-        return progress(label, length, silent=silent or as_json)
-
-    summary = run_demo(warehouse_path, titles=title_count, weeks=weeks, sessions=sessions, seed=seed,
-                       force=force, progress=bar)
-    if as_json:
-        print_json(summary.__dict__)
-        return
-    with open_warehouse(warehouse_path, read_only=True) as warehouse:
-        click.echo(render_lists(week_lists(warehouse, None, None)))
-    click.echo(f"\n{summary.sessions:,} sessions over {summary.titles:,} titles, {summary.first_day} to "
-               f"{summary.last_day}: {len(summary.weeks)} weeks charted, {summary.quarantined} rows quarantined.")
-    for name, rows in summary.exports["files"].items():
-        click.echo(f"Wrote {Path(summary.exports['directory']) / name} ({rows:,} rows)")
-    click.echo(f"See the site: viewrank serve --warehouse {warehouse_path}, then open http://127.0.0.1:8000")
-
-
-@cli.command()
-@click.option("--sessions", default="10000000,100000000", show_default=True,
-              help="Comma-separated volumes of sessions to benchmark (1000000000 for the large run).")
-@click.option("--engines", default=",".join(BENCH_ENGINES), show_default=True,
-              help="Comma-separated engines to time.")
-@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("bench/data"),
-              show_default=True, help="Scratch folder for the generated event stores.")
-@click.option("--results", "results_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("bench/results"), show_default=True, help="Where to write the results.")
-@click.option("--repeats", type=click.IntRange(1), default=BENCH_REPEATS, show_default=True,
-              help="Runs of each quick engine (under 15 s a run); the median counts.")
-@json_option
-@silent_option
-@handle_errors
-def bench(sessions: str, engines: str, data_dir: Path, results_dir: Path, repeats: int, as_json: bool,
-          silent: bool) -> None:
-    """Benchmark the rollup against DuckDB's GROUP BY, a bare scan, pandas and Spark.
-
-    Writes rollup_scale.md, .json and a .png plot of time against volume to --results.
-
-    Example:
-
-        viewrank bench --sessions 10000000,100000000
-    """
-    from ..tools.bench import run_benchmark
-    command = "viewrank bench " + " ".join(sys.argv[2:])
-    results = run_benchmark([int(v) for v in sessions.split(",")], engines.split(","), data_dir=data_dir,
-                            results_dir=results_dir, command=command.strip(), repeats=repeats,
-                            progress=lambda label, length: progress(label, length, silent=silent or as_json))
-    if as_json:
-        print_json(results)
-    else:
-        click.echo((results_dir / "rollup_scale.md").read_text())
-
-
-# Command groups defined in their own modules.
-cli.add_command(serve)
-cli.add_command(publish)
-cli.add_command(import_group, "import")
-register_report_commands(cli)
+for area in AREAS:
+    for command in area.COMMANDS:
+        cli.add_command(command)
 
 
 def main() -> None:

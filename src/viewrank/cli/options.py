@@ -1,16 +1,14 @@
-"""Options and helpers every command shares, defined once (the CLI and the command groups
-of web/, published/ and the reports all use them)."""
+"""The options and argument types every command shares, each defined once: --warehouse,
+--json, --silent, and DATE, the one way a date is read from the command line."""
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
 import click
 
-from ..errors import ViewrankError
 from ..store.warehouse import Warehouse
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -30,31 +28,12 @@ def silent_option(function: F) -> F:
     return click.option("--silent", is_flag=True, help="No progress bars.")(function)
 
 
-class CommandError(click.ClickException):
-    """A library error as click shows it: `Error: <message>` on stderr, the error's exit code."""
-
-    def __init__(self, message: str, exit_code: int):
-        super().__init__(message)
-        self.exit_code = exit_code  # type: ignore[misc]  # click declares it on the class
-
-
-def handle_errors(function: F) -> F:
-    """Turn the library's errors into one clear line and exit code 1."""
-    @functools.wraps(function)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return function(*args, **kwargs)
-        except ViewrankError as error:
-            raise CommandError(str(error), error.exit_code) from None
-    return wrapper  # type: ignore[return-value]
-
-
 def open_warehouse(path: Path, *, read_only: bool = False) -> Warehouse:
     return Warehouse(path, read_only=read_only)
 
 
 class DateType(click.ParamType[dt.date]):
-    """A YYYY-MM-DD command-line value, converted to a date."""
+    """A YYYY-MM-DD command-line value, converted to a date (every date option and argument)."""
 
     name = "date"
 
@@ -69,11 +48,3 @@ class DateType(click.ParamType[dt.date]):
 
 DATE = DateType()
 
-
-def parse_week(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None

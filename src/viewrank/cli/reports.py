@@ -1,5 +1,5 @@
-"""Commands for lists over any window, most popular, the engagement report and fact sheets:
-each a thin shell over lists.py, reports.py and factsheet.py."""
+"""The reporting commands: a week's lists, lists over any window, a title's facts and fact
+sheet, most popular, the engagement report and the specialty list definitions."""
 
 from __future__ import annotations
 
@@ -12,15 +12,16 @@ import click
 from ..charts.lists import window_lists
 from ..charts.specialty import list_definitions as defined_lists
 from ..charts.windows import RANK_BY, Window, date_window, first_days_window
-from ..reports.audience import AUDIENCE_COLUMNS
+from ..charts.weekly import week_lists
+from ..reports.facts import title_facts
 from ..reports.factsheet import factsheet as build_factsheet
-from ..reports.factsheet import render_markdown
 from ..reports.popular import engagement_report, export_engagement, export_most_popular
 from ..reports.popular import most_popular as build_most_popular
 from ..settings import MOST_POPULAR_RULES
 from ..store.warehouse import Warehouse
-from .options import handle_errors, json_option, open_warehouse, parse_week, silent_option, warehouse_option
-from .output import format_table, humanize, print_json, progress
+from .options import DATE, json_option, open_warehouse, silent_option, warehouse_option
+from .output import format_table, print_json, progress
+from .render import render_facts, render_factsheet, render_lists, render_window_lists
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,12 +43,6 @@ def list_options(function: F) -> F:
     return function
 
 
-def _day(text: str) -> dt.date:
-    day = parse_week(text)
-    assert day is not None
-    return day
-
-
 def _show_lists(warehouse: Warehouse, window: Window, options: dict[str, Any], as_json: bool, silent: bool) -> None:
     result = window_lists(warehouse, window, country=options["country"], rank_by=options["rank_by"],
                           list_name=options["list_name"], audience=options["audience"],
@@ -59,36 +54,54 @@ def _show_lists(warehouse: Warehouse, window: Window, options: dict[str, Any], a
         click.echo(render_window_lists(result))
 
 
-def render_window_lists(result: dict[str, Any]) -> str:
-    """A window's lists as aligned text tables, one per category."""
-    window = result["window"]
-    span = (f"first {window['first_days']} days from each premiere" if "first_days" in window
-            else f"{window['from']}" if window["days"] == 1 else f"{window['from']} to {window['to']}")
-    where = f"in {result['country']}" if result["country"] else "global"
-    label = f", {result['list']} list" if result["list"] else ""
-    blocks = []
-    for category, rows in result["lists"].items():
-        extra = [name for name in ("viewers", *AUDIENCE_COLUMNS) if any(name in row for row in rows)]
-        headers = ["#", "Title", "Hours viewed", "Views", *(name.capitalize() for name in extra)]
-        table = [[row["rank"], row["season_title"] or row["show_title"], humanize(row["hours_viewed"]),
-                  humanize(row["views"]), *(humanize(row[name]) for name in extra)] for row in rows]
-        if "first_days" in window:
-            headers.append("Window")
-            for line, row in zip(table, rows):
-                line.append(f"{row['window_from']} to {row['window_to']}")
-        text = format_table(table, headers, right=(0, 2, 3, *range(4, 4 + len(extra))))
-        blocks.append(f"{category}, {where}{label}, {span}, by {result['rank_by']}\n{text}")
-    return "\n\n".join(blocks)
+@click.command()
+@click.argument("title")
+@warehouse_option
+@json_option
+def facts(title: str, warehouse_path: Path, as_json: bool) -> None:
+    """Facts about a title: first week, debut, countries, weeks in the Top 10, peak.
+
+    TITLE is a title id, a season title ("The Diplomat: Season 1") or a film's name.
+
+    Example:
+
+        viewrank facts "The Diplomat: Season 1"
+    """
+    with open_warehouse(warehouse_path, read_only=True) as warehouse:
+        result = title_facts(warehouse, title)
+    if as_json:
+        print_json(result)
+    else:
+        click.echo(render_facts(result))
 
 
 @click.command()
-@click.option("--day", required=True, help="The day (YYYY-MM-DD).")
+@warehouse_option
+@click.option("--week", type=DATE, help="Week by its last day (default: the latest).")
+@click.option("--country", help="ISO code of a country list (default: the global lists).")
+@json_option
+def lists(warehouse_path: Path, week: dt.date | None, country: str | None, as_json: bool) -> None:
+    """Print a week's Top 10 lists.
+
+    Example:
+
+        viewrank lists --week 2026-11-15 --country KR
+    """
+    with open_warehouse(warehouse_path, read_only=True) as warehouse:
+        result = week_lists(warehouse, week, country.upper() if country else None)
+    if as_json:
+        print_json(result)
+    else:
+        click.echo(render_lists(result))
+
+
+@click.command()
+@click.option("--day", required=True, type=DATE, help="The day (YYYY-MM-DD).")
 @list_options
 @warehouse_option
 @json_option
 @silent_option
-@handle_errors
-def daily(day: str, warehouse_path: Path, as_json: bool, silent: bool, **options: Any) -> None:
+def daily(day: dt.date, warehouse_path: Path, as_json: bool, silent: bool, **options: Any) -> None:
     """Print a day's Top 10 lists (global per category, or one country's).
 
     Example:
@@ -96,20 +109,19 @@ def daily(day: str, warehouse_path: Path, as_json: bool, silent: bool, **options
         viewrank daily --day 2026-11-14 --country KR
     """
     with open_warehouse(warehouse_path, read_only=True) as warehouse:
-        _show_lists(warehouse, date_window(warehouse, _day(day), _day(day)), options, as_json, silent)
+        _show_lists(warehouse, date_window(warehouse, day, day), options, as_json, silent)
 
 
 @click.command()
-@click.option("--from", "start", help="First day of the window (YYYY-MM-DD).")
-@click.option("--to", "end", help="Last day of the window (YYYY-MM-DD).")
-@click.option("--week", help="A chart week by its last day (the same as --from its Monday --to it).")
+@click.option("--from", "start", type=DATE, help="First day of the window (YYYY-MM-DD).")
+@click.option("--to", "end", type=DATE, help="Last day of the window (YYYY-MM-DD).")
+@click.option("--week", type=DATE, help="A chart week by its last day (the same as --from its Monday --to it).")
 @click.option("--first-days", type=int, help="Each title's first N days from its premiere instead of fixed dates.")
 @list_options
 @warehouse_option
 @json_option
 @silent_option
-@handle_errors
-def window(start: str | None, end: str | None, week: str | None, first_days: int | None, warehouse_path: Path,
+def window(start: dt.date | None, end: dt.date | None, week: dt.date | None, first_days: int | None, warehouse_path: Path,
            as_json: bool, silent: bool, **options: Any) -> None:
     """Print the Top 10 lists of any window: a date range, a chart week, or each title's first N days.
 
@@ -127,11 +139,11 @@ def window(start: str | None, end: str | None, week: str | None, first_days: int
         if first_days:
             span = first_days_window(warehouse, first_days)
         elif week:
-            span = date_window(warehouse, warehouse.methodology.week_start_of(_day(week)), _day(week))
+            span = date_window(warehouse, warehouse.methodology.week_start_of(week), week)
         else:
             if not (start and end):
                 raise click.UsageError("--from and --to go together")
-            span = date_window(warehouse, _day(start), _day(end))
+            span = date_window(warehouse, start, end)
         _show_lists(warehouse, span, options, as_json, silent)
 
 
@@ -143,7 +155,6 @@ def window(start: str | None, end: str | None, week: str | None, first_days: int
               help="Write the lists to this file in the published most-popular.tsv layout.")
 @warehouse_option
 @json_option
-@handle_errors
 def most_popular(rule: str | None, export_path: Path | None, warehouse_path: Path, as_json: bool) -> None:
     """Print the most popular originals of all time over their first days from premiere.
 
@@ -180,7 +191,6 @@ def most_popular(rule: str | None, export_path: Path | None, warehouse_path: Pat
 @click.option("--tsv", "tsv_path", type=click.Path(dir_okay=False, path_type=Path), help="Also write a TSV here.")
 @warehouse_option
 @json_option
-@handle_errors
 def engagement(half: str, min_hours: float | None, rounding: int | None, xlsx_path: Path | None,
                tsv_path: Path | None, warehouse_path: Path, as_json: bool) -> None:
     """Write the half-year engagement report: every title above the hours threshold, TV and Film sheets.
@@ -210,7 +220,6 @@ def engagement(half: str, min_hours: float | None, rounding: int | None, xlsx_pa
               show_default=True, help="Markdown for people, JSON for machines (the same as --json).")
 @warehouse_option
 @json_option
-@handle_errors
 def factsheet(title: str, output_format: str, warehouse_path: Path, as_json: bool) -> None:
     """A press fact sheet for a title, every figure linked to its edition or rollup window.
 
@@ -226,14 +235,13 @@ def factsheet(title: str, output_format: str, warehouse_path: Path, as_json: boo
     if as_json or output_format == "json":
         print_json(sheet)
     else:
-        click.echo(render_markdown(sheet, hours_rounding=method.hours_rounding, views_rounding=method.views_rounding),
+        click.echo(render_factsheet(sheet, hours_rounding=method.hours_rounding, views_rounding=method.views_rounding),
                    nl=False)
 
 
 @click.command("list-definitions")
 @warehouse_option
 @json_option
-@handle_errors
 def list_definitions(warehouse_path: Path, as_json: bool) -> None:
     """Show the specialty lists defined in the specialty_lists setting.
 
@@ -252,7 +260,4 @@ def list_definitions(warehouse_path: Path, as_json: bool) -> None:
                             ["List", "Description", "Filter"]))
 
 
-def register_report_commands(group: click.Group) -> None:
-    """Add this module's commands to the `viewrank` group."""
-    for command in (daily, window, most_popular, engagement, factsheet, list_definitions):
-        group.add_command(command)
+COMMANDS = (facts, lists, daily, window, most_popular, engagement, factsheet, list_definitions)

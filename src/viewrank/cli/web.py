@@ -1,7 +1,4 @@
-"""The `serve` and `publish` commands (registered on the `viewrank` group at the end of cli.py).
-
-Import them through viewrank.cli: this module uses cli.py's shared options.
-"""
+"""The site's commands: `serve` the site and API over a warehouse, `publish` it as static files."""
 
 from __future__ import annotations
 
@@ -9,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .options import handle_errors, open_warehouse, silent_option, warehouse_option
+from .options import open_warehouse, silent_option, warehouse_option
 from .output import progress
 
 
@@ -19,7 +16,6 @@ from .output import progress
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
 @click.option("--cache-entries", default=512, show_default=True, type=click.IntRange(0),
               help="Responses kept in memory while the warehouse is unchanged (0: none).")
-@handle_errors
 def serve(warehouse_path: Path, host: str, port: int, cache_entries: int) -> None:
     """Serve the Top 10 site and JSON API (/api, described at /api/openapi.json) over a warehouse.
 
@@ -45,7 +41,6 @@ def serve(warehouse_path: Path, host: str, port: int, cache_entries: int) -> Non
               help="Directory to write the site into (replaced if it holds an earlier published site).")
 @warehouse_option
 @silent_option
-@handle_errors
 def publish(site_dir: Path, warehouse_path: Path, silent: bool) -> None:
     """Write the whole site as static files: every page and download, with relative links.
 
@@ -61,3 +56,6 @@ def publish(site_dir: Path, warehouse_path: Path, silent: bool) -> None:
         with progress("Writing the site", count_jobs(warehouse), silent=silent) as advance:
             report = publish_site(warehouse, site_dir, progress=advance)
     click.echo(f"Wrote {report.pages:,} pages and {report.downloads:,} downloads to {report.directory}")
+
+
+COMMANDS = (serve, publish)

@@ -5,7 +5,7 @@ the chart edition behind every list figure (edition id, revision, week), the rol
 behind every viewing figure, the first 28 and 91 days (only once they are all rolled up),
 the title's place among all titles of its category over the same days (rank and
 percentile), and the other seasons of the same show for a season-over-season comparison.
-`factsheet()` is the function the CLI and the web site call; `render_markdown()` prints it.
+`factsheet()` is the function the CLI and the web site call; cli/render.py prints it as Markdown.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from typing import Any
 
 from ..charts.specialty import title_filter
 from ..charts.windows import Window, first_days_window, ranking
-from ..formats.top10 import round_display
 from ..rollup.daily import rolled_up_days
 from ..store.warehouse import Warehouse
 from .facts import find_title, title_facts
@@ -152,83 +151,3 @@ def _seasons(warehouse: Warehouse, title: dict[str, Any]) -> list[dict[str, Any]
             "weeks_in_top_10": facts["weeks_in_top_10"],
             "first_28_days": _first_days(warehouse, other, 28) | {"place": None}})
     return seasons
-
-
-# -- markdown ----------------------------------------------------------------------------------
-
-def render_markdown(sheet: dict[str, Any], *, hours_rounding: int = 1, views_rounding: int = 1) -> str:
-    """The fact sheet as Markdown: figures rounded for display, each row naming its source."""
-    def number(value: float | None, step: int) -> str:
-        shown = round_display(value, step)
-        return "n/a" if shown is None else f"{shown:,}"
-
-    def figures(block: dict[str, Any]) -> str:
-        text = f"{number(block['hours_viewed'], hours_rounding)} hours viewed"
-        if block.get("views") is not None:
-            text += f", {number(block['views'], views_rounding)} views"
-        place = block.get("place")
-        if place:
-            text += (f"; No. {place['rank']} of {place['of']} in {place['category']} over the same days "
-                     f"(percentile {place['percentile']:g})")
-        return text
-
-    title = sheet["title"]
-    kind = "Film" if title["kind"] == "film" else "Season"
-    lines = [f"# {title['name']}", "",
-             f"{kind} · {title['original_language'] or 'language unknown'} · "
-             f"released {title['release_date'] or 'unknown'} · id `{title['title_id']}`", "",
-             "| Figure | Value | Source |", "|---|---|---|"]
-    weekend = sheet["first_weekend"]
-    if weekend:
-        value = figures(weekend) if weekend["hours_viewed"] is not None else "no viewing recorded"
-        lines.append(f"| First weekend ({weekend['start']} to {weekend['end']}, {weekend['days']} days) | {value} "
-                     f"| {_source_text(weekend['source'])} |")
-    debut = sheet["debut"]
-    if debut:
-        lines.append(f"| Debut | No. {debut['rank']} in {debut['category']}, week of {debut['week']} "
-                     f"| {_source_text(debut['source'])} |")
-        editions = ", ".join(str(week["source"]["edition_id"]) for week in sheet["weeks"])
-        lines.append(f"| Weeks in the Top 10 | {sheet['weeks_in_top_10']} (peak No. {sheet['peak_rank']}, "
-                     f"{sheet['weeks_at_peak']} week{'s' if sheet['weeks_at_peak'] != 1 else ''} there) "
-                     f"| editions {editions} |")
-    else:
-        lines.append("| Debut | never in a global Top 10 | current editions |")
-    countries = sheet["countries"]
-    if countries and countries["debut_week"]:
-        first = countries["debut_week"]
-        value = f"Top 10 in {first['count']} of {first['of']} countries"
-        if first["number_one"]:
-            named = len(first["number_one"]) <= NAMED_COUNTRIES
-            value += f"; No. 1 in {', '.join(first['number_one']) if named else len(first['number_one'])}"
-            value += "" if named else " countries"
-        lines.append(f"| Countries, debut week {first['week']} | {value} | {_source_text(first['source'])} |")
-    if countries and countries["most"]:
-        most = countries["most"]
-        lines.append(f"| Most countries in one week | {most['count']} in the week of {most['week']} "
-                     f"| {_source_text(most['source'])} |")
-    for days in FIGURE_DAYS:
-        block = sheet[f"first_{days}_days"]
-        label = f"First {days} days" + (f" ({block['from']} to {block['to']})" if "from" in block else "")
-        value = figures(block) if block["complete"] else f"not complete: {block['reason']}"
-        lines.append(f"| {label} | {value} | {_source_text(block.get('source'))} |")
-    if sheet["seasons"]:
-        lines += ["", "## Other seasons", "", "| Season | Released | Debut | First weekend | First 28 days |",
-                  "|---|---|---|---|---|"]
-        for season in sheet["seasons"]:
-            debut_text = (f"No. {season['debut']['rank']}, week of {season['debut']['week']}"
-                          if season["debut"] else "not in a Top 10")
-            weekend = season["first_weekend"]
-            weekend_text = figures(weekend) if weekend and weekend["hours_viewed"] is not None else "n/a"
-            days28 = season["first_28_days"]
-            lines.append(f"| {season['name']} | {season['release_date'] or 'unknown'} | {debut_text} | {weekend_text} "
-                         f"| {figures(days28) if days28['complete'] else 'not complete'} |")
-    return "\n".join(lines) + "\n"
-
-
-def _source_text(source: dict[str, Any] | None) -> str:
-    if source is None:
-        return "none"
-    if source["kind"] == "rollups":
-        return f"rollups {source['from']} to {source['to']}"
-    return (f"{source['scope']} edition {source['edition_id']} revision {source['revision']} "
-            f"(week {source['week']}, {source['origin']})")

@@ -42,6 +42,7 @@ GROUP BY title_key, country_index ORDER BY title_key, country_index
 EPOCH = dt.date(1970, 1, 1)
 ENGINES = ("auto", "duckdb")
 
+EVENT_DAYS_SQL = "SELECT count(DISTINCT day) FROM event_files"
 PENDING_DAYS_SQL = """
 WITH parts AS (SELECT day, count(*) AS parts, sum(rows) AS event_rows FROM event_files GROUP BY day)
 SELECT p.day, p.parts, p.event_rows
@@ -67,6 +68,11 @@ def rolled_up_days(warehouse: Warehouse) -> tuple[dt.date, dt.date] | None:
 def pending_days(warehouse: Warehouse) -> list[tuple[dt.date, int, int]]:
     """Days whose event parts changed since their last rollup: (day, parts, rows)."""
     return [(day, int(parts), int(rows)) for day, parts, rows in warehouse.execute(PENDING_DAYS_SQL).fetchall()]
+
+
+def days_to_roll(warehouse: Warehouse, *, full: bool = False) -> int:
+    """How many days `rollup(full=...)` rolls up (for progress bars)."""
+    return int(warehouse.scalar(EVENT_DAYS_SQL)) if full else len(pending_days(warehouse))
 
 
 def pending_weeks(warehouse: Warehouse) -> list[list[tuple[dt.date, int, int]]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from .. import catalog
 from ..errors import NotFound
 from ..store.warehouse import Warehouse
 
@@ -74,26 +75,6 @@ ORDER BY c.week, c.rank, n.name
 
 # Titles whose name contains the search text (or whose id it is): prefix matches first, then
 # the titles with most weeks on the global lists, then by name.
-SEARCH_SQL = """
-WITH charted AS (
-    SELECT c.title_key, count(*) AS weeks_in_top_10, min(c.rank) AS peak_rank
-    FROM chart_entries c JOIN current_editions e USING (edition_id)
-    WHERE e.scope = 'global' GROUP BY c.title_key
-),
-matches AS (
-    SELECT * FROM titles t
-    WHERE ($query = '' OR t.title_id = $query
-           OR contains(lower(t.show_title || ' ' || coalesce(t.season_title, '')), lower($query)))
-      AND (NOT $charted_only OR t.title_key IN (SELECT title_key FROM chart_entries))
-)
-SELECT t.title_id, t.show_title, t.season_title, t.kind, t.original_language, t.release_date,
-       coalesce(c.weeks_in_top_10, 0) AS weeks_in_top_10, c.peak_rank, count(*) OVER () AS total
-FROM matches t LEFT JOIN charted c USING (title_key)
-ORDER BY starts_with(lower(coalesce(t.season_title, t.show_title)), lower($query)) DESC,
-         coalesce(c.weeks_in_top_10, 0) DESC, lower(t.show_title), t.season_number NULLS FIRST, t.title_id
-LIMIT $limit OFFSET $offset
-"""
-
 CHARTED_TITLES_SQL = """
 SELECT DISTINCT t.title_id FROM current_entries c JOIN titles t USING (title_key) ORDER BY t.title_id
 """
@@ -197,19 +178,8 @@ def title_countries(warehouse: Warehouse, title_key: int, week: dt.date | None) 
 def search_titles(warehouse: Warehouse, query: str, *, page: int, per_page: int,
                   charted_only: bool = False) -> tuple[list[dict[str, Any]], int]:
     """One page of the titles matching `query` (all titles when empty) and the total count."""
-    rows = warehouse.rows(SEARCH_SQL, {"query": query, "charted_only": charted_only, "limit": per_page,
-                                       "offset": (page - 1) * per_page})
-    total = rows[0]["total"] if rows else _count_matches(warehouse, query, charted_only)
-    for row in rows:
-        del row["total"]
-        row["title"] = row["season_title"] or row["show_title"]
-    return rows, total
-
-
-def _count_matches(warehouse: Warehouse, query: str, charted_only: bool) -> int:
-    """The match count when the requested page is past the end (the window count is then absent)."""
-    rows = warehouse.rows(SEARCH_SQL, {"query": query, "charted_only": charted_only, "limit": 1, "offset": 0})
-    return int(rows[0]["total"]) if rows else 0
+    return catalog.search_titles(warehouse, query, limit=per_page, offset=(page - 1) * per_page,
+                                 charted_only=charted_only)
 
 
 def charted_title_ids(warehouse: Warehouse) -> list[str]:

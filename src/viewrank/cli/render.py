@@ -1,0 +1,160 @@
+"""Every text renderer of the command line: the library returns data, these turn it into the
+tables and Markdown people read (the same data --json prints)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..formats.top10 import round_display
+from ..reports.audience import AUDIENCE_COLUMNS
+from ..reports.factsheet import FIGURE_DAYS, NAMED_COUNTRIES
+from .output import format_table, humanize
+
+
+def render_facts(facts: dict[str, Any]) -> str:
+    lines = [f"{facts['title']}  ({facts['kind']}, id {facts['title_id']})"]
+    first = facts["first_week"]
+    if first:
+        figures = f"{humanize(first['hours_viewed'])} hours viewed" if first["hours_viewed"] is not None else "no viewing recorded"
+        if first.get("views") is not None:
+            figures += f", {humanize(first['views'])} views"
+        window = (f"{first['start']} to {first['end']} ({first['days']} days)" if facts["release_date"]
+                  else f"week of {first['end']} (release date unknown)")
+        lines.append(f"First week:      {window}: {figures}")
+    debut = facts["debut"]
+    if debut:
+        lines.append(f"Debut:           No. {debut['rank']} in {debut['category']}, week of {debut['week']}")
+        lines.append(f"Weeks in Top 10: {facts['weeks_in_top_10']} (peak No. {facts['peak_rank']}, "
+                     f"{facts['weeks_at_peak']} week{'s' if facts['weeks_at_peak'] != 1 else ''} there)")
+    else:
+        lines.append("Debut:           never in a global Top 10")
+    countries = facts["countries"]
+    if countries and countries["of"]:
+        line = f"Countries:       Top 10 in {countries['count']} of {countries['of']} countries in the week of {countries['week']}"
+        if countries["number_one"]:
+            line += f"; No. 1 in {len(countries['number_one'])}: {', '.join(countries['number_one'])}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def render_lists(result: dict[str, Any]) -> str:
+    blocks = []
+    where = f"in {result['country']}" if result["country"] else "global"
+    for category, rows in result["lists"].items():
+        table = format_table(
+            [(r["rank"], r["season_title"] or r["show_title"], humanize(r["hours_viewed"]),
+              humanize(r["views"]), r["cumulative_weeks"]) for r in rows],
+            ["#", "Title", "Hours viewed", "Views", "Weeks"], right=(0, 2, 3, 4))
+        blocks.append(f"{category}, {where}, week ending {result['week']}\n{table}")
+    return "\n\n".join(blocks)
+
+
+def render_change(change: dict[str, Any]) -> str:
+    where = f"{change['country'] + ' ' if change['country'] else ''}{change['category']} No. {change['rank']}"
+
+    def side(entry: dict[str, Any] | None) -> str:
+        if entry is None:
+            return "(none)"
+        views = f", {humanize(entry['views'])} views" if entry["views"] is not None else ""
+        return f"{entry['title']} ({humanize(entry['hours_viewed'])} h{views})"
+    return f"{where}: {side(change['before'])} -> {side(change['after'])}"
+
+
+def render_window_lists(result: dict[str, Any]) -> str:
+    """A window's lists as aligned text tables, one per category."""
+    window = result["window"]
+    span = (f"first {window['first_days']} days from each premiere" if "first_days" in window
+            else f"{window['from']}" if window["days"] == 1 else f"{window['from']} to {window['to']}")
+    where = f"in {result['country']}" if result["country"] else "global"
+    label = f", {result['list']} list" if result["list"] else ""
+    blocks = []
+    for category, rows in result["lists"].items():
+        extra = [name for name in ("viewers", *AUDIENCE_COLUMNS) if any(name in row for row in rows)]
+        headers = ["#", "Title", "Hours viewed", "Views", *(name.capitalize() for name in extra)]
+        table = [[row["rank"], row["season_title"] or row["show_title"], humanize(row["hours_viewed"]),
+                  humanize(row["views"]), *(humanize(row[name]) for name in extra)] for row in rows]
+        if "first_days" in window:
+            headers.append("Window")
+            for line, row in zip(table, rows):
+                line.append(f"{row['window_from']} to {row['window_to']}")
+        text = format_table(table, headers, right=(0, 2, 3, *range(4, 4 + len(extra))))
+        blocks.append(f"{category}, {where}{label}, {span}, by {result['rank_by']}\n{text}")
+    return "\n\n".join(blocks)
+
+
+def render_factsheet(sheet: dict[str, Any], *, hours_rounding: int = 1, views_rounding: int = 1) -> str:
+    """The fact sheet as Markdown: figures rounded for display, each row naming its source."""
+    def number(value: float | None, step: int) -> str:
+        shown = round_display(value, step)
+        return "n/a" if shown is None else f"{shown:,}"
+
+    def figures(block: dict[str, Any]) -> str:
+        text = f"{number(block['hours_viewed'], hours_rounding)} hours viewed"
+        if block.get("views") is not None:
+            text += f", {number(block['views'], views_rounding)} views"
+        place = block.get("place")
+        if place:
+            text += (f"; No. {place['rank']} of {place['of']} in {place['category']} over the same days "
+                     f"(percentile {place['percentile']:g})")
+        return text
+
+    title = sheet["title"]
+    kind = "Film" if title["kind"] == "film" else "Season"
+    lines = [f"# {title['name']}", "",
+             f"{kind} · {title['original_language'] or 'language unknown'} · "
+             f"released {title['release_date'] or 'unknown'} · id `{title['title_id']}`", "",
+             "| Figure | Value | Source |", "|---|---|---|"]
+    weekend = sheet["first_weekend"]
+    if weekend:
+        value = figures(weekend) if weekend["hours_viewed"] is not None else "no viewing recorded"
+        lines.append(f"| First weekend ({weekend['start']} to {weekend['end']}, {weekend['days']} days) | {value} "
+                     f"| {_source_text(weekend['source'])} |")
+    debut = sheet["debut"]
+    if debut:
+        lines.append(f"| Debut | No. {debut['rank']} in {debut['category']}, week of {debut['week']} "
+                     f"| {_source_text(debut['source'])} |")
+        editions = ", ".join(str(week["source"]["edition_id"]) for week in sheet["weeks"])
+        lines.append(f"| Weeks in the Top 10 | {sheet['weeks_in_top_10']} (peak No. {sheet['peak_rank']}, "
+                     f"{sheet['weeks_at_peak']} week{'s' if sheet['weeks_at_peak'] != 1 else ''} there) "
+                     f"| editions {editions} |")
+    else:
+        lines.append("| Debut | never in a global Top 10 | current editions |")
+    countries = sheet["countries"]
+    if countries and countries["debut_week"]:
+        first = countries["debut_week"]
+        value = f"Top 10 in {first['count']} of {first['of']} countries"
+        if first["number_one"]:
+            named = len(first["number_one"]) <= NAMED_COUNTRIES
+            value += f"; No. 1 in {', '.join(first['number_one']) if named else len(first['number_one'])}"
+            value += "" if named else " countries"
+        lines.append(f"| Countries, debut week {first['week']} | {value} | {_source_text(first['source'])} |")
+    if countries and countries["most"]:
+        most = countries["most"]
+        lines.append(f"| Most countries in one week | {most['count']} in the week of {most['week']} "
+                     f"| {_source_text(most['source'])} |")
+    for days in FIGURE_DAYS:
+        block = sheet[f"first_{days}_days"]
+        label = f"First {days} days" + (f" ({block['from']} to {block['to']})" if "from" in block else "")
+        value = figures(block) if block["complete"] else f"not complete: {block['reason']}"
+        lines.append(f"| {label} | {value} | {_source_text(block.get('source'))} |")
+    if sheet["seasons"]:
+        lines += ["", "## Other seasons", "", "| Season | Released | Debut | First weekend | First 28 days |",
+                  "|---|---|---|---|---|"]
+        for season in sheet["seasons"]:
+            debut_text = (f"No. {season['debut']['rank']}, week of {season['debut']['week']}"
+                          if season["debut"] else "not in a Top 10")
+            weekend = season["first_weekend"]
+            weekend_text = figures(weekend) if weekend and weekend["hours_viewed"] is not None else "n/a"
+            days28 = season["first_28_days"]
+            lines.append(f"| {season['name']} | {season['release_date'] or 'unknown'} | {debut_text} | {weekend_text} "
+                         f"| {figures(days28) if days28['complete'] else 'not complete'} |")
+    return "\n".join(lines) + "\n"
+
+
+def _source_text(source: dict[str, Any] | None) -> str:
+    if source is None:
+        return "none"
+    if source["kind"] == "rollups":
+        return f"rollups {source['from']} to {source['to']}"
+    return (f"{source['scope']} edition {source['edition_id']} revision {source['revision']} "
+            f"(week {source['week']}, {source['origin']})")
