@@ -28,6 +28,7 @@ from viewrank.store.warehouse import Warehouse
 from viewrank.web import create_app
 from viewrank.web.api import ENDPOINTS, openapi_document
 from viewrank.web.params import slug
+from viewrank.web.render import figure
 
 with warnings.catch_warnings():
     # Starlette 1.10 asks for the httpx2 package for its TestClient; httpx (pinned) still works.
@@ -124,8 +125,9 @@ def test_week_page_labels_its_source_and_links_the_weeks(client: TestClient, war
     html = client.get(f"/weeks/{WEEKS[1]}").text
     edition = warehouse.rows("SELECT edition_id, revision FROM current_editions WHERE week = ? AND scope = 'global'",
                              [WEEKS[1]])[0]
-    assert f"edition {edition['edition_id']}, revision {edition['revision']}" in html
-    assert "Computed" in html
+    assert edition["revision"] == 1
+    assert f"edition {edition['edition_id']}" not in html and "revision" not in html  # no internal ids as labels
+    assert "Computed" in html and "from the playback logs" in html
     links = hrefs(html)
     assert f"/weeks/{WEEKS[0]}" in links and f"/weeks/{WEEKS[2]}" in links  # previous and next
     assert all(f"/weeks/{week}" in links for week in WEEKS)  # the picker lists every week
@@ -211,11 +213,10 @@ def test_factsheet_page_and_api_give_every_figure_with_its_source(client: TestCl
     rows = {row["_attrs"]["data-figure"]: row for row in table_rows(html) if "data-figure" in row["_attrs"]}
     debut = sheet["debut"]
     assert rows["debut"]["Value"] == f"No. {debut['rank']} in {debut['category']}, week ending {long_date(debut['week'])}"
-    assert rows["debut"]["Source"] == (f"Global edition {debut['source']['edition_id']}, "
-                                       f"revision {debut['source']['revision']} (computed)")
+    assert rows["debut"]["Source"] == f"Global lists, week ending {long_date(debut['week'])} (computed)"
     assert rows["weeks_in_top_10"]["Value"].startswith(f"{sheet['weeks_in_top_10']} (peak No. {sheet['peak_rank']},")
     weekend = sheet["first_weekend"]
-    assert rows["first_weekend"]["Value"].startswith(f"{number(weekend['hours_viewed'])} hours viewed")
+    assert rows["first_weekend"]["Value"].startswith(f"{figure(weekend['hours_viewed'], 'hours')}")
     assert rows["first_weekend"]["Source"] == f"Rollups {long_date(weekend['start'])} to {long_date(weekend['end'])}"
     first = sheet["countries"]["debut_week"]
     assert rows["countries_debut_week"]["Value"].startswith(f"Top 10 in {first['count']} of {first['of']} countries")

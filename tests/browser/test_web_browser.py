@@ -61,12 +61,16 @@ def test_tabs_switch_lists_by_click_and_keyboard(page: Any, server_url: str, bro
 
 def test_week_picker_moves_between_weeks(page: Any, server_url: str, browser_warehouse: Path) -> None:
     page.goto(server_url + "/")
-    page.get_by_role("link", name="Previous week").click()
-    page.wait_for_url(f"**/weeks/{WEEKS[-2]}")
+    page.get_by_role("tab", name="TV (English)").click()
+    page.get_by_role("link", name="Previous week").click()  # the chosen tab comes along
+    page.wait_for_url(f"**/weeks/{WEEKS[-2]}#tv-english")
+    assert page.get_by_role("tab", name="TV (English)").get_attribute("aria-selected") == "true"
+    assert shown_list(page, "tv-english") == expected_list(browser_warehouse, WEEKS[-2], "TV (English)")
+    page.get_by_role("tab", name="Films (English)").click()
     assert shown_list(page, "films-english") == expected_list(browser_warehouse, WEEKS[-2], "Films (English)")
     page.locator("details.all-weeks summary").click()  # opens the list of all weeks
     page.get_by_role("navigation", name="Week").get_by_role("link", name="25 Oct").click()
-    page.wait_for_url(f"**/weeks/{WEEKS[0]}")
+    page.wait_for_url(f"**/weeks/{WEEKS[0]}#films-english")
     assert page.get_by_role("link", name="Previous week").count() == 0  # the first week
     page.get_by_role("tab", name="Films (Non-English)").click()
     assert shown_list(page, "films-non-english") == expected_list(browser_warehouse, WEEKS[0], "Films (Non-English)")
@@ -99,7 +103,7 @@ def test_country_then_title(page: Any, server_url: str, browser_warehouse: Path,
     history = page.eval_on_selector_all("tr[data-week]", "rows => rows.map(r => r.querySelector('[data-label=\"Rank\"]').textContent.trim())")
     assert history == [str(row["rank"]) for row in facts["history"]]
     page.screenshot(path=str(artifacts / "web-title-desktop.png"), full_page=True)
-    page.get_by_role("navigation", name="Week of the country lists").get_by_role("link", name="Previous week").click()
+    page.get_by_role("navigation", name="Week ending, country lists").get_by_role("link", name="Previous week").click()
     page.wait_for_url(f"**/titles/F15/weeks/{WEEKS[-2]}")
     assert page.locator("tr[data-country]").count() > 0
     assert page.problems == []
@@ -152,7 +156,10 @@ def test_phone_layout_stacks_and_does_not_overflow(browser: Any, server_url: str
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
         page.screenshot(path=str(artifacts / f"web-{name}-phone.png"), full_page=True)
     page.goto(server_url + "/")
-    assert page.eval_on_selector("#films-english tbody tr", "row => getComputedStyle(row).display") == "block"
+    assert page.eval_on_selector("#films-english tbody tr", "row => getComputedStyle(row).display") == "flex"
+    first_screen = page.eval_on_selector_all(
+        "#films-english tbody tr", f"rows => rows.filter(row => row.getBoundingClientRect().bottom <= {PHONE['height']}).length")
+    assert first_screen >= 5  # a phone's first screen shows several entries, not one and a half
     assert not page.locator("#films-english thead").is_visible() or page.eval_on_selector(
         "#films-english thead", "head => head.getBoundingClientRect().height") <= 1
     context.close()

@@ -237,7 +237,8 @@ NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}
 TEXT, NULLABLE_TEXT = {"type": "string"}, {"type": ["string", "null"]}
 INTEGER, NULLABLE_INTEGER = {"type": "integer"}, {"type": ["integer", "null"]}
 NULLABLE_NUMBER = {"type": ["number", "null"]}
-MOVEMENT = {"type": "string", "enum": ["new", "re_entry", "up", "down", "same"]}
+MOVEMENT = {"type": "string", "enum": ["new", "re_entry", "up", "down", "same", "unknown"],
+            "description": "unknown: the week before is not in this warehouse, so no change can be told"}
 
 PARAMETERS: dict[str, dict[str, Any]] = {
     "week": {"name": "week", "in": "path", "required": True,

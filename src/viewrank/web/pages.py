@@ -46,8 +46,12 @@ def week_picker(weeks: list[dt.date], current: dt.date, path_for: Callable[[dt.d
 def _lists(rows: list[dict[str, Any]], standard: tuple[str, ...]) -> list[dict[str, Any]]:
     """Entries grouped into lists: the standard categories first, any others after."""
     names = list(standard) + sorted({row["category"] for row in rows} - set(standard))
-    return [{"category": name, "slug": slug(name), "entries": [row for row in rows if row["category"] == name]}
-            for name in names]
+    lists = []
+    for name in names:
+        entries = [row for row in rows if row["category"] == name]
+        lists.append({"category": name, "slug": slug(name), "entries": entries,
+                      "seasons": any(row["kind"] == "tv" for row in entries)})
+    return lists
 
 
 def _scope_weeks(editions: dict[dt.date, dict[str, Any]], scope: str) -> list[dt.date]:
@@ -62,7 +66,7 @@ def week_page(warehouse: Warehouse, week_text: str | None) -> Page:
         return Page("empty.html", "/", "No charts yet", _frame(warehouse))
     week = resolve_week(week_text, weeks)
     rows = queries.entries(warehouse, editions, week, scope="global")
-    return Page("week.html", urls.week(None if week_text is None else week), f"Global Top 10, week of {week}", {
+    return Page("week.html", urls.week(None if week_text is None else week), f"Global Top 10, week ending {week:%-d %B %Y}", {
         **_frame(warehouse), "week": week, "edition": editions[week]["global"],
         "picker": week_picker(weeks, week, urls.week), "lists": _lists(rows, GLOBAL_CATEGORIES),
         "json_path": f"/api/weeks/{week}/global"})
@@ -77,7 +81,7 @@ def countries_page(warehouse: Warehouse, week_text: str | None) -> Page:
     leaders = Counter((entry["title_id"], entry["title"]) for country in countries
                       for entry in country["lists"].values())
     return Page("countries.html", urls.countries(None if week_text is None else week),
-                f"Top 10 by country, week of {week}", {
+                f"Top 10 by country, week ending {week:%-d %B %Y}", {
                     **_frame(warehouse), "week": week, "edition": editions[week]["country"],
                     "picker": week_picker(weeks, week, urls.countries), "countries": countries,
                     "categories": COUNTRY_CATEGORIES, "leaders": leaders.most_common(5),
@@ -87,9 +91,9 @@ def countries_page(warehouse: Warehouse, week_text: str | None) -> Page:
 def _country_page(frame: dict[str, Any], editions: dict[dt.date, dict[str, Any]], iso2: str, name: str,
                   week: dt.date, alias: bool, rows: list[dict[str, Any]]) -> Page:
     if not rows:
-        raise NotFound(f"{name} has no Top 10 lists in the week of {week}")
+        raise NotFound(f"{name} has no Top 10 lists in the week ending {week}")
     weeks = _scope_weeks(editions, "country")
-    return Page("country.html", urls.country(iso2, None if alias else week), f"Top 10 in {name}, week of {week}", {
+    return Page("country.html", urls.country(iso2, None if alias else week), f"Top 10 in {name}, week ending {week:%-d %B %Y}", {
         **frame, "week": week, "iso2": iso2, "country_name": name, "edition": editions[week]["country"],
         "picker": week_picker(weeks, week, lambda other: urls.country(iso2, other)),
         "lists": _lists(rows, COUNTRY_CATEGORIES), "json_path": f"/api/weeks/{week}/countries/{iso2}"})
@@ -121,7 +125,9 @@ def _title_context(warehouse: Warehouse, title_id: str) -> dict[str, Any]:
     title = queries.title(warehouse, title_id)
     country_weeks = queries.title_country_weeks(warehouse, title["title_key"])
     countries_by_week = {row["week"]: row["countries"] for row in country_weeks}
-    history = [{**row, "countries": countries_by_week.get(row["week"], 0)}
+    listed_weeks = {week for week, scopes in queries.editions_by_week(warehouse).items() if "country" in scopes}
+    # A week without country lists in the warehouse is unknown (None), not "in no country" (0).
+    history = [{**row, "countries": countries_by_week.get(row["week"], 0) if row["week"] in listed_weeks else None}
                for row in queries.title_history(warehouse, title["title_key"])]
     return {**_frame(warehouse), "title": title, "facts": title_facts(warehouse, title_id), "history": history,
             "charts": svg.history_charts(history, list_size=warehouse.methodology.list_size, title=title["title"],
@@ -174,7 +180,7 @@ def search_page(warehouse: Warehouse, query: str, page: int, *, static: bool = F
         raise NotFound(f"page {page:,} is past the last page of results ({pages:,})")
     heading = f"Titles matching “{query}”" if query else "All titles"
     return Page("search.html", urls.search(query, page), heading, {
-        **_frame(warehouse), "query": query, "rows": rows, "total": total, "page": page, "pages": pages,
+        **_frame(warehouse), "query": query, "rows": rows, "total": total, "page_number": page, "pages": pages,
         "heading": heading, "previous": urls.search(query, page - 1) if page > 1 else None,
         "next": urls.search(query, page + 1) if page < pages else None})
 

@@ -88,11 +88,14 @@ def editions_by_week(warehouse: Warehouse) -> dict[dt.date, dict[str, dict[str, 
     return weeks
 
 
-def movement(entry: dict[str, Any]) -> tuple[str, int | None]:
-    """Movement since last week on the same list: new, re_entry, up, down or same, with places."""
+def movement(entry: dict[str, Any], *, previous_known: bool = True) -> tuple[str, int | None]:
+    """Movement since last week on the same list: new, re_entry, up, down or same, with places;
+    unknown when the week before was never published or imported (absence there proves nothing)."""
     previous = entry["previous_rank"]
     if previous is None:
-        return ("new", None) if entry["cumulative_weeks"] <= 1 else ("re_entry", None)
+        if entry["cumulative_weeks"] <= 1:
+            return "new", None
+        return ("re_entry", None) if previous_known else ("unknown", None)
     if previous > entry["rank"]:
         return "up", previous - entry["rank"]
     if previous < entry["rank"]:
@@ -114,7 +117,7 @@ def entries(warehouse: Warehouse, editions: dict[dt.date, dict[str, dict[str, An
                                         "category": category})
     for row in rows:
         row["title"] = row["season_title"] or row["show_title"]
-        row["movement"], row["movement_places"] = movement(row)
+        row["movement"], row["movement_places"] = movement(row, previous_known=previous is not None)
     return rows
 
 

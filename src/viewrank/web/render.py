@@ -9,6 +9,7 @@ from typing import Any
 import jinja2
 
 from . import urls
+from .languages import language_name
 from .params import slug
 
 SITE_NAME = "viewrank Top 10"
@@ -27,6 +28,18 @@ class Page:
 def number(value: float | None) -> str:
     """Whole-number display with thousands separators: 1234567.8 -> '1,234,568'; None -> '—'."""
     return "—" if value is None else f"{value:,.0f}"
+
+
+def figure(value: float | None, unit: str = "") -> str:
+    """A figure in words' units, as Netflix writes them: 57480000 -> '57.48M', 2100000 -> '2.1M'; None -> '—'."""
+    if value is None:
+        return "—"
+    text = f"{value:,.0f}"
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if abs(value) >= size:
+            text = f"{value / size:.2f}".rstrip("0").rstrip(".") + suffix
+            break
+    return f"{text} {unit}" if unit else text
 
 
 def runtime(hours: float | None) -> str:
@@ -59,6 +72,14 @@ def week_span(week: dt.date, days: int = 7) -> str:
     return f"{start.day}–{long_date(week)}"
 
 
+def week_ending(week: dt.date, capital: bool = False) -> str:
+    """'week ending 15 November 2026 (9–15 November)': how every page names a chart week."""
+    start = week - dt.timedelta(days=6)
+    span = (f"{start.day} {start:%B} – {week.day} {week:%B}" if start.month != week.month
+            else f"{start.day}–{week.day} {week:%B}")
+    return f"{'Week' if capital else 'week'} ending {long_date(week)} ({span})"
+
+
 def cell(value: Any) -> str:
     """A report cell: whole numbers as is, fractions rounded, booleans as Yes/No, missing as '—'."""
     if value is None:
@@ -82,7 +103,8 @@ def source_name(source: str) -> str:
     return first.replace("\\", "/").rsplit("/", 1)[-1]
 
 
-MOVEMENT_TEXT = {"new": "New", "re_entry": "Re-entry", "same": "Same as last week"}
+MOVEMENT_TEXT = {"new": "New", "re_entry": "Re-entry", "same": "Same as last week",
+                 "unknown": "Last week not in this warehouse"}
 
 
 def movement_text(kind: str, places: int | None) -> str:
@@ -97,7 +119,8 @@ def _environment() -> jinja2.Environment:
         loader=jinja2.PackageLoader("viewrank.web", "templates"),
         autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     environment.filters.update(number=number, runtime=runtime, long_date=long_date, week_span=week_span, slug=slug,
-                               cell=cell, source_name=source_name)
+                               cell=cell, source_name=source_name, figure=figure, language=language_name,
+                               week_ending=week_ending)
     environment.tests.update(numeric=numeric)
     environment.globals.update(urls=urls, season_label=season_label, movement_text=movement_text,
                                site_name=SITE_NAME, download_formats=urls.DOWNLOAD_FORMATS)

@@ -12,6 +12,7 @@ WIDTH, HEIGHT = 960, 220
 LEFT, RIGHT, TOP, BOTTOM = 64, 16, 14, 30
 PLOT_WIDTH, PLOT_HEIGHT = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 MAX_X_LABELS = 7
+MIN_CHART_WEEKS = 3
 
 
 def compact(value: float) -> str:
@@ -42,11 +43,10 @@ def _x(index: int, count: int) -> float:
 
 def _x_labels(slots: list[dt.date]) -> list[str]:
     every = max(1, math.ceil(len(slots) / MAX_X_LABELS))
-    parts, last_year = [], None
+    parts = []
     for index in range(0, len(slots), every):
         week = slots[index]
-        text = f"{week.day} {week:%b}" + (f" {week.year}" if week.year != last_year else "")
-        last_year = week.year
+        text = f"{week.day} {week:%b} {week.year}"
         parts.append(f'<text class="chart-label" x="{_x(index, len(slots)):.1f}" y="{HEIGHT - 8}" '
                      f'text-anchor="middle">{escape(text)}</text>')
     return parts
@@ -82,7 +82,7 @@ def rank_chart(history: list[dict[str, Any]], *, list_size: int, title: str) -> 
     for index, week in enumerate(slots):
         if week in ranks:
             body.append(f'<circle class="chart-point" cx="{_x(index, len(slots)):.1f}" cy="{y(ranks[week]):.1f}" r="4">'
-                        f'<title>{escape(f"Week of {week}: No. {ranks[week]}")}</title></circle>')
+                        f'<title>{escape(f"Week ending {week}: No. {ranks[week]}")}</title></circle>')
     peak = min(ranks.values())
     description = (f"{title}: rank on the global Top 10 in {len(ranks)} weeks from {slots[0]} to {slots[-1]}; "
                    f"peak No. {peak}.")
@@ -111,7 +111,7 @@ def bar_chart(history: list[dict[str, Any]], *, key: str, label: str, title: str
         if week in values:
             body.append(f'<rect class="chart-bar" x="{_x(index, len(slots)) - width / 2:.1f}" y="{y(values[week]):.1f}" '
                         f'width="{width:.1f}" height="{y(0) - y(values[week]):.1f}">'
-                        f'<title>{escape(f"Week of {week}: {number(values[week])} {label.lower()}")}</title></rect>')
+                        f'<title>{escape(f"Week ending {week}: {number(values[week])} {label.lower()}")}</title></rect>')
     description = (f"{title}: {label.lower()} per week in the global Top 10, {len(values)} weeks; "
                    f"highest {number(max(values.values(), default=0))}.")
     return _frame(f"{key.replace('_', '-')}-chart", f"{label} per week, {title}", description, body + _x_labels(slots))
@@ -119,8 +119,9 @@ def bar_chart(history: list[dict[str, Any]], *, key: str, label: str, title: str
 
 def history_charts(history: list[dict[str, Any]], *, list_size: int, title: str,
                    number: Callable[[float], str]) -> list[dict[str, Any]]:
-    """The charts of a title page: rank, hours viewed and (when ranked by views) views, per week."""
-    if not history:
+    """The charts of a title page: rank, hours viewed and (when ranked by views) views, per week.
+    A run shorter than MIN_CHART_WEEKS weeks gets none: its table says it all."""
+    if not history or len(_slots(history)) < MIN_CHART_WEEKS:
         return []
     charts = [{"heading": "Rank", "svg": rank_chart(history, list_size=list_size, title=title)},
               {"heading": "Hours viewed", "svg": bar_chart(history, key="hours_viewed", label="Hours viewed",

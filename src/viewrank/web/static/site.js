@@ -1,5 +1,6 @@
 // Progressive enhancement only: every page works without this file.
 // 1. [data-tabs]: the in-page list of links becomes keyboard-usable ARIA tabs.
+//    The chosen tab travels with the week picker's links ([data-keep-tab]) to other weeks.
 // 2. input[data-filter]: filters the rows of a table as you type (static sites have no server search).
 (function () {
   "use strict";
@@ -29,6 +30,7 @@
         panels[i].hidden = !active;
       });
       if (focus) { links[index].focus(); }
+      keepTab(links[index].hash);
     }
 
     links.forEach(function (link, index) {
@@ -48,6 +50,12 @@
     });
     var start = links.map(function (link) { return link.hash; }).indexOf(location.hash);
     select(start === -1 ? 0 : start, false);
+  }
+
+  function keepTab(hash) {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-keep-tab] a[href]"), function (link) {
+      link.setAttribute("href", link.getAttribute("href").split("#")[0] + hash);
+    });
   }
 
   function enhanceFilter(input) {

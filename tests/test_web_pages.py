@@ -1,0 +1,125 @@
+"""What a reader sees on the site's pages, in-process, over slices of Netflix's real files and
+the small hand-made warehouse: no internal context or ids as text, missing data not shown as
+fact, week wording and units as Netflix writes them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import warnings
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from import_support import COUNTRIES_SLICE, ENGAGEMENT_2023H1, ENGAGEMENT_2024H2, GLOBAL_SLICE, MOST_POPULAR, run
+from starlette.exceptions import StarletteDeprecationWarning
+from web_html import table_rows
+from web_support import WEEKS, build_warehouse
+
+from viewrank.store.warehouse import Warehouse
+from viewrank.web import create_app, pages
+from viewrank.web.render import figure
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", StarletteDeprecationWarning)
+    from starlette.testclient import TestClient
+
+DIPLOMAT = "The Diplomat: Season 1"
+COUNTRY_WEEK = dt.date(2023, 4, 23)
+
+
+@pytest.fixture(scope="module")
+def real_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse of real published slices: 4+ weeks of global lists, one week of country lists."""
+    path = tmp_path_factory.mktemp("real") / "warehouse"
+    run("init", path)
+    run("import", "netflix-top10", GLOBAL_SLICE, COUNTRIES_SLICE, MOST_POPULAR, "--warehouse", path)
+    run("import", "engagement", ENGAGEMENT_2023H1, ENGAGEMENT_2024H2, "--warehouse", path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def real(real_path: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(real_path)) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def diplomat_id(real_path: Path) -> str:
+    with Warehouse(real_path, read_only=True) as warehouse:
+        return str(warehouse.scalar("SELECT title_id FROM titles WHERE season_title = ?", [DIPLOMAT]))
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    with TestClient(create_app(build_warehouse(tmp_path_factory.mktemp("made") / "warehouse"))) as client:
+        yield client
+
+
+def text_of(html: str) -> str:
+    """The page's visible words, roughly: tags dropped, whitespace collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_titles_pager_says_which_page(real: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    html = real.get("/search").text
+    assert "Page(" not in html and "template=" not in html
+    total = int(re.search(r"([\d,]+) titles", html)[1].replace(",", ""))  # type: ignore[index]
+    pages_count = -(-total // pages.SEARCH_PER_PAGE)
+    assert pages_count > 1 and f"Page 1 of {pages_count}" in text_of(html)
+    assert f"Page 2 of {pages_count}" in text_of(real.get("/search?page=2").text)
+
+
+def test_countries_column_is_unknown_in_weeks_without_country_lists(real: TestClient, diplomat_id: str) -> None:
+    rows = {row["_attrs"]["data-week"]: row["Countries"] for row in table_rows(real.get(f"/titles/{diplomat_id}").text)
+            if "data-week" in row["_attrs"]}
+    assert len(rows) == 6  # six weeks on the global lists, as published
+    assert rows.pop(str(COUNTRY_WEEK)) == "86"  # Netflix: Top 10 in 86 countries that week
+    assert set(rows.values()) == {"— (no country lists that week)"}
+
+
+def test_no_re_entry_when_the_week_before_was_never_imported(real: TestClient) -> None:
+    rows = table_rows(real.get(f"/weeks/{COUNTRY_WEEK}/countries/AR").text)
+    changes = {row["Title"]: row["Change"] for row in rows}
+    assert changes["The Night Agent"] == "—Last week not in this warehouse"  # 5 weeks in the Top 10
+    assert changes["The Diplomat"] == "New"  # its first week
+    assert "Re-entry" not in changes.values()
+
+
+def test_films_have_no_season_column(real: TestClient, made: TestClient) -> None:
+    for client, path in ((real, f"/weeks/{COUNTRY_WEEK}"), (made, "/"), (real, f"/weeks/{COUNTRY_WEEK}/countries/AR")):
+        for row in table_rows(client.get(path).text):
+            is_film = (row["_section"] or "").startswith("films")
+            assert ("Season" in row) != is_film, (path, row)
+
+
+def test_languages_by_name_and_no_internal_ids(made: TestClient) -> None:
+    title = made.get("/titles/S06-1").text
+    assert "TV season · Korean" in text_of(title)
+    week = text_of(made.get(f"/weeks/{WEEKS[1]}").text)
+    assert "edition" not in week and "revision" not in week
+    sheet = text_of(made.get("/titles/S01-2/factsheet").text)
+    assert "edition" not in sheet and f"Global lists, week ending {WEEKS[-1].day} November 2026" in sheet
+
+
+def test_week_wording_and_units(real: TestClient, made: TestClient, diplomat_id: str) -> None:
+    for client, path in ((made, "/"), (made, "/countries"), (made, "/countries/KR"), (real, f"/titles/{diplomat_id}"),
+                         (real, f"/titles/{diplomat_id}/factsheet")):
+        words = text_of(client.get(path).text)
+        assert "week of" not in words.lower(), path
+    assert "Week ending 15 November 2026 (9–15 November)" in text_of(made.get("/").text)
+    facts = text_of(real.get(f"/titles/{diplomat_id}").text)
+    assert "57.48M hours" in facts  # Netflix: 57,480,000 hours viewed in its first week
+    assert figure(57_480_000, "hours") == "57.48M hours" and figure(2_100_000, "views") == "2.1M views"
+    assert figure(None) == "—" and figure(950) == "950"
+
+
+def test_short_runs_get_no_charts(made: TestClient) -> None:
+    assert 'class="chart"' not in made.get("/titles/S01-2").text  # one week on the lists
+    assert made.get("/titles/S06-1").text.count('class="chart"') == 3  # four weeks: rank, hours, views
+
+
+def test_week_picker_keeps_the_tab(made: TestClient) -> None:
+    html = made.get(f"/weeks/{WEEKS[1]}").text
+    assert "data-keep-tab" in html  # site.js carries the chosen tab's #hash on these links
+    assert "keepTab" in made.get("/static/site.js").text
