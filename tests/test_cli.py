@@ -89,3 +89,77 @@ def test_python_dash_m_is_the_same_program(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "viewrank", "facts", "Nothing", "--warehouse", str(tmp_path / "w")],
                             capture_output=True, text=True, check=False)
     assert (result.returncode, result.stderr) == (1, "Error: no title named 'Nothing' (try 'viewrank titles --search')\n")
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse of the real published global and country slices (weeks end on Sundays)."""
+    from import_support import COUNTRIES_SLICE, GLOBAL_SLICE
+
+    path = tmp_path_factory.mktemp("imported") / "wh"
+    run("init", str(path))
+    run("import", "netflix-top10", str(GLOBAL_SLICE), str(COUNTRIES_SLICE), "--warehouse", str(path), "--silent")
+    return path
+
+
+def fails(*args: str) -> str:
+    """The stderr of a command that must fail with exit code 1 and one `Error:` line."""
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exit_code == 1, result.output
+    assert result.stdout == "" and result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1, result.stderr
+    return result.stderr
+
+
+def test_a_week_must_be_a_week_end_day(imported: Path) -> None:
+    monday = ("Error: 2023-04-24 is a Monday; weeks are labelled by their last day, a Sunday: "
+              "use 2023-04-30 for the week 2023-04-24 to 2023-04-30\n")
+    for command in (["lists", "--week", "2023-04-24"], ["revisions", "2023-04-24"], ["verify", "2023-04-24"],
+                    ["export", "--week", "2023-04-24"], ["window", "--week", "2023-04-24"],
+                    ["charts", "--week", "2023-04-24"],
+                    ["import", "titles-split", "the-diplomat", "--from-week", "2023-04-24"]):
+        assert fails(*command, "--warehouse", str(imported)) == monday, command
+    lists = json.loads(run("lists", "--week", "2023-04-30", "--json", "--warehouse", str(imported)))
+    assert lists["lists"]["TV (English)"][0]["season_title"] == "The Diplomat: Season 1"
+
+
+def test_a_week_without_lists_says_which_weeks_exist(imported: Path) -> None:
+    message = "Error: no lists for the week ending 2023-05-21: the published weeks run from 2021-08-08 to 2025-10-26\n"
+    for command in (["lists", "--week", "2023-05-21"], ["revisions", "2023-05-21"], ["export", "--week", "2023-05-21"]):
+        assert fails(*command, "--warehouse", str(imported)) == message, command
+    assert "2023-05-14" in run("lists", "--week", "2023-05-14", "--warehouse", str(imported))
+
+
+def test_a_country_must_be_one_of_the_warehouses(imported: Path) -> None:
+    unknown = "Error: 'XX' is not a country code: use an ISO 3166-1 alpha-2 code such as US, GB or KR\n"
+    assert fails("lists", "--country", "XX", "--warehouse", str(imported)) == unknown
+    assert fails("window", "--week", "2023-04-30", "--country", "xx", "--warehouse", str(imported)) == unknown.replace("XX", "xx")
+    assert fails("lists", "--week", "2023-04-30", "--country", "AR", "--warehouse", str(imported)) == (
+        "Error: no Top 10 lists for AR (Argentina) in the week ending 2023-04-30; that week has no country lists\n")
+    assert fails("lists", "--week", "2023-04-23", "--country", "AD", "--warehouse", str(imported)) == (
+        "Error: no Top 10 lists for AD (Andorra) in the week ending 2023-04-23; 93 countries have lists that week\n")
+    argentina = json.loads(run("lists", "--week", "2023-04-23", "--country", "ar", "--json", "--warehouse", str(imported)))
+    assert argentina["country"] == "AR"
+    assert [row["show_title"] for row in argentina["lists"]["Films"][:3]] == [
+        "Let Him Go", "The Last Kingdom: Seven Kings Must Die", "Hunger"]
+
+
+def test_usage_errors_are_one_line_and_exit_code_1(tmp_path: Path) -> None:
+    assert fails("lists", "--bogus") == "Error: No such option '--bogus' (see 'viewrank lists --help')\n"
+    assert fails("revisions") == "Error: Missing argument 'WEEK' (see 'viewrank revisions --help')\n"
+    assert fails("import", "nothing") == "Error: No such command 'nothing' (see 'viewrank import --help')\n"
+    assert fails("lists", "--week", "2023-02-30") == (
+        "Error: Invalid value for '--week': '2023-02-30' is not a date (YYYY-MM-DD) (see 'viewrank lists --help')\n")
+    result = subprocess.run([sys.executable, "-m", "viewrank", "chart"], capture_output=True, text=True, check=False)
+    assert (result.returncode, result.stdout, result.stderr) == (
+        1, "", "Error: No such command 'chart'. Did you mean 'charts'? (see 'viewrank --help')\n")
+
+
+def test_title_search_puts_names_starting_with_the_query_first(tmp_path: Path) -> None:
+    titles = write_csv(tmp_path / "titles.csv", TITLE_FIELDS, [
+        film("F1", "Go Go Squid"), season("S1", "Squid Game", 1), season("S2", "Squid Game", 2), film("F3", "Alpha")])
+    run("init", str(tmp_path / "wh"))
+    run("catalog", str(titles), "--warehouse", str(tmp_path / "wh"))
+    found = json.loads(run("titles", "--search", "squid", "--json", "--warehouse", str(tmp_path / "wh")))
+    assert [row["title_id"] for row in found] == ["S1", "S2", "F1"]
+    assert run("titles", "--search", "squid", "--warehouse", str(tmp_path / "wh")).splitlines()[2].startswith(
+        "S1  Squid Game: Season 1")

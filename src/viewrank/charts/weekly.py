@@ -271,15 +271,3 @@ def weekly_list(warehouse: Warehouse, week: dt.date, *, category: str,
 def published_weeks(warehouse: Warehouse) -> list[dt.date]:
     return [week for (week,) in warehouse.execute(
         "SELECT DISTINCT week FROM current_editions ORDER BY week").fetchall()]
-
-
-def week_lists(warehouse: Warehouse, week: dt.date | None, country: str | None) -> dict[str, Any]:
-    """A week's published lists (the latest week by default): global per category, or one country's."""
-    weeks = published_weeks(warehouse)
-    if not weeks:
-        raise NotFound("no published weeks yet (run 'viewrank charts')")
-    chosen = week or weeks[-1]
-    categories = COUNTRY_CATEGORIES if country else GLOBAL_CATEGORIES
-    return {"week": chosen, "country": country,
-            "lists": {category: weekly_list(warehouse, chosen, category=category, country=country)
-                      for category in categories}}

@@ -10,6 +10,7 @@ from typing import Any, Callable
 
 import click
 
+from ..charts.published import check_week_end
 from ..imports.corrections import merge_titles, split_title
 from ..imports.engagement import EngagementReport, import_engagement_files
 from ..imports.netflix_top10 import Top10Report, import_top10_files
@@ -211,7 +212,7 @@ def titles_split(title_id: str, from_week: dt.date, warehouse_path: Path, as_jso
         viewrank import titles-split kingdom-945b378f --from-week 2025-08-31
     """
     with open_warehouse(warehouse_path) as warehouse:
-        result = split_title(warehouse, title_id, from_week)
+        result = split_title(warehouse, title_id, check_week_end(warehouse.methodology, from_week))
     if as_json:
         print_json(result)
     else:

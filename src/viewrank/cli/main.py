@@ -33,11 +33,19 @@ def one_error_line() -> Iterator[None]:
         click.echo(error.ctx.get_help() if error.ctx else error.format_message())
         raise click.exceptions.Exit(0) from None
     except click.UsageError as error:
-        path = ["viewrank", *error.ctx.command_path.split()[1:]] if error.ctx else ["viewrank"]
-        hint = f" (see '{' '.join(path)} --help')"
+        hint = f" (see '{command_path(error.ctx)} --help')"
         raise click.ClickException(error.format_message().rstrip(".") + hint) from None
     except ViewrankError as error:
         raise CommandError(str(error), error.exit_code) from None
+
+
+def command_path(ctx: click.Context | None) -> str:
+    """'viewrank import titles-split', however the program was started (viewrank, python -m)."""
+    names = []
+    while ctx is not None and ctx.parent is not None:
+        names.append(ctx.info_name or "")
+        ctx = ctx.parent
+    return " ".join(["viewrank", *reversed(names)])
 
 
 class ViewrankGroup(click.Group):

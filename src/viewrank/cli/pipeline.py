@@ -12,7 +12,8 @@ from typing import Any
 import click
 
 from ..catalog import import_catalog, search_titles
-from ..charts.weekly import compute_charts, week_lists, weeks_to_chart
+from ..charts.published import check_week_end, published_week, week_lists
+from ..charts.weekly import compute_charts, weeks_to_chart
 from ..export import export_all
 from ..ingest import ingest_file
 from ..ingest.quarantine import quarantined_rows
@@ -154,7 +155,7 @@ def charts(warehouse_path: Path, weeks: tuple[dt.date, ...], everything: bool, a
         viewrank charts --week 2026-11-15
     """
     with open_warehouse(warehouse_path) as warehouse:
-        chosen = list(weeks) or None
+        chosen = [check_week_end(warehouse.methodology, week) for week in weeks] or None
         with progress("Computing charts", weeks_to_chart(warehouse, chosen, everything),
                       silent=silent or as_json) as advance:
             report = compute_charts(warehouse, weeks=chosen, everything=everything, progress=advance)
@@ -185,9 +186,9 @@ def export(warehouse_path: Path, out_dir: Path, classic: bool, since: dt.date | 
         viewrank export --out site/files
         viewrank export --week 2026-11-15 --revision 1 --out first-edition
     """
-    if week:
-        since = until = week
     with open_warehouse(warehouse_path, read_only=True) as warehouse:
+        if week:
+            since = until = published_week(warehouse, week)
         result = export_all(warehouse, out_dir, classic=classic, since=since, until=until,
                             revision=revision)
     if as_json:
@@ -209,7 +210,7 @@ def revisions(week: dt.date, warehouse_path: Path, as_json: bool) -> None:
         viewrank revisions 2026-11-15
     """
     with open_warehouse(warehouse_path, read_only=True) as warehouse:
-        result = audit.revisions(warehouse, week)
+        result = audit.revisions(warehouse, published_week(warehouse, week))
     if as_json:
         print_json(result)
         return
@@ -235,7 +236,7 @@ def verify(week: dt.date, warehouse_path: Path, as_json: bool) -> None:
         viewrank verify 2026-11-15
     """
     with open_warehouse(warehouse_path, read_only=True) as warehouse:
-        report = audit.verify(warehouse, week)
+        report = audit.verify(warehouse, published_week(warehouse, week))
     if as_json:
         print_json(report)
     else:

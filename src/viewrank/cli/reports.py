@@ -12,7 +12,7 @@ import click
 from ..charts.lists import window_lists
 from ..charts.specialty import list_definitions as defined_lists
 from ..charts.windows import RANK_BY, Window, date_window, first_days_window
-from ..charts.weekly import week_lists
+from ..charts.published import check_week_end, country_code, week_lists
 from ..reports.facts import title_facts
 from ..reports.factsheet import factsheet as build_factsheet
 from ..reports.popular import engagement_report, export_engagement, export_most_popular
@@ -41,6 +41,12 @@ def list_options(function: F) -> F:
     )):
         function = option(function)
     return function
+
+
+def _check_country(warehouse: Warehouse, options: dict[str, Any]) -> None:
+    """Replace the --country value by its checked ISO code."""
+    if options["country"]:
+        options["country"] = country_code(warehouse, options["country"])
 
 
 def _show_lists(warehouse: Warehouse, window: Window, options: dict[str, Any], as_json: bool, silent: bool) -> None:
@@ -88,7 +94,7 @@ def lists(warehouse_path: Path, week: dt.date | None, country: str | None, as_js
         viewrank lists --week 2026-11-15 --country KR
     """
     with open_warehouse(warehouse_path, read_only=True) as warehouse:
-        result = week_lists(warehouse, week, country.upper() if country else None)
+        result = week_lists(warehouse, week, country)
     if as_json:
         print_json(result)
     else:
@@ -109,6 +115,7 @@ def daily(day: dt.date, warehouse_path: Path, as_json: bool, silent: bool, **opt
         viewrank daily --day 2026-11-14 --country KR
     """
     with open_warehouse(warehouse_path, read_only=True) as warehouse:
+        _check_country(warehouse, options)
         _show_lists(warehouse, date_window(warehouse, day, day), options, as_json, silent)
 
 
@@ -136,9 +143,11 @@ def window(start: dt.date | None, end: dt.date | None, week: dt.date | None, fir
     if len(chosen) != 1:
         raise click.UsageError("give exactly one of --from and --to, --week, or --first-days")
     with open_warehouse(warehouse_path, read_only=True) as warehouse:
+        _check_country(warehouse, options)
         if first_days:
             span = first_days_window(warehouse, first_days)
         elif week:
+            check_week_end(warehouse.methodology, week)
             span = date_window(warehouse, warehouse.methodology.week_start_of(week), week)
         else:
             if not (start and end):
