@@ -1,4 +1,4 @@
-"""Distinct viewers: the HyperLogLog sketch within its stated error, the rollup's sketches equal
+"""Distinct viewers: the DataSketches HLL sketch within its stated error, the rollup's sketches equal
 to sketches of the raw accounts, exact counts and starters/watchers/completers by hand."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from builders import EVENT_FIELDS, build_warehouse, film, plays, season, write_csv
+from builders import EVENT_FIELDS, TITLE_FIELDS, build_warehouse, film, plays, season, write_csv
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -47,23 +47,27 @@ def test_standard_error_is_the_documented_one() -> None:
 def test_merge_is_the_sketch_of_the_union() -> None:
     rng = np.random.default_rng(1)
     a, b = rng.integers(0, 1 << 31, 5_000), rng.integers(0, 1 << 31, 7_000)
-    assert np.array_equal(sketch.merge(sketch.sketch(a), sketch.sketch(b)), sketch.sketch(np.concatenate([a, b])))
-    assert np.array_equal(sketch.merge(sketch.sketch(a), sketch.sketch(a)), sketch.sketch(a))   # idempotent
-    assert np.array_equal(sketch.merge(), sketch.sketch([]))
+    union = len(np.unique(np.concatenate([a, b])))
+    merged = sketch.merge(sketch.sketch(a), sketch.sketch(b))
+    assert merged == sketch.merge(sketch.sketch(b), sketch.sketch(a))                      # in any order
+    assert abs(sketch.estimate(merged) / union - 1) < 3 * sketch.STANDARD_ERROR
+    assert sketch.estimate(merged, sketch.sketch(b)) == sketch.estimate(merged)            # idempotent
+    assert sketch.estimate(merged) == sketch.estimate(sketch.sketch(a), sketch.sketch(b))
+    assert sketch.estimate() == 0.0
 
 
 def test_small_and_empty_sets() -> None:
     assert sketch.estimate(sketch.sketch([])) == 0.0
     assert round(sketch.estimate(sketch.sketch([42]))) == 1
     assert round(sketch.estimate(sketch.sketch([1, 2, 3, 2, 1]))) == 3
+    assert [round(sketch.estimate(sketch.sketch(range(n)))) for n in (100, 300)] == [100, 300]
 
 
-def test_the_hash_never_changes() -> None:
-    """Stored sketches of past days stay valid only while the hash stays the same: splitmix64,
-    whose first output from seed 0 is the published 0xe220a8397b1dcdaf."""
-    assert sketch.hash64([0, 1]).tolist() == [0xE220A8397B1DCDAF, 0x910A2DEC89025CC1]
-    index, value = sketch.registers_of([0, 4, 6])
-    assert (index.tolist(), value.tolist()) == ([3618, 1767, 3030], [5, 3, 2])
+def test_the_stored_form_never_changes() -> None:
+    """Stored sketches of past days stay valid only while the hash and the serialised form stay
+    the same: Apache DataSketches' compact HLL form (MurmurHash3, seed 9001) of keys 0, 4, 6."""
+    assert sketch.sketch([0, 4, 6]).hex() == "0201070c03080308cbd7c20481bc5d06fc2d420a"
+    assert round(sketch.estimate(bytes.fromhex("0201070c03080308cbd7c20481bc5d06fc2d420a"))) == 3
 
 
 # -- the rollup's sketches -----------------------------------------------------------------------------
@@ -80,21 +84,19 @@ def write_part(path: Path, rows: list[tuple[int, int, int]], row_group_size: int
     return str(path)
 
 
-def stored(table: pa.Table | None) -> dict[int, np.ndarray]:
-    """Dense registers per title from day_sketches' rows."""
-    registers: dict[int, np.ndarray] = {}
+def stored(table: pa.Table | None) -> dict[int, int]:
+    """Distinct accounts per title from day_sketches' rows (exact for the small sets of these tests)."""
+    counts: dict[int, int] = {}
     if table is None:
-        return registers
-    for title, index, value in zip(*(table.column(name).to_pylist() for name in
-                                     ("title_key", "register_index", "register_value"))):
-        dense = registers.setdefault(title, np.zeros(sketch.REGISTERS, np.uint8))
-        assert dense[index] == 0, "a register is stored twice"
-        dense[index] = value
-    return registers
+        return counts
+    for title, serialised in zip(table.column("title_key").to_pylist(), table.column("sketch").to_pylist()):
+        assert title not in counts, "a title's sketch is stored twice"
+        counts[title] = round(sketch.estimate(serialised))
+    return counts
 
 
-def expected(rows: list[tuple[int, int, int]]) -> dict[int, np.ndarray]:
-    return {title: sketch.sketch([r[2] for r in rows if r[0] == title]) for title in {r[0] for r in rows}}
+def expected(rows: list[tuple[int, int, int]]) -> dict[int, int]:
+    return {title: len({r[2] for r in rows if r[0] == title}) for title in {r[0] for r in rows}}
 
 
 @settings(max_examples=100, deadline=None)
@@ -103,23 +105,22 @@ def test_rollup_sketches_equal_sketches_of_the_accounts(tmp_path_factory: pytest
                                                         other: list, row_group_size: int) -> None:
     folder = tmp_path_factory.mktemp("parts")
     one = write_part(folder / "one.parquet", rows, row_group_size)
-    got = stored(day_sketches({D("2026-11-10"): [one]}))
-    assert set(got) == set(expected(rows)) and all(np.array_equal(got[t], expected(rows)[t]) for t in got)
+    assert stored(day_sketches({D("2026-11-10"): [one]})) == expected(rows)
     # A day stored as two parts (late data) merges them.
     two = write_part(folder / "two.parquet", other, row_group_size)
-    got = stored(day_sketches({D("2026-11-10"): [one, two]}))
-    assert all(np.array_equal(got[t], expected(rows + other)[t]) for t in expected(rows + other))
+    assert stored(day_sketches({D("2026-11-10"): [one, two]})) == expected(rows + other)
 
 
-def test_rollup_sketches_of_many_titles_in_slices(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from viewrank.rollup import sketches
-    monkeypatch.setattr(sketches, "TITLES_PER_SLICE", 3)
+def test_rollup_sketches_of_many_titles_and_row_groups(tmp_path: Path) -> None:
     rng = np.random.default_rng(5)
     rows = [(int(t), int(c), int(a)) for t, c, a in zip(rng.integers(1, 60, 5_000), rng.integers(0, 5, 5_000),
                                                         rng.integers(1, 2_000, 5_000))]
-    got = stored(day_sketches({D("2026-11-10"): [write_part(tmp_path / "part.parquet", rows, 377)]}))
-    want = expected(rows)
-    assert set(got) == set(want) and all(np.array_equal(got[t], want[t]) for t in want)
+    assert stored(day_sketches({D("2026-11-10"): [write_part(tmp_path / "part.parquet", rows, 377)]})) == expected(rows)
+    # A large title's sketch from many row groups is the sketch of its accounts.
+    big = [(7, 0, int(a)) for a in rng.integers(1, 1 << 30, 60_000)]
+    table = day_sketches({D("2026-11-10"): [write_part(tmp_path / "big.parquet", big, 5_000)]})
+    assert table is not None
+    assert sketch.estimate(table.column("sketch")[0].as_py()) == sketch.estimate(sketch.sketch([r[2] for r in big]))
 
 
 # -- counting in a warehouse ------------------------------------------------------------------------
@@ -225,3 +226,27 @@ def test_exact_counts_do_not_depend_on_the_batches(audience: Warehouse, monkeypa
     steps: list[int] = []
     assert exact_audience(audience, window, keys, scope="country", progress=steps.append) == whole
     assert steps == [1, 1]
+
+
+def test_sketches_of_the_first_release_are_dropped_and_rebuilt(tmp_path: Path) -> None:
+    """Migration 2: the first release's hand-made registers (another hash) cannot be merged with
+    DataSketches sketches, so they go, estimates say how to rebuild them, and rollup --full does."""
+    import duckdb
+    from test_store import release_5246d10_warehouse
+
+    old = release_5246d10_warehouse(tmp_path / "old")
+    con = duckdb.connect(str(old / "viewrank.duckdb"))
+    con.execute("INSERT INTO daily_sketch VALUES ('2026-11-10', 1, 7, 3)")
+    con.close()
+    (old / "settings.json").write_text((old / "settings.json").read_text().replace(
+        '"distinct_sketches": false', '"distinct_sketches": true'))
+    warehouse = Warehouse(old)
+    assert warehouse.execute("SELECT column_name FROM information_schema.columns WHERE table_name = 'daily_sketch' "
+                             "ORDER BY ordinal_position").fetchall() == [("day",), ("title_key",), ("sketch",)]
+    assert warehouse.scalar("SELECT count(*) FROM daily_sketch") == 0
+    from viewrank.catalog import import_catalog
+    import_catalog(warehouse, write_csv(tmp_path / "titles.csv", TITLE_FIELDS, [film("A", "Alpha")]))
+    ingest_file(warehouse, write_csv(tmp_path / "events.csv", EVENT_FIELDS, plays("A", day="2026-11-10", count=3)))
+    rollup(warehouse)
+    window = date_window(warehouse, D("2026-11-10"), D("2026-11-10"))
+    assert [round(value) for value in estimated_viewers(warehouse, window).values()] == [3]

@@ -200,9 +200,9 @@ SETTINGS: tuple[Setting, ...] = (
             '{"nordic-kids": {"kids": true, "countries": ["DK", "FI", "NO", "SE"]}}.', _specialty_lists),
     Setting("distinct_sketches", False,
             "Build a distinct-account sketch per day and title in the rollup step, so viewers over any window are "
-            "estimated without reading events. It about triples the rollup's time (1.5 s more per 10 million "
-            "events on 2 cores), so it is off unless asked for; when off, viewers are counted exactly from the "
-            "events.", _switch),
+            "estimated without reading events. It makes the rollup several times slower (about 4 s more per 10 "
+            "million events on 2 cores), so it is off unless asked for; when off, viewers are counted exactly from "
+            "the events.", _switch),
 )
 SETTINGS_BY_NAME = {setting.name: setting for setting in SETTINGS}
 

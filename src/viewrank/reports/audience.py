@@ -1,9 +1,9 @@
 """Distinct viewing accounts per title over any window, and its starters, watchers and completers.
 
 Two ways to count distinct accounts:
-- estimated: merge the HyperLogLog sketches the rollup step stores per day and title
-  (daily_sketch, sketch_rollup.py) over the window's days. Reads no raw events: a GROUP BY
-  over at most 4,096 rows per title and day. Relative standard error sketch.STANDARD_ERROR.
+- estimated: merge the DataSketches HLL sketches the rollup step stores per day and title
+  (daily_sketch, rollup/sketches.py) over the window's days. Reads no raw events: one stored
+  sketch per title and day. Relative standard error sketch.STANDARD_ERROR.
   Sketches cover all countries together, so this serves global lists without a country filter.
 - exact: stream the window's event parts a batch of titles at a time and count each title's
   distinct accounts (per country too). Reads every event of the window's days once (a batch is
@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Callable
 
-import numpy as np
 
 from ..charts.specialty import NO_FILTER, ListFilter
 from ..charts.weekly import PREMIERE_DAYS_SQL, runtime_sql
@@ -38,14 +37,11 @@ EXACT_BATCH_SESSIONS = 20_000_000
 AUDIENCE_COLUMNS = ("accounts", "starters", "watchers", "completers")
 Key = tuple[str | None, int]  # (country or None for global, title_key)
 
-SKETCH_HISTOGRAMS_SQL = """
-WITH merged AS (
-    SELECT s.title_key, s.register_index, max(s.register_value) AS register_value
-    FROM daily_sketch s JOIN titles p USING (title_key)
-    WHERE {days} AND (CAST($title_keys AS INTEGER[]) IS NULL OR list_contains($title_keys, title_key))
-    GROUP BY ALL
-)
-SELECT title_key, register_value, count(*) AS registers FROM merged GROUP BY ALL ORDER BY title_key
+SKETCHES_SQL = """
+SELECT s.title_key, list(s.sketch) AS sketches
+FROM daily_sketch s JOIN titles p USING (title_key)
+WHERE {days} AND (CAST($title_keys AS INTEGER[]) IS NULL OR list_contains($title_keys, title_key))
+GROUP BY s.title_key ORDER BY s.title_key
 """
 
 EXACT_AUDIENCE_SQL = """
@@ -78,17 +74,9 @@ def estimated_viewers(warehouse: Warehouse, window: Window, *,
                       title_keys: list[int] | None = None) -> dict[Key, float]:
     """Estimated distinct accounts per (None, title) over the window in all countries, from sketches only."""
     _check_sketches(warehouse, window)
-    sql = SKETCH_HISTOGRAMS_SQL.format(days=WINDOW_DAYS_SQL[window.source])
+    sql = SKETCHES_SQL.format(days=WINDOW_DAYS_SQL[window.source])
     rows = warehouse.execute(sql, bind(sql, window.parameters | {"title_keys": title_keys})).fetchall()
-    groups: dict[int, int] = {}
-    for title_key, _, _ in rows:
-        groups.setdefault(title_key, len(groups))
-    counts = np.zeros((len(groups), sketch.RANK_BITS + 2), np.int64)
-    for title_key, value, registers in rows:
-        counts[groups[title_key], value] = registers
-    counts[:, 0] = sketch.REGISTERS - counts.sum(axis=1)
-    return {(None, title_key): estimate for title_key, estimate in
-            zip(groups, sketch.estimate_histograms(counts).tolist())}
+    return {(None, title_key): sketch.estimate(*sketches) for title_key, sketches in rows}
 
 
 def can_estimate(warehouse: Warehouse, scope: str, where: ListFilter) -> bool:
