@@ -195,7 +195,7 @@ def test_late_events_replace_that_days_sketch(audience: Warehouse, tmp_path: Pat
     rollup(audience)
     window = date_window(audience, D("2026-11-10"), D("2026-11-11"))
     assert round(keyed(audience, estimated_viewers(audience, window))[(None, "F")]) == 5
-    assert audience.scalar("SELECT engine FROM rollup_days WHERE day = '2026-11-11'") == "duckdb"   # two parts
+    assert audience.scalar("SELECT engine FROM rollup_days WHERE day = '2026-11-11'") == "merge"   # two parts
 
 
 def test_without_sketches_viewers_are_counted_exactly(tmp_path: Path) -> None:

@@ -4,6 +4,8 @@ never a crash, and a refused file leaves the warehouse exactly as it was."""
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 import json
 import re
 from pathlib import Path
@@ -162,3 +164,40 @@ def test_catalog_refuses_title_ids_that_cannot_name_a_page(warehouse: Warehouse,
     with pytest.raises(InputError, match=re.escape(f"{path} row 3 column 'title_id'") + ".*cannot contain '/'"):
         import_catalog(warehouse, path)
     assert snapshot(warehouse) == before
+
+
+def lying_parquet(path: Path, rows: int = 12_345, claimed: int = 10**10) -> Path:
+    """A small Parquet file of `rows` good rows whose footer claims `claimed` rows (every
+    num_rows and num_values field patched), as a damaged or hostile writer could leave it."""
+    def varint(number: int) -> bytes:  # Thrift compact: zigzag, then 7 bits a byte
+        zigzag, out = number << 1, bytearray()
+        while zigzag > 0x7F:
+            out.append(zigzag & 0x7F | 0x80)
+            zigzag >>= 7
+        return bytes(out + bytes([zigzag]))
+
+    row = plays("F1", day="2026-11-10")[0]
+    pq.write_table(pa.table({name: [str(row[name])] * rows for name in EVENT_FIELDS}), path, compression="zstd")
+    data = path.read_bytes()
+    length = int.from_bytes(data[-8:-4], "little")
+    footer = data[-8 - length:-8].replace(varint(rows), varint(claimed))
+    path.write_bytes(data[:-8 - length] + footer + len(footer).to_bytes(4, "little") + b"PAR1")
+    assert pq.ParquetFile(path).metadata.num_rows == claimed
+    return path
+
+
+def test_parquet_metadata_claiming_huge_row_count_stays_under_1gb(warehouse: Warehouse, tmp_path: Path) -> None:
+    path = lying_parquet(tmp_path / "liar.parquet")
+    assert path.stat().st_size < 4000
+    script = ("import resource, sys\nfrom viewrank import InputError, Warehouse, ingest_file\n"
+              "try:\n    ingest_file(Warehouse(sys.argv[1]), sys.argv[2])\nexcept InputError as error:\n    print(error)\n"
+              "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n")
+    warehouse.close()
+    before_path = warehouse.path
+    result = subprocess.run([sys.executable, "-c", script, str(before_path), str(path)],
+                            capture_output=True, text=True, check=True, timeout=300)
+    message, peak_mb = result.stdout.strip().splitlines()
+    assert message == f"{path}: a damaged Parquet file: its metadata claims 10,000,000,000 rows but it holds 12,345"
+    assert int(peak_mb) < 1024
+    with Warehouse(before_path, read_only=True) as reopened:
+        assert reopened.scalar("SELECT count(*) FROM ingested_files WHERE path = ?", [str(path)]) == 0

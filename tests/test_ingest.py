@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pyarrow as pa
@@ -157,3 +159,97 @@ def test_unregistered_parts_left_by_a_crash_are_removed_on_open(warehouse: Wareh
     reopened = Warehouse(warehouse.path)
     assert not orphan.exists()
     assert totals(reopened) == (1, 3600, 1)
+
+
+def test_the_same_event_id_on_another_day_is_counted_once(warehouse: Warehouse, tmp_path: Path) -> None:
+    ingest_file(warehouse, write_csv(tmp_path / "a.csv", EVENT_FIELDS, plays("F1", day="2026-11-10", prefix="x")))
+    resent = plays("F1", day="2026-11-12", prefix="x") + plays("F1", day="2026-11-12", prefix="y")
+    report = ingest_file(warehouse, write_csv(tmp_path / "b.csv", EVENT_FIELDS, resent))
+    assert (report.rows_loaded, report.rows_duplicate, report.days) == (1, 1, ["2026-11-12"])
+    assert warehouse.scalar("SELECT count(*) FROM event_files") == 2  # and no 0-row part for a day of duplicates only
+    assert totals(warehouse) == (2, 2 * 3600, 2)  # two days, two sessions: x-0 once
+
+
+def test_a_file_of_duplicates_only_registers_no_part(warehouse: Warehouse, tmp_path: Path) -> None:
+    rows = plays("F1", day="2026-11-10", count=3)
+    ingest_file(warehouse, write_csv(tmp_path / "a.csv", EVENT_FIELDS, rows))
+    report = ingest_file(warehouse, write_csv(tmp_path / "b.csv", EVENT_FIELDS, rows[::-1]))
+    assert (report.rows_loaded, report.rows_duplicate, report.days) == (0, 3, [])
+    assert warehouse.scalar("SELECT count(*) FROM event_files") == 1
+
+
+def test_a_repeated_id_inside_a_file_keeps_its_first_row_across_batches(warehouse: Warehouse, tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    first = plays("F1", day="2026-11-10", count=3)
+    again = first[0] | {"seconds_watched": "60", "start_time": "2026-11-11T20:00:00Z"}
+    from viewrank.ingest.readers import open_input
+    monkeypatch.setattr("viewrank.ingest.open_input", lambda path, format=None: open_input(path, format=format, batch_rows=2))
+    report = ingest_file(warehouse, write_csv(tmp_path / "a.csv", EVENT_FIELDS, first + [again]))
+    assert (report.rows_loaded, report.rows_duplicate, report.days) == (3, 1, ["2026-11-10"])
+    assert warehouse.scalar("SELECT bool_and(NOT sorted) FROM event_files")  # two slices: sorted per row group only
+    rollup(warehouse)
+    assert totals(warehouse) == (1, 3 * 3600, 3)
+    assert warehouse.scalar("SELECT engine FROM rollup_days") == "merge"
+
+
+def test_check_deep_finds_an_event_id_stored_on_two_days(warehouse: Warehouse, tmp_path: Path) -> None:
+    from viewrank.store.integrity import check
+    ingest_file(warehouse, write_csv(tmp_path / "a.csv", EVENT_FIELDS, plays("F1", day="2026-11-10", prefix="x")))
+    warehouse.execute("DELETE FROM event_keys")  # an index that lost its keys, as before the index existed
+    ingest_file(warehouse, write_csv(tmp_path / "b.csv", EVENT_FIELDS, plays("F1", day="2026-11-12", prefix="x")))
+    assert [problem["check"] for problem in check(warehouse)] == ["event key index out of step with the event parts"]
+    deep = {problem["check"]: problem["rows"] for problem in check(warehouse, deep=True)}
+    assert deep["event ids stored more than once"] == [["x-0", 2]]
+
+
+def test_a_warehouse_without_keys_gets_them_from_its_parts(warehouse: Warehouse, tmp_path: Path) -> None:
+    ingest_file(warehouse, write_csv(tmp_path / "a.csv", EVENT_FIELDS, plays("F1", day="2026-11-10", prefix="x")))
+    warehouse.execute("DELETE FROM event_keys; DELETE FROM event_key_function")  # made before the index, or by another DuckDB
+    report = ingest_file(warehouse, write_csv(tmp_path / "b.csv", EVENT_FIELDS, plays("F1", day="2026-11-12", prefix="x")))
+    assert (report.rows_loaded, report.rows_duplicate) == (0, 1)
+    assert warehouse.scalar("SELECT count(*) FROM event_keys") == 1
+
+
+MEMORY_SCRIPT = """
+import resource, sys
+import numpy as np, pyarrow as pa, pyarrow.parquet as pq
+from viewrank import Warehouse, import_catalog, ingest_file
+step, root, rows = sys.argv[1], sys.argv[2], int(sys.argv[3])
+path = root + "/events.parquet"
+if step == "write":
+  with pq.ParquetWriter(path, pa.schema([(n, pa.string()) for n in
+        ("event_id", "account_id", "title_id", "country", "start_time")] + [("seconds_watched", pa.int64())])) as writer:
+    for start in range(0, rows, 1_000_000):
+        ids = np.arange(start, min(rows, start + 1_000_000))
+        writer.write_table(pa.table({
+            "event_id": pa.array(np.char.add("event-", ids.astype(str))),
+            "account_id": pa.array(np.char.add("account-", (ids % 2_000_000).astype(str))),
+            "title_id": pa.array(np.where(ids % 3 == 0, "F1", "F2")), "country": pa.array(np.where(ids % 5 == 0, "US", "FR")),
+            "start_time": pa.array(np.full(len(ids), "2026-11-10T20:00:00Z")),
+            "seconds_watched": pa.array(ids % 3600)}))
+else:
+    report = ingest_file(Warehouse(root + "/warehouse"), path)
+    assert report.rows_loaded == rows, report
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+"""
+
+
+@pytest.mark.slow
+def test_ingest_memory_is_flat_from_5m_to_50m_rows(tmp_path: Path) -> None:
+    """Peak memory of ingesting one file is a batch plus the key index (16 bytes an event),
+    whatever the size of the file: no copy of the file is held."""
+    peaks = {}
+    for rows in (5_000_000, 50_000_000):
+        root = tmp_path / str(rows)
+        warehouse = Warehouse.init(root / "warehouse")
+        import_catalog(warehouse, write_csv(root / "titles.csv", TITLE_FIELDS, [film("F1", "Alpha"), film("F2", "Beta")]))
+        warehouse.close()
+        for step in ("write", "ingest"):
+            result = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT, step, str(root), str(rows)],
+                                    capture_output=True, text=True, timeout=3600)
+            assert result.returncode == 0, result.stderr[-2000:]
+        peaks[rows] = int(result.stdout.split()[-1])
+        shutil.rmtree(root)
+    index_growth_mb = 16 * 45_000_000 / 2**20
+    assert peaks[50_000_000] <= 1.2 * peaks[5_000_000] + index_growth_mb, peaks
+    assert peaks[50_000_000] < 2048, peaks

@@ -93,7 +93,7 @@ def test_a_new_day_rolls_up_only_that_day_and_engines_agree(tmp_path: Path) -> N
     # Only part of the week was redone, so its totals were summed from the stored days too.
     assert weekly_rows(warehouse) == [(week, 1, "FR", 7200, 2), (week, 1, "US", 18000, 5),
                                       (week, 2, "FR", 10800, 3), (week, 2, "US", 18000, 5)]
-    assert warehouse.scalar("SELECT engine FROM rollup_days WHERE day = '2026-11-10'") == "duckdb"  # two parts
+    assert warehouse.scalar("SELECT engine FROM rollup_days WHERE day = '2026-11-10'") == "merge"  # two parts, merged in memory
     assert rollup(warehouse).days == []
     kernel_rows = warehouse.execute("SELECT * FROM daily_rollup ORDER BY ALL").fetchall()
     rollup(warehouse, full=True, engine="duckdb")

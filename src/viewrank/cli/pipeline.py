@@ -15,7 +15,7 @@ from ..catalog import import_catalog, search_titles
 from ..charts.published import check_week_end, published_week, week_lists
 from ..charts.weekly import compute_charts, weeks_to_chart
 from ..export import export_all
-from ..ingest import ingest_file
+from ..ingest import ingest_files
 from ..ingest.quarantine import quarantined_rows
 from ..reports import audit
 from ..rollup.daily import days_to_roll
@@ -91,9 +91,7 @@ def ingest(files: tuple[Path, ...], warehouse_path: Path, strict: bool, input_fo
     """
     reports = []
     with open_warehouse(warehouse_path) as warehouse, progress("Ingesting", len(files), silent=silent or as_json) as advance:
-        for path in files:
-            reports.append(ingest_file(warehouse, path, strict=strict, format=input_format))
-            advance(1)
+        reports = ingest_files(warehouse, files, strict=strict, format=input_format, advance=advance)
     if as_json:
         print_json([report.__dict__ for report in reports])
         return

@@ -1,5 +1,14 @@
 """Playback-log ingest: validate every row, quarantine the bad ones, store the good ones
-as immutable Parquet parts partitioned by day, and never count an input or an event twice."""
+as immutable Parquet parts partitioned by day, and never count an input or an event twice.
+
+A file is streamed in record batches (readers.py), so memory is bounded by a batch whatever
+the size of the file. Each batch is validated and keyed by SQL in DuckDB (validate.sql,
+account ids to dense integers through the accounts table), its event ids checked against
+the warehouse's key index (keys.py: an event id is unique in the warehouse whatever its
+day), sorted by (day, title_key, country_index, account_key) and appended to the file's
+part of each day. The whole file is one transaction: its parts, keys, accounts, quarantine
+and manifest row commit together or not at all.
+"""
 
 from __future__ import annotations
 
@@ -10,21 +19,23 @@ import shutil
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Callable, Iterable
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..errors import InputError, StrictModeRejection
-from ..store.quoting import sql_literal
-from ..store.warehouse import EVENTS_DIR, STAGING_DIR, Warehouse
-from .readers import RawInput, read_input
+from ..rollup.kernel import integer_values
+from ..store.events import PART_SCHEMA, PartWriter
+from ..store.warehouse import STAGING_DIR, Warehouse
+from .keys import FINGERPRINT_SQL, KEY_SQL, KeyIndex, first_occurrences
+from .readers import ROW, RawBatch, open_input
 
 REQUIRED_COLUMNS = ("event_id", "account_id", "country", "start_time", "seconds_watched")
 EARLIEST_START = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
 FUTURE_TOLERANCE = dt.timedelta(days=1)
-# Row groups a rollup streams one at a time: large enough to scan fast, small enough to bound memory.
-PART_ROW_GROUP_SIZE = 1_000_000
-# How event parts are written (DuckDB COPY options); the benchmark writes its parts the same way.
-PART_FORMAT = f"FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE {PART_ROW_GROUP_SIZE}"
+FIRST_PROBLEMS = 5
 
 
 @dataclass
@@ -50,8 +61,22 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def ingest_files(warehouse: Warehouse, paths: Iterable[str | os.PathLike[str]], *, strict: bool = False,
+                 format: str | None = None, now: dt.datetime | None = None,
+                 advance: Callable[[int], None] | None = None) -> list[IngestReport]:
+    """Ingest several files in order, each in its own transaction, sharing one key index."""
+    index = KeyIndex(warehouse)
+    reports = []
+    for path in paths:
+        reports.append(ingest_file(warehouse, path, strict=strict, format=format, now=now, index=index))
+        if advance:
+            advance(1)
+    return reports
+
+
 def ingest_file(warehouse: Warehouse, path: str | os.PathLike[str], *, strict: bool = False,
-                format: str | None = None, now: dt.datetime | None = None) -> IngestReport:
+                format: str | None = None, now: dt.datetime | None = None,
+                index: KeyIndex | None = None) -> IngestReport:
     """Ingest one playback-log file (CSV, TSV, JSON Lines or Parquet) in one atomic batch."""
     path = Path(path)
     report = IngestReport(str(path))
@@ -62,138 +87,168 @@ def ingest_file(warehouse: Warehouse, path: str | os.PathLike[str], *, strict: b
     if known:
         report.already_ingested_as = f"{known[0]} (batch {known[1]})"
         return report
-    raw = read_input(path, format=format)
-    _check_columns(raw)
-    report.rows_read = raw.rows_read
-    now = now or dt.datetime.now(dt.timezone.utc)
-    with warehouse.registered("raw", raw.table):
-        warehouse.execute(
-            "CREATE OR REPLACE TEMP TABLE batch AS " + _validate_sql(),
-            {"earliest": EARLIEST_START, "latest": now + FUTURE_TOLERANCE,
-             "max_seconds": warehouse.methodology.max_session_seconds})
-        problems = [(row, reason, text) for row, reason, text in raw.rejected]
-        problems += warehouse.execute(
-            "SELECT b._row, b.reason, to_json(raw) FROM batch b JOIN raw USING (_row) WHERE b.reason IS NOT NULL"
-        ).fetchall()
-    problems.sort()
-    report.rows_quarantined = len(problems)
-    report.first_problems = [(row, reason) for row, reason, _ in problems[:5]]
-    if strict and problems:
-        row, reason, _ = problems[0]
-        raise StrictModeRejection(str(path), f"{reason} ({len(problems)} bad rows; nothing was ingested)", row=row)
-    _store_batch(warehouse, path, raw, sha256, problems, report, now)
+    raw = open_input(path, format=format)
+    missing_title = _check_columns(path, raw.columns)
+    batch = _Batch(warehouse, path, report, index or KeyIndex(warehouse), strict=strict,
+                   now=now or dt.datetime.now(dt.timezone.utc), missing_title=missing_title)
+    batch.run(raw.batches, raw.format, sha256)
     return report
+
+
+def _check_columns(path: Path, columns: list[str]) -> list[str]:
+    """Refuse a file without a required column; the optional id columns it lacks."""
+    names = set(columns)
+    missing = [name for name in REQUIRED_COLUMNS if name not in names]
+    if missing:
+        raise InputError(str(path), f"missing column {missing[0]!r} (found: {', '.join(sorted(names - {ROW}))})")
+    if "title_id" not in names and "episode_id" not in names:
+        raise InputError(str(path), "needs a title_id or an episode_id column")
+    return [name for name in ("title_id", "episode_id") if name not in names]
 
 
 def _validate_sql() -> str:
     return resources.files("viewrank.ingest").joinpath("validate.sql").read_text()
 
 
-def _check_columns(raw: RawInput) -> None:
-    names = set(raw.table.column_names)
-    missing = [name for name in REQUIRED_COLUMNS if name not in names]
-    if missing:
-        raise InputError(str(raw.path), f"missing column {missing[0]!r} (found: {', '.join(sorted(names - {'_row'}))})")
-    if "title_id" not in names and "episode_id" not in names:
-        raise InputError(str(raw.path), "needs a title_id or an episode_id column")
-    for optional in ("title_id", "episode_id"):
-        if optional not in names:
-            raw.table = raw.table.append_column(optional, pa.nulls(raw.table.num_rows, pa.string()))
-
-
-GOOD_ROWS_SQL = """
-    SELECT event_id, account_id, CAST(title_key AS INTEGER) AS title_key,
-           CAST(episode_key AS INTEGER) AS episode_key, CAST(country_index AS SMALLINT) AS country_index,
-           CAST(start_time AS TIMESTAMPTZ) AS start_time,
-           CAST(round(seconds_value) AS INTEGER) AS seconds,
-           CAST(timezone($timezone, start_time) AS DATE) AS day
-    FROM batch
-    WHERE reason IS NULL
+# A batch validated (validate.sql), keyed and typed as an event part stores it, with the
+# account key of each account already known.
+BATCH_SQL = """
+WITH validated AS ({validate})
+SELECT v._row, v.reason, {key} AS key, {fingerprint} AS fingerprint,
+       CAST(timezone($timezone, v.start_time) AS DATE) AS day,
+       v.event_id, v.account_id, a.account_key, CAST(v.title_key AS INTEGER) AS title_key,
+       CAST(v.episode_key AS INTEGER) AS episode_key, CAST(v.country_index AS SMALLINT) AS country_index,
+       CAST(v.start_time AS TIMESTAMPTZ) AS start_time,
+       CASE WHEN v.reason IS NULL THEN CAST(round(v.seconds_value) AS INTEGER) END AS seconds
+FROM validated v LEFT JOIN accounts a ON a.account_id = v.account_id AND v.reason IS NULL
 """
+# The raw text of the bad rows (registered as `bad`), for the quarantine.
+BAD_ROWS_SQL = "SELECT raw._row, to_json(raw) FROM raw SEMI JOIN bad USING (_row)"
+NEXT_ACCOUNT_SQL = "SELECT coalesce(max(account_key), 0) + 1 FROM accounts"
 
-# A file that repeats an event id keeps its first row (retried lines inside one upload).
-DROP_REPEATED_IDS_SQL = """
-DELETE FROM good WHERE rowid NOT IN (SELECT min(rowid) FROM good GROUP BY event_id)
-"""
-
-# New accounts get the next dense keys; known ones keep theirs.
-NEW_ACCOUNTS_SQL = """
-INSERT INTO accounts
-SELECT account_id, CAST((SELECT coalesce(max(account_key), 0) FROM accounts) + row_number() OVER (ORDER BY account_id) AS INTEGER)
-FROM (SELECT DISTINCT account_id FROM good) g
-WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.account_id = g.account_id)
-"""
-
-KEYED_SQL = """
-SELECT g.event_id, a.account_key, g.title_key, g.episode_key, g.country_index, g.start_time, g.seconds, g.day
-FROM good g JOIN accounts a USING (account_id)
-"""
-
-# What an event part holds, in the order a rollup streams it.
-PART_SQL = """
-SELECT * EXCLUDE (day) FROM keyed WHERE day = DATE '{day}'
-ORDER BY title_key, country_index, account_key
+INSERT_QUARANTINE_SQL = """
+INSERT INTO quarantine SELECT $batch_id, $path, row, reason, raw
+FROM (SELECT unnest($rows) AS row, unnest($reasons) AS reason, unnest($raws) AS raw)
 """
 
 
-def _store_batch(warehouse: Warehouse, path: Path, raw: RawInput, sha256: str,
-                 problems: list[tuple[int, str, str]], report: IngestReport, now: dt.datetime) -> None:
-    """Write the good rows as per-day parts and record the batch, all in one transaction."""
-    batch_id = warehouse.scalar("SELECT nextval('batch_ids')")
-    report.batch_id = batch_id
-    staging = warehouse.path / STAGING_DIR / f"batch-{batch_id:08d}"
-    placed: list[Path] = []
-    try:
-        with warehouse.atomic():
-            warehouse.execute("CREATE OR REPLACE TEMP TABLE good AS " + GOOD_ROWS_SQL,
-                              {"timezone": warehouse.methodology.timezone})
-            if warehouse.scalar("SELECT count(*) - count(DISTINCT event_id) FROM good"):
-                warehouse.execute(DROP_REPEATED_IDS_SQL)
-            days = [day for (day,) in warehouse.execute("SELECT DISTINCT day FROM good ORDER BY day").fetchall()]
-            # Drop events whose id is already stored on the same day (a retried or overlapping upload).
-            existing = [part for day in days for part in warehouse.event_part_paths(day)]
-            if existing:
-                warehouse.execute("DELETE FROM good WHERE event_id IN (SELECT event_id FROM read_parquet(?))", [existing])
-            valid = warehouse.scalar("SELECT count(*) FROM batch WHERE reason IS NULL")
-            report.rows_loaded = warehouse.scalar("SELECT count(*) FROM good")
-            report.rows_duplicate = valid - report.rows_loaded
-            warehouse.execute(NEW_ACCOUNTS_SQL)
-            warehouse.execute("CREATE OR REPLACE TEMP TABLE keyed AS " + KEYED_SQL)
-            for day, relative, rows in _write_parts(warehouse, staging, batch_id, days):
-                target = warehouse.path / relative
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(staging / relative, target)
-                placed.append(target)
-                warehouse.execute("INSERT INTO event_files VALUES (?, ?, ?, ?)", [batch_id, day, relative, rows])
-                report.days.append(day.isoformat())
-            warehouse.execute(
-                "INSERT INTO quarantine SELECT ?, ?, row, reason, raw FROM "
-                "(SELECT unnest(?) AS row, unnest(?) AS reason, unnest(?) AS raw)",
-                [batch_id, str(path), [p[0] for p in problems], [p[1] for p in problems], [p[2] for p in problems]])
-            warehouse.execute(
-                "INSERT INTO ingested_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [batch_id, str(path), sha256, path.stat().st_size, raw.format, report.rows_read,
-                 report.rows_loaded, report.rows_quarantined, report.rows_duplicate, now.replace(tzinfo=None)])
-    except BaseException:
-        for target in placed:
-            target.unlink(missing_ok=True)
-        raise
-    finally:
+class _Batch:
+    """One input file on its way into the warehouse, a record batch at a time."""
+
+    def __init__(self, warehouse: Warehouse, path: Path, report: IngestReport, index: KeyIndex, *,
+                 strict: bool, now: dt.datetime, missing_title: list[str]):
+        self.warehouse, self.path, self.report, self.index = warehouse, path, report, index
+        self.strict, self.now, self.missing_title = strict, now, missing_title
+        self.first_problem: tuple[int, str] | None = None
+        self.batch_sql = BATCH_SQL.format(validate=_validate_sql(), key=KEY_SQL.format(id="v.event_id"),
+                                          fingerprint=FINGERPRINT_SQL.format(id="v.event_id"))
+        self.validation = {"timezone": warehouse.methodology.timezone, "earliest": EARLIEST_START, "latest": now + FUTURE_TOLERANCE,
+                           "max_seconds": warehouse.methodology.max_session_seconds}
+
+    def run(self, batches: Iterable[RawBatch], format: str, sha256: str) -> None:
+        warehouse, report = self.warehouse, self.report
+        batch_id = report.batch_id = warehouse.scalar("SELECT nextval('batch_ids')")
+        staging = warehouse.path / STAGING_DIR / f"batch-{batch_id:08d}"
         shutil.rmtree(staging, ignore_errors=True)
-        warehouse.execute("DROP TABLE IF EXISTS keyed; DROP TABLE IF EXISTS good; DROP TABLE IF EXISTS batch")
+        writer = PartWriter(staging, batch_id)
+        placed: list[Path] = []
+        self.index.load()
+        try:
+            with warehouse.atomic():
+                for raw in batches:
+                    self._ingest(raw, writer)
+                if self.strict and self.first_problem:
+                    row, reason = self.first_problem
+                    raise StrictModeRejection(str(self.path), f"{reason} ({report.rows_quarantined} bad rows; "
+                                              "nothing was ingested)", row=row)
+                for day, relative, rows, is_sorted in writer.close():
+                    target = warehouse.path / relative
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(staging / relative, target)
+                    placed.append(target)
+                    warehouse.execute("INSERT INTO event_files (batch_id, day, path, rows, sorted) VALUES (?, ?, ?, ?, ?)",
+                                      [batch_id, day, relative, rows, is_sorted])
+                    report.days.append(day.isoformat())
+                warehouse.execute(
+                    "INSERT INTO ingested_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [batch_id, str(self.path), sha256, self.path.stat().st_size, format, report.rows_read,
+                     report.rows_loaded, report.rows_quarantined, report.rows_duplicate,
+                     self.now.replace(tzinfo=None)])
+        except BaseException:
+            writer.abort()
+            self.index.forget()
+            for target in placed:
+                target.unlink(missing_ok=True)
+            raise
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
 
+    def _ingest(self, raw: RawBatch, writer: PartWriter) -> None:
+        """Validate, quarantine, key, deduplicate and store one record batch."""
+        warehouse, report = self.warehouse, self.report
+        table = raw.table
+        for name in self.missing_title:
+            table = table.append_column(name, pa.nulls(table.num_rows, pa.string()))
+        report.rows_read += table.num_rows + len(raw.rejected)
+        with warehouse.registered("raw", table):
+            batch = warehouse.arrow(self.batch_sql, self.validation)
+            bad = batch.filter(pc.is_valid(batch["reason"])).select([ROW, "reason"])
+            problems = list(raw.rejected)
+            if bad.num_rows:
+                with warehouse.registered("bad", bad):
+                    text = dict(warehouse.execute(BAD_ROWS_SQL).fetchall())
+                problems += [(row, reason, text[row]) for row, reason in zip(bad[ROW].to_pylist(), bad["reason"].to_pylist())]
+        self._quarantine(sorted(problems))
+        if self.strict and self.first_problem:
+            return  # the file will be refused: only count the rest of its problems
+        good = batch.filter(pc.is_null(batch["reason"])) if bad.num_rows else batch
+        keys, prints = (integer_values(good[name]).view(np.uint64) for name in ("key", "fingerprint"))
+        keep = first_occurrences(keys, prints, integer_values(good[ROW]))
+        keep &= ~self.index.known(keys, prints)
+        kept = int(keep.sum())
+        report.rows_loaded += kept
+        report.rows_duplicate += len(keep) - kept
+        if not kept:
+            return
+        self.index.add(keys[keep], prints[keep])
+        with warehouse.registered("new_event_keys", pa.table({"key": keys[keep], "fingerprint": prints[keep]})):
+            warehouse.execute("INSERT INTO event_keys SELECT key, fingerprint FROM new_event_keys")
+        good = good.filter(pa.array(keep)) if kept < len(keep) else good
+        good = good.set_column(good.schema.get_field_index("account_key"), "account_key", self._account_keys(good))
+        days = integer_values(good["day"].cast(pa.int32()))
+        order = np.lexsort([integer_values(good[name]) for name in ("account_key", "country_index", "title_key")] + [days])
+        good, days = good.take(pa.array(order)), days[order]
+        starts = np.flatnonzero(np.diff(days, prepend=days[0] - 1))
+        for start, end in zip(starts, [*starts[1:], len(days)]):
+            day = dt.date(1970, 1, 1) + dt.timedelta(days=int(days[start]))
+            writer.write(day, good.slice(start, end - start).select(PART_SCHEMA.names))
 
-def _write_parts(warehouse: Warehouse, staging: Path, batch_id: int,
-                 days: list[dt.date]) -> list[tuple[dt.date, str, int]]:
-    """Write one sorted Parquet part per day into the staging folder."""
-    shutil.rmtree(staging, ignore_errors=True)
-    parts = []
-    for day in days:
-        relative = f"{EVENTS_DIR}/day={day.isoformat()}/batch-{batch_id:08d}.parquet"
-        target = staging / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        warehouse.execute(f"COPY ({PART_SQL.format(day=day.isoformat())}) TO {sql_literal(str(target))} "
-                          f"({PART_FORMAT})")
-        rows = warehouse.scalar("SELECT count(*) FROM keyed WHERE day = ?", [day])
-        parts.append((day, relative, rows))
-    return parts
+    def _account_keys(self, good: pa.Table) -> pa.ChunkedArray:
+        """The account key of every row: known accounts have theirs; new ones get the next
+        dense keys (in order of id, so a rerun gives the same keys) and are stored."""
+        known = good["account_key"]
+        if not known.null_count:
+            return known
+        new_ids = pc.unique(good["account_id"].filter(pc.is_null(known)))
+        new_ids = new_ids.take(pc.sort_indices(new_ids))
+        first = self.warehouse.scalar(NEXT_ACCOUNT_SQL)
+        with self.warehouse.registered("new_accounts", pa.table({
+                "account_id": new_ids, "account_key": pa.array(range(first, first + len(new_ids)), pa.int32())})):
+            self.warehouse.execute("INSERT INTO accounts SELECT account_id, account_key FROM new_accounts")
+        fresh = pc.add(pc.index_in(good["account_id"], value_set=new_ids), first).cast(pa.int32())
+        return pc.coalesce(known, fresh)
+
+    def _quarantine(self, problems: list[tuple[int, str, str]]) -> None:
+        if not problems:
+            return
+        report = self.report
+        report.rows_quarantined += len(problems)
+        if self.first_problem is None:
+            self.first_problem = (problems[0][0], problems[0][1])
+        room = FIRST_PROBLEMS - len(report.first_problems)
+        report.first_problems += [(row, reason) for row, reason, _ in problems[:max(room, 0)]]
+        if self.strict:
+            return
+        self.warehouse.execute(INSERT_QUARANTINE_SQL, {
+            "batch_id": report.batch_id, "path": str(self.path), "rows": [p[0] for p in problems],
+            "reasons": [p[1] for p in problems], "raws": [p[2] for p in problems]})

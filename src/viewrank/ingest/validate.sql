@@ -1,5 +1,6 @@
 -- Types, resolves and validates the rows of one input batch (registered as `raw`).
--- Every row gets `reason`: NULL when it is good, else why it goes to the quarantine.
+-- Every row gets `reason`: NULL when it is good, else why it goes to the quarantine. A value is
+-- turned back into text only for a bad row's reason (formatting every timestamp is costly).
 WITH typed AS (
     SELECT
         _row,
@@ -8,9 +9,9 @@ WITH typed AS (
         NULLIF(trim(CAST(title_id AS VARCHAR)), '') AS title_id,
         NULLIF(trim(CAST(episode_id AS VARCHAR)), '') AS episode_id,
         NULLIF(upper(trim(CAST(country AS VARCHAR))), '') AS country,
-        CAST(start_time AS VARCHAR) AS start_time_text,
+        start_time AS start_time_raw,
         TRY_CAST(start_time AS TIMESTAMPTZ) AS start_time,
-        CAST(seconds_watched AS VARCHAR) AS seconds_text,
+        seconds_watched AS seconds_raw,
         TRY_CAST(seconds_watched AS DOUBLE) AS seconds_value
     FROM raw
 ),
@@ -29,7 +30,7 @@ resolved AS (
     LEFT JOIN countries ON countries.iso2 = typed.country
 )
 SELECT
-    *,
+    _row, event_id, account_id, title_key, episode_key, country_index, start_time, seconds_value,
     CASE
         WHEN event_id IS NULL THEN 'missing event_id'
         WHEN account_id IS NULL THEN 'missing account_id'
@@ -40,15 +41,15 @@ SELECT
             THEN 'episode ' || episode_id || ' belongs to ' || episode_title_id || ', not to ' || title_id
         WHEN country IS NULL THEN 'missing country'
         WHEN known_country IS NULL THEN 'unknown country code ' || country || ' (expected ISO 3166-1 alpha-2)'
-        WHEN start_time_text IS NULL THEN 'missing start_time'
-        WHEN start_time IS NULL THEN 'start_time ' || start_time_text || ' is not a timestamp'
-        WHEN start_time < $earliest THEN 'start_time ' || start_time_text || ' is before ' || CAST($earliest AS DATE)
-        WHEN start_time > $latest THEN 'start_time ' || start_time_text || ' is in the future'
-        WHEN seconds_text IS NULL THEN 'missing seconds_watched'
+        WHEN start_time_raw IS NULL THEN 'missing start_time'
+        WHEN start_time IS NULL THEN 'start_time ' || CAST(start_time_raw AS VARCHAR) || ' is not a timestamp'
+        WHEN start_time < $earliest THEN 'start_time ' || CAST(start_time_raw AS VARCHAR) || ' is before ' || CAST($earliest AS DATE)
+        WHEN start_time > $latest THEN 'start_time ' || CAST(start_time_raw AS VARCHAR) || ' is in the future'
+        WHEN seconds_raw IS NULL THEN 'missing seconds_watched'
         WHEN seconds_value IS NULL OR isnan(seconds_value) OR isinf(seconds_value)
-            THEN 'seconds_watched ' || seconds_text || ' is not a number'
-        WHEN seconds_value < 0 THEN 'negative seconds_watched ' || seconds_text
+            THEN 'seconds_watched ' || CAST(seconds_raw AS VARCHAR) || ' is not a number'
+        WHEN seconds_value < 0 THEN 'negative seconds_watched ' || CAST(seconds_raw AS VARCHAR)
         WHEN seconds_value > $max_seconds
-            THEN 'seconds_watched ' || seconds_text || ' is longer than ' || $max_seconds || ' seconds'
+            THEN 'seconds_watched ' || CAST(seconds_raw AS VARCHAR) || ' is longer than ' || $max_seconds || ' seconds'
     END AS reason
 FROM resolved

@@ -11,6 +11,7 @@ crash loses at most the week in hand.
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
@@ -19,8 +20,9 @@ import pyarrow as pa
 
 from ..errors import SettingsError, WarehouseError
 from ..store.rollup_parts import DAILY, WEEKLY, Kind, refresh_views, rollup_transaction, split_by_period
+from ..store import events
 from ..store.warehouse import Warehouse
-from .kernel import arrow_integers, integer_values, rollup_sorted_parts
+from .kernel import arrow_integers, integer_values, mergeable, rollup_merged_parts, rollup_sorted_parts
 from .sketches import replace_day_sketches
 
 # The one definition of the rollup, shared by every engine: DuckDB and Spark run this SQL,
@@ -88,8 +90,8 @@ def rollup(warehouse: Warehouse, *, full: bool = False, engine: str = "auto", th
     """Roll up every day that has new events (or every day with `full`), a week at a time.
 
     engine "auto" streams days stored as one sorted part through the fast kernel, several
-    days at once, and hands a day assembled from several parts to DuckDB; "duckdb" uses
-    DuckDB for every day.
+    days at once, and merges a day assembled from several parts in memory (DuckDB past
+    MERGE_MAX_ROWS); "duckdb" uses DuckDB for every day.
     """
     if engine not in ENGINES:
         raise SettingsError(f"unknown rollup engine {engine!r} (choose from {', '.join(ENGINES)})")
@@ -107,20 +109,40 @@ def rollup(warehouse: Warehouse, *, full: bool = False, engine: str = "auto", th
 
 
 def _rollup_days(warehouse: Warehouse, chunk: list[tuple[dt.date, int, int]], engine: str, threads: int) -> None:
-    paths = {day: warehouse.event_part_paths(day) for day, _, _ in chunk}
-    by_kernel = [day for day, _, _ in chunk if engine == "auto" and len(paths[day]) == 1]
+    """Roll up one week's pending days: a day stored as one sorted part streams through the
+    kernel; a day of several parts (or of a part written in sorted slices) is merged in
+    memory; only a day too large to merge, or the "duckdb" engine, runs the SQL."""
+    parts = events.day_parts(warehouse, [day for day, _, _ in chunk])
+    rows = {day: count for day, _, count in chunk}
+    method = {day: ("kernel" if len(parts[day]) == 1 and parts[day][0][1]
+                    else "merge" if mergeable(rows[day]) else "duckdb") if engine == "auto" else "duckdb"
+              for day, _, _ in chunk}
+    by_kernel = [day for day in parts if method[day] == "kernel"]
+
+    def merged(day: dt.date) -> pa.Table | None:
+        return rollup_merged_parts([path for path, _ in parts[day]])
 
     def day_rollups() -> Iterator[pa.Table]:
-        kernel = rollup_sorted_parts([paths[day][0] for day in by_kernel], threads=threads)
+        kernel = rollup_sorted_parts([parts[day][0][0] for day in by_kernel], threads=threads)
         for day, table in zip(by_kernel, kernel):
-            yield table.add_column(0, "day", arrow_integers(np.full(table.num_rows, (day - EPOCH).days), pa.date32()))
-        for day in [day for day in paths if day not in by_kernel]:
+            yield _with_day(day, table)
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            to_merge = [day for day in parts if method[day] == "merge"]
+            for day, table in zip(to_merge, pool.map(merged, to_merge)):
+                if table is None:
+                    method[day] = "duckdb"
+                else:
+                    yield _with_day(day, table)
+        for day in [day for day in parts if method[day] == "duckdb"]:
             yield warehouse.arrow(
-                f"WITH events AS (SELECT CAST($day AS DATE) AS day, * FROM read_parquet($paths)) {ROLLUP_SELECT}",
-                {"day": day, "paths": paths[day]})
+                f"WITH events AS (SELECT CAST($day AS DATE) AS day, * FROM "
+                f"{events.relation([path for path, _ in parts[day]])}) {ROLLUP_SELECT}", {"day": day})
 
-    store_rollups(warehouse, chunk, day_rollups(),
-                  engine={day: "kernel" if day in by_kernel else "duckdb" for day, _, _ in chunk})
+    store_rollups(warehouse, chunk, day_rollups(), engine=method)
+
+
+def _with_day(day: dt.date, table: pa.Table) -> pa.Table:
+    return table.add_column(0, "day", arrow_integers(np.full(table.num_rows, (day - EPOCH).days), pa.date32()))
 
 
 def store_rollups(warehouse: Warehouse, chunk: list[tuple[dt.date, int, int]], rollups: Iterable[pa.Table], *,
@@ -137,7 +159,6 @@ def store_rollups(warehouse: Warehouse, chunk: list[tuple[dt.date, int, int]], r
     if any(warehouse.methodology.week_end(day) != week for day in days):
         raise ValueError("store_rollups takes the days of one chart week")
     start = warehouse.methodology.week_start_of(week)
-    engines = [engine if isinstance(engine, str) else engine[day] for day in days]
     with rollup_transaction(warehouse) as parts:
         parts.drop(DAILY, days)
         warehouse.execute("DELETE FROM rollup_days WHERE list_contains(?, day)", [days])
@@ -159,6 +180,7 @@ def store_rollups(warehouse: Warehouse, chunk: list[tuple[dt.date, int, int]], r
         else:
             refresh_views(warehouse.con)  # the SQL reads this transaction's daily parts
             parts.add(WEEKLY, week, warehouse.arrow(WEEKLY_ROLLUP_SQL, {"week": week, "start": start}))
+        engines = [engine if isinstance(engine, str) else engine[day] for day in days]  # after: a merge may fall back
         warehouse.execute("INSERT INTO rollup_days SELECT unnest($days), unnest($parts), unnest($rows), "
                           "unnest($engines), now()",
                           {"days": days, "parts": [parts for _, parts, _ in chunk],

@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import WarehouseError
+from ..store import events
 
 COLUMNS = ["title_key", "country_index", "account_key", "seconds"]
 COUNTRY_SPAN = 1 << 16  # country_index is a SMALLINT: key = title_key * COUNTRY_SPAN + country_index
@@ -44,8 +45,7 @@ class Runs:
 
 def _reduce_row_group(path: str, metadata: pq.FileMetaData, index: int) -> Runs | None:
     # Mapped rather than read into buffers: the page cache's copy is used in place (about 10% faster).
-    part = pq.ParquetFile(path, metadata=metadata, memory_map=True, pre_buffer=False)
-    table = part.read_row_group(index, columns=COLUMNS, use_threads=False)
+    table = events.read_row_group(path, metadata, index, COLUMNS)
     if table.num_rows == 0:
         return None
     title, country, account, seconds = (_values(path, table, name) for name in COLUMNS)
@@ -111,7 +111,7 @@ def rollup_sorted_parts(paths: list[str], *, threads: int = 2) -> Iterator[pa.Ta
     """The rollup of each sorted event part, in order, each yielded as soon as its row groups
     are reduced: row groups of all parts are read in parallel meanwhile, so the caller can
     store one part's result while later parts are still being read."""
-    metadata = {path: pq.ParquetFile(path).metadata for path in paths}
+    metadata = {path: events.open_part(path).metadata for path in paths}
     tasks = [(path, index) for path in paths for index in range(metadata[path].num_row_groups)]
     pool = ThreadPoolExecutor(max_workers=threads)
     try:
@@ -163,3 +163,47 @@ def arrow_integers(values: np.ndarray, type: pa.DataType) -> pa.Array:
     pandas where installed, 0.3 s of a rollup)."""
     values = np.ascontiguousarray(values, dtype=np.dtype(f"int{type.bit_width}"))
     return pa.Array.from_buffers(type, len(values), [None, pa.py_buffer(values)])
+
+
+# A day assembled from several parts (or a part written as several sorted slices) is merged
+# in memory when it has at most this many rows; larger ones go to DuckDB, which spills.
+MERGE_MAX_ROWS = 40_000_000
+TITLE_BITS, COUNTRY_BITS, ACCOUNT_BITS = 23, 9, 32
+
+
+def mergeable(rows: int) -> bool:
+    """Whether a day of `rows` events is merged in memory (about 30 bytes a row)."""
+    return rows <= MERGE_MAX_ROWS
+
+
+def rollup_merged_parts(paths: list[str]) -> pa.Table | None:
+    """The rollup of one day from parts whose row groups are each sorted: one composite key
+    (title, country, account) per row, a stable sort that merges the sorted runs, then the
+    same run-length reductions as a sorted part. None when a key does not fit its bits."""
+    table = events.read_columns(paths, COLUMNS)
+    if table.num_rows == 0:
+        return _table(*(np.empty(0, np.int64) for _ in Runs.COLUMNS))
+    title, country, account, seconds = (_values(paths[0], table, name) for name in COLUMNS)
+    for values, bits in ((title, TITLE_BITS), (country, COUNTRY_BITS), (account, ACCOUNT_BITS - 1)):
+        if values.min() < 0 or values.max() >= 1 << bits:
+            return None
+    key = title.astype(np.uint64) << np.uint64(COUNTRY_BITS + ACCOUNT_BITS)
+    key |= country.astype(np.uint64) << np.uint64(ACCOUNT_BITS)
+    key |= account.astype(np.uint64)
+    order = np.argsort(key, kind="stable")  # timsort: the row groups' sorted runs are merged, not re-sorted
+    key = key[order]
+    group = key >> np.uint64(ACCOUNT_BITS)
+    new_group = np.empty(len(key), bool)
+    new_group[0] = True
+    np.not_equal(group[1:], group[:-1], out=new_group[1:])
+    new_pair = np.empty(len(key), bool)
+    new_pair[0] = True
+    np.not_equal(key[1:], key[:-1], out=new_pair[1:])
+    starts = np.flatnonzero(new_group)
+    groups = group[starts]
+    return _table(
+        (groups >> np.uint64(COUNTRY_BITS)).astype(np.int64),
+        (groups & np.uint64((1 << COUNTRY_BITS) - 1)).astype(np.int64),
+        np.add.reduceat(seconds[order], starts, dtype=np.int64),
+        np.diff(np.append(starts, len(key))),
+        np.add.reduceat(new_pair, starts, dtype=np.int64))

@@ -10,6 +10,7 @@ from typing import Any
 import duckdb
 
 from ..rollup.daily import ROLLUP_SELECT
+from . import events
 from .rollup_parts import ROLLUP_DIR
 from .warehouse import EVENTS_DIR, Warehouse
 
@@ -33,6 +34,9 @@ CHECKS_SQL = {
         SELECT w.week FROM weekly w
         WHERE w.seconds <> (SELECT coalesce(sum(seconds), 0) FROM daily_rollup d
                             WHERE d.day BETWEEN w.week - INTERVAL 6 DAY AND w.week)""",
+    "event key index out of step with the event parts": """
+        SELECT (SELECT count(*) FROM event_keys) AS keys, (SELECT coalesce(sum(rows), 0) FROM event_files) AS events
+        WHERE EXISTS (SELECT 1 FROM event_key_function) AND keys <> events""",
     "editions without entries or with broken ranks": """
         SELECT e.edition_id FROM editions e LEFT JOIN chart_entries c USING (edition_id)
         GROUP BY e.edition_id
@@ -45,7 +49,8 @@ CHECKS_SQL = {
 def check(warehouse: Warehouse, *, deep: bool = False) -> list[dict[str, Any]]:
     """Every inconsistency found, as {check, rows}; empty when the warehouse is sound.
 
-    `deep` also reads every event part and recomputes every stored daily rollup from it.
+    `deep` also reads every event part: every event id stored once, and every stored daily
+    rollup equal to a fresh one.
     """
     problems = []
     for name, sql in CHECKS_SQL.items():
@@ -65,15 +70,20 @@ def check(warehouse: Warehouse, *, deep: bool = False) -> list[dict[str, Any]]:
             if paths:
                 problems.append({"check": name, "rows": sorted(paths)[:10]})
     if deep and registered["event_files"]:
+        every_part = events.part_paths(warehouse)
+        repeated = warehouse.execute(f"SELECT event_id, count(*) FROM {events.relation(every_part, ['event_id'])} "
+                                     "GROUP BY event_id HAVING count(*) > 1 ORDER BY event_id LIMIT 10").fetchall()
+        if repeated:
+            problems.append({"check": "event ids stored more than once", "rows": [list(row) for row in repeated]})
         for (day,) in warehouse.execute("SELECT day FROM rollup_days ORDER BY day").fetchall():
             mismatched = warehouse.execute(
-                f"""WITH events AS (SELECT CAST($day AS DATE) AS day, * FROM read_parquet($paths)),
+                f"""WITH events AS (SELECT CAST($day AS DATE) AS day, * FROM {events.relation(events.part_paths(warehouse, day))}),
                          fresh AS (SELECT r.day, r.title_key, c.iso2 AS country, r.seconds, r.sessions, r.accounts
                                    FROM ({ROLLUP_SELECT}) r JOIN countries c USING (country_index)),
                          stored AS (SELECT * FROM daily_rollup WHERE day = $day)
                     SELECT count(*) FROM ((SELECT * FROM fresh EXCEPT ALL SELECT * FROM stored)
                                           UNION ALL (SELECT * FROM stored EXCEPT ALL SELECT * FROM fresh))""",
-                {"day": day, "paths": warehouse.event_part_paths(day)}).fetchone()[0]  # type: ignore[index]
+                {"day": day}).fetchone()[0]  # type: ignore[index]
             if mismatched:
                 problems.append({"check": "daily rollup differs from a fresh rollup of its events", "rows": [str(day)]})
     return problems

@@ -24,7 +24,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..ingest import PART_FORMAT
+from ..store.events import PART_FORMAT
 from ..rollup.daily import ROLLUP_SELECT, clear_rollups, rollup
 from ..rollup.kernel import rollup_sorted_parts
 from ..store.quoting import sql_literal
@@ -86,7 +86,7 @@ def build_dataset(root: Path, *, sessions: int, days: int = 7, titles: int = 20_
             written += int(size)
         warehouse.execute(f"COPY (SELECT * FROM read_parquet({chunks!r})) TO {sql_literal(str(root / relative))} ({PART_FORMAT})")
         shutil.rmtree(staging)
-        warehouse.execute("INSERT INTO event_files VALUES (?, ?, ?, ?)", [offset + 1, day, relative, int(written)])
+        warehouse.execute("INSERT INTO event_files (batch_id, day, path, rows) VALUES (?, ?, ?, ?)", [offset + 1, day, relative, int(written)])
         if progress:
             progress(1)
     warehouse.close()
