@@ -73,6 +73,7 @@ ROUTES = [
     "/api/weeks/{a}/countries/{b}", "/api/titles?q={a}&page={b}&per_page={c}", "/api/titles/{a}?week={b}",
     "/api/titles/{a}/factsheet", "/api/reports/{a}?q={b}&sort={c}&page={b}",
     *[f"/{report.slug}?q={{a}}&sort={{b}}" for report in REPORTS], *[f"/{report.slug}/pages/{{a}}" for report in REPORTS],
+    *[f"/{report.slug}/{{a}}?q={{b}}" for report in REPORTS], *[f"/{report.slug}/{{a}}/pages/{{b}}" for report in REPORTS],
 ]
 
 

@@ -123,3 +123,43 @@ def test_week_picker_keeps_the_tab(made: TestClient) -> None:
     html = made.get(f"/weeks/{WEEKS[1]}").text
     assert "data-keep-tab" in html  # site.js carries the chosen tab's #hash on these links
     assert "keepTab" in made.get("/static/site.js").text
+
+
+def minutes(runtime: str) -> int:
+    hours, _, mins = runtime.partition(":")
+    return int(hours) * 60 + int(mins)
+
+
+def test_engagement_by_half_year_with_tv_and_film_tabs(real: TestClient) -> None:
+    html = real.get("/engagement").text
+    words = text_of(html)
+    assert "Engagement reports: July–December 2024" in words  # the newest half imported, TV first
+    assert "runtime text" not in words and "period start" not in words
+    assert re.search(r"Title Hours viewed ▼? ?Views Runtime Released Available globally", words)
+    assert 'href="/engagement/2023H1-tv"' in html and 'href="/engagement/2024H2-films"' in html
+    tv = {row["Title"] for row in table_rows(html)}
+    films = {row["Title"] for row in table_rows(real.get("/engagement/2024H2-films").text)}
+    assert "The Diplomat: Season 2" in tv and "Maria" in films and not tv & films
+    found = table_rows(real.get("/engagement/2024H2-tv?q=diplomat").text)
+    assert sorted(row["Title"] for row in found) == ["The Diplomat: Season 1", "The Diplomat: Season 2"]
+
+
+def test_engagement_sorts_runtime_as_a_duration(real: TestClient) -> None:
+    rows = table_rows(real.get("/engagement/2024H2-tv?sort=runtime_text").text)
+    shown = [row["Runtime"].rstrip("*") for row in rows if row["Runtime"] not in ("—", "*")]
+    assert len(shown) > 10 and [minutes(text) for text in shown] == sorted(minutes(text) for text in shown)
+    assert rows[-1]["Runtime"] == "*"  # no runtime published: last, not first
+    descending = [row["Runtime"].rstrip("*") for row in table_rows(real.get("/engagement/2024H2-tv?sort=-runtime_text").text)]
+    assert [minutes(text) for text in descending if text] == sorted((minutes(text) for text in shown), reverse=True)
+
+
+def test_most_popular_has_netflix_category_tabs(real: TestClient) -> None:
+    html = real.get("/most-popular/tv-english").text
+    for tab in ("Films (English)", "Films (Non-English)", "TV (English)", "TV (Non-English)"):
+        assert f">{tab}</a>" in html
+    rows = table_rows(html)
+    assert [row["Rank"] for row in rows] == [str(rank) for rank in range(1, 11)]
+    assert rows[0]["Title"] == "Wednesday: Season 1" and rows[0]["Counted over"] == "First 91 days"
+    assert rows[0]["Views"] == "252,100,000"  # as Netflix published it
+    assert real.get("/api/reports/most-popular").json()["columns"] == [
+        "basis", "category", "rank", "hours_viewed", "runtime_hours", "views"]  # the API keeps its shape

@@ -102,7 +102,7 @@ def report_endpoint(slug: str) -> Callable[[Request], Response]:
         query = parse_query(request.query_params.get("q"))
         page = parse_page(request.path_params.get("page"))
         return _page(request, lambda warehouse: pages.report_page(
-            warehouse, slug, query, request.query_params.get("sort"), page))
+            warehouse, slug, query, request.query_params.get("sort"), page, request.path_params.get("section")))
     return report
 
 
@@ -186,7 +186,8 @@ def routes() -> list[Route | Mount]:
         Route("/downloads/weeks/{week}/{name}", download_week),
         *api.routes(),
         *[Route(path, report_endpoint(declared.slug)) for declared in reports.REPORTS
-          for path in (urls.report(declared.slug), urls.report(declared.slug) + "/pages/{page}")],
+          for path in (urls.report(declared.slug), urls.report(declared.slug) + "/pages/{page}",
+                       urls.report(declared.slug) + "/{section}", urls.report(declared.slug) + "/{section}/pages/{page}")],
         Mount("/static", app=static, name="static"),
     ]
 

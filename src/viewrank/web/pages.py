@@ -194,23 +194,46 @@ def downloads_page(warehouse: Warehouse) -> Page:
 
 
 def _report_page(warehouse: Warehouse, report: reports.ReportTable, query: str, sort: str | None, page: int,
-                 per_page: int) -> Page:
-    result = reports.rows(warehouse, report, query=query, sort=sort, page=page, per_page=per_page)
-    return Page("report.html", urls.report(report.slug, page), report.label, {
+                 per_page: int, sections: list[reports.Section], section: reports.Section | None) -> Page:
+    result = reports.rows(warehouse, report, query=query, sort=sort, page=page, per_page=per_page, section=section,
+                          for_page=True)
+    key = section.key if section else None
+    default = bool(sections) and section is sections[0]
+    path_key = None if default else key
+    periods: dict[str, dict[str, Any]] = {}
+    for other in sections:  # each half year links to the same tab there, or to its first tab
+        if other.period_key:
+            entry = periods.setdefault(other.period_key, {"label": other.period_label, "key": other.key})
+            if section and other.tab == section.tab:
+                entry["key"] = other.key
+    tabs = [other for other in sections if section is None or other.period_key == section.period_key]
+    heading = report.label + (f": {section.period_label}" if section and section.period_label else "")
+    return Page("report.html", urls.report(report.slug, page, section=path_key), heading, {
         **_frame(warehouse), "report": report, "result": result, "query": query, "sort": sort,
-        "previous": urls.report(report.slug, page - 1, query, sort) if page > 1 else None,
-        "next": urls.report(report.slug, page + 1, query, sort) if page < result["pages"] else None})
+        "section": section, "section_key": path_key, "tabs": tabs, "heading": heading,
+        "periods": [(entry["label"], entry["key"], section is not None and entry["label"] == section.period_label)
+                    for entry in periods.values()],
+        "first_key": sections[0].key if sections else None,
+        "previous": urls.report(report.slug, page - 1, query, sort, path_key) if page > 1 else None,
+        "next": urls.report(report.slug, page + 1, query, sort, path_key) if page < result["pages"] else None})
 
 
-def report_page(warehouse: Warehouse, report_slug: str, query: str, sort: str | None, page: int) -> Page:
-    """A page of a report table (most popular, engagement) with search and sorting."""
-    return _report_page(warehouse, reports.find(warehouse, report_slug), query, sort, page, reports.PER_PAGE)
+def report_page(warehouse: Warehouse, report_slug: str, query: str, sort: str | None, page: int,
+                section_key: str | None = None) -> Page:
+    """A page of a report table (most popular, engagement) in one tab and half year, with search and sorting."""
+    report = reports.find(warehouse, report_slug)
+    sections = reports.sections(warehouse, report)
+    section = reports.find_section(sections, section_key)
+    return _report_page(warehouse, report, query, sort, page, reports.PER_PAGE, sections, section)
 
 
 def report_pages(warehouse: Warehouse, report_slug: str) -> Iterator[Page]:
-    """Every page of a report table in its default order (for the static site)."""
+    """Every page of every section of a report table in its default order (for the static site)."""
     report = reports.find(warehouse, report_slug)
-    first = _report_page(warehouse, report, "", None, 1, STATIC_REPORT_PER_PAGE)
-    yield first
-    for page in range(2, first.context["result"]["pages"] + 1):
-        yield _report_page(warehouse, report, "", None, page, STATIC_REPORT_PER_PAGE)
+    sections = reports.sections(warehouse, report)
+    parts: list[reports.Section | None] = [*sections] or [None]
+    for section in parts:
+        first = _report_page(warehouse, report, "", None, 1, STATIC_REPORT_PER_PAGE, sections, section)
+        yield first
+        for page in range(2, first.context["result"]["pages"] + 1):
+            yield _report_page(warehouse, report, "", None, page, STATIC_REPORT_PER_PAGE, sections, section)

@@ -60,10 +60,11 @@ def download(scope: str, format: str, week: dt.date | None = None) -> str:
     return f"/downloads/weeks/{week.isoformat()}/{scope}.{format}"
 
 
-def report(slug: str, page: int = 1, query: str = "", sort: str | None = None) -> str:
-    """A page of a report table; search text and sort order travel as query parameters."""
+def report(slug: str, page: int = 1, query: str = "", sort: str | None = None, section: str | None = None) -> str:
+    """A page of a report table, in one of its sections (a tab, in a half year: '2024H2-tv');
+    search text and sort order travel as query parameters."""
     params = [f"{name}={quote(value, safe='')}" for name, value in (("q", query), ("sort", sort or "")) if value]
-    path = f"/{slug}" if page == 1 else f"/{slug}/pages/{page}"
+    path = f"/{slug}" + (f"/{quote(section, safe='')}" if section else "") + (f"/pages/{page}" if page > 1 else "")
     return path + ("?" + "&".join(params) if params else "")
 
 
