@@ -84,7 +84,7 @@ def test_bad_global_values(warehouse_path: Path, tmp_path: Path, line: int, inde
 def test_unknown_header(warehouse_path: Path, tmp_path: Path) -> None:
     bad = broken(tmp_path, GLOBAL_SLICE, lambda lines: [lines[0].replace("runtime", "run_time")] + lines[1:])
     rejected(warehouse_path, "netflix-top10", bad, path=bad, row=1, column="run_time",
-             reason="unexpected column 'run_time' for netflix-top10-global")
+             reason="unknown column 'run_time': no netflix-top10-global layout Netflix has published has it")
 
 
 def test_unknown_country(warehouse_path: Path, tmp_path: Path) -> None:

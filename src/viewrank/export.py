@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .formats.top10 import (
+    COLUMN_ALIASES,
     COUNTRY_COLUMNS,
     GLOBAL_COLUMNS,
     GLOBAL_COLUMNS_CLASSIC,
@@ -19,16 +20,20 @@ from .formats.top10 import (
 from .store.warehouse import Warehouse
 
 # The entries a file shows: the current revision of every week, or with $revision set, that
-# revision of each week that has one (a published edition stays readable after late data).
+# revision of each week that has one (a published edition stays readable after late data),
+# or with $editions set, those editions (what one imported file held).
 ENTRIES_SQL = """
 SELECT e.week, e.scope, e.origin, e.revision, c.*
 FROM chart_entries c JOIN editions e USING (edition_id)
-WHERE e.revision = coalesce($revision, (SELECT max(revision) FROM editions x WHERE x.week = e.week AND x.scope = e.scope))
+WHERE CASE WHEN $editions IS NOT NULL THEN list_contains($editions, e.edition_id)
+           ELSE e.revision = coalesce($revision, (SELECT max(revision) FROM editions x
+                                                  WHERE x.week = e.week AND x.scope = e.scope)) END
 """
 
 GLOBAL_ROWS_SQL = """
 SELECT c.week, c.category, c.rank, t.show_title, t.season_title, t.kind, c.hours_viewed, c.runtime_hours,
-       c.views, c.cumulative_weeks, c.is_staggered_launch, c.episode_launch_details, c.origin
+       c.views, c.cumulative_weeks, c.is_staggered_launch, c.episode_launch_details, c.runtime_override_flag,
+       c.origin
 FROM (""" + ENTRIES_SQL + """) c JOIN titles t USING (title_key)
 WHERE c.scope = 'global' AND ($since IS NULL OR c.week >= $since) AND ($until IS NULL OR c.week <= $until)
 ORDER BY c.week DESC, c.category, c.rank
@@ -44,28 +49,38 @@ ORDER BY n.name, c.week DESC, c.category, c.rank
 
 
 def global_rows(warehouse: Warehouse, *, since: dt.date | None = None, until: dt.date | None = None,
-                classic: bool = False, revision: int | None = None) -> Iterable[tuple[str, ...]]:
-    """Rows of all-weeks-global.tsv, rounded for display by the rule in force each week;
-    imported rows are written exactly as they were published."""
+                classic: bool = False, revision: int | None = None, editions: list[int] | None = None,
+                columns: tuple[str, ...] | None = None) -> Iterable[tuple[str, ...]]:
+    """Rows of all-weeks-global.tsv in `columns` (any published layout; default the current
+    one, or the classic one), rounded for display by the rule in force each week; imported
+    rows are written exactly as they were published."""
     method = warehouse.methodology
-    for row in warehouse.rows(GLOBAL_ROWS_SQL, {"since": since, "until": until, "revision": revision}):
+    names = columns or (GLOBAL_COLUMNS_CLASSIC if classic else GLOBAL_COLUMNS)
+    for row in warehouse.rows(GLOBAL_ROWS_SQL, {"since": since, "until": until, "revision": revision,
+                                                "editions": editions}):
         imported = row["origin"] == "imported"
         shown = imported or method.ranks_by_views(row["week"])
-        values = (
-            row["week"].isoformat(), row["category"], str(row["rank"]), clean_text(row["show_title"]),
-            clean_text(row["season_title"]),
-            format_number(_as_published(row["hours_viewed"]) if imported
-                          else round_display(row["hours_viewed"], method.hours_rounding_for(row["week"]))),
-            format_runtime(row["runtime_hours"]) if shown else "",
-            format_number(_as_published(row["views"]) if imported
-                          else round_display(row["views"], method.views_rounding)) if shown else "",
-            str(row["cumulative_weeks"]),
-        )
-        if classic:
-            yield values
-        else:
-            staggered = row["is_staggered_launch"]
-            yield values + ("" if staggered is None else str(bool(staggered)), row["episode_launch_details"] or "")
+        staggered = row["is_staggered_launch"]
+        values = {
+            "week": row["week"].isoformat(), "category": row["category"], "weekly_rank": str(row["rank"]),
+            "show_title": clean_text(row["show_title"]), "season_title": season_cell(row["season_title"], row["kind"]),
+            "weekly_hours_viewed": format_number(
+                _as_published(row["hours_viewed"]) if imported
+                else round_display(row["hours_viewed"], method.hours_rounding_for(row["week"]))),
+            "runtime": format_runtime(row["runtime_hours"]) if shown else "",
+            "weekly_views": format_number(_as_published(row["views"]) if imported
+                                          else round_display(row["views"], method.views_rounding)) if shown else "",
+            "cumulative_weeks_in_top_10": str(row["cumulative_weeks"]),
+            "is_staggered_launch": "" if staggered is None else str(bool(staggered)),
+            "episode_launch_details": row["episode_launch_details"] or "",
+            "runtime_override_flag": row["runtime_override_flag"] or "",
+        }
+        yield tuple(values[COLUMN_ALIASES.get(name, name)] for name in names)
+
+
+def season_cell(season_title: str | None, kind: str) -> str:
+    """The season_title cell as Netflix writes it: the season's title, else N/A."""
+    return clean_text(season_title)
 
 
 def _as_published(value: float | None) -> int | None:
@@ -74,11 +89,13 @@ def _as_published(value: float | None) -> int | None:
 
 
 def country_rows(warehouse: Warehouse, *, since: dt.date | None = None, until: dt.date | None = None,
-                 revision: int | None = None) -> Iterable[tuple[str, ...]]:
+                 revision: int | None = None, editions: list[int] | None = None) -> Iterable[tuple[str, ...]]:
     """Rows of all-weeks-countries.tsv."""
-    for row in warehouse.rows(COUNTRY_ROWS_SQL, {"since": since, "until": until, "revision": revision}):
+    for row in warehouse.rows(COUNTRY_ROWS_SQL, {"since": since, "until": until, "revision": revision,
+                                                 "editions": editions}):
         yield (row["country_name"], row["country"], row["week"].isoformat(), row["category"], str(row["rank"]),
-               clean_text(row["show_title"]), clean_text(row["season_title"]), str(row["cumulative_weeks"]))
+               clean_text(row["show_title"]), season_cell(row["season_title"], row["kind"]),
+               str(row["cumulative_weeks"]))
 
 
 def write_tsv(path: str | os.PathLike[str], header: tuple[str, ...], rows: Iterable[tuple[str, ...]]) -> int:

@@ -21,7 +21,7 @@ ENTRY_SCHEMA = pa.schema([
     ("country", pa.string()), ("category", pa.string()), ("rank", pa.int32()), ("title_key", pa.int32()),
     ("hours_viewed", pa.float64()), ("runtime_hours", pa.float64()), ("views", pa.float64()),
     ("cumulative_weeks", pa.int32()), ("streak_weeks", pa.int32()), ("is_staggered_launch", pa.bool_()),
-    ("episode_launch_details", pa.string()),
+    ("episode_launch_details", pa.string()), ("runtime_override_flag", pa.string()),
 ])
 ENTRY_COLUMNS = tuple(ENTRY_SCHEMA.names)
 # What makes two editions of a week the same: everything published, not the derived streak.
@@ -44,9 +44,10 @@ class Entry:
     streak_weeks: int = 1
     is_staggered_launch: bool | None = None
     episode_launch_details: str | None = None
+    runtime_override_flag: str | None = None
 
-    def compared(self) -> tuple[Any, ...]:
-        return tuple(_comparable(getattr(self, name)) for name in COMPARED)
+    def compared(self, columns: tuple[str, ...] = COMPARED) -> tuple[Any, ...]:
+        return tuple(_comparable(getattr(self, name)) for name in columns)
 
 
 def _comparable(value: Any) -> Any:
@@ -72,36 +73,119 @@ def fill_streaks(warehouse: Warehouse, scope: str, weeks: dict[dt.date, list[Ent
             streaks[(week, entry.country, entry.category, entry.title_key)] = entry.streak_weeks
 
 
+@dataclass
+class Written:
+    """What became of one week's entries: the edition that holds them, whether it is new,
+    whether it is the current one, and what it changed against the revision before it."""
+
+    edition_id: int
+    new: bool
+    current: bool
+    changes: list[Change]
+
+
+@dataclass
+class Change:
+    """One published value that differs between two revisions of a list."""
+
+    country: str | None
+    category: str
+    rank: int
+    column: str
+    before: Any
+    after: Any
+
+
+@dataclass
+class _Stored:
+    edition_id: int
+    revision: int
+    dated: dt.date | None   # its publication, or the one it revises (computed editions inherit)
+
+
+EDITIONS_OF_WEEKS_SQL = """
+SELECT week, edition_id, revision, published FROM editions
+WHERE scope = ? AND week IN (SELECT unnest(?)) ORDER BY week, revision
+"""
+
+
 def write_editions(warehouse: Warehouse, scope: str, weeks: dict[dt.date, list[Entry]], *, origin: str,
-                   source: str, methodology: dict[str, Any]) -> dict[dt.date, tuple[int, bool]]:
-    """Store each week's entries as a new revision unless the current edition already holds
-    them; returns week -> (edition id, whether it is new). Call inside warehouse.atomic()."""
-    current: dict[dt.date, list[tuple[Any, ...]]] = {}
-    editions: dict[dt.date, int] = {}
-    columns = ", ".join(COMPARED)
-    for row in warehouse.execute(
-            f"SELECT week, edition_id, {columns} FROM current_entries WHERE scope = ? AND week IN (SELECT unnest(?)) "
-            "ORDER BY week, country NULLS FIRST, category, rank", [scope, sorted(weeks)]).fetchall():
-        current.setdefault(row[0], []).append(tuple(_comparable(value) for value in row[2:]))
-        editions[row[0]] = row[1]
-    result: dict[dt.date, tuple[int, bool]] = {}
-    stored: list[Entry] = []
+                   source: str, methodology: dict[str, Any], published: dt.date | None = None,
+                   compared: tuple[str, ...] = COMPARED) -> dict[dt.date, Written]:
+    """Store each week's entries as a revision placed by publication: undated entries (computed,
+    corrected) go on top; dated ones above every revision published no later, so the newest
+    publication is current whatever the order of imports. Entries equal (on the `compared`
+    columns) to the revision just below or above their place make no revision. Call inside
+    warehouse.atomic()."""
+    stored: dict[dt.date, list[_Stored]] = {}
+    for week, edition_id, revision, dated in warehouse.execute(EDITIONS_OF_WEEKS_SQL, [scope, sorted(weeks)]).fetchall():
+        history = stored.setdefault(week, [])
+        history.append(_Stored(edition_id, revision, dated or (history[-1].dated if history else None)))
+    places = {week: _place(stored.get(week, []), published) for week in weeks}
+    neighbours = {s.edition_id for below, above in places.values() for s in (below, above) if s is not None}
+    entries = _entries_of(warehouse, sorted(neighbours))
+    result: dict[dt.date, Written] = {}
+    fresh: list[Entry] = []
     edition_ids: list[int] = []
     for week in sorted(weeks):
-        entries = sorted(weeks[week], key=_order)
-        if week in current and current[week] == [entry.compared() for entry in entries]:
-            result[week] = (editions[week], False)
+        rows = sorted(weeks[week], key=_order)
+        below, above = places[week]
+        same = next((s for s in (below, above) if s is not None and
+                     [e.compared(compared) for e in entries.get(s.edition_id, [])] == [e.compared(compared) for e in rows]),
+                    None)
+        if same is not None:
+            result[week] = Written(same.edition_id, False, same is stored[week][-1], [])
             continue
+        revision = below.revision + 1 if below else 1
+        warehouse.execute("UPDATE editions SET revision = revision + 1 WHERE week = ? AND scope = ? AND revision >= ?",
+                          [week, scope, revision])
         edition_id = warehouse.scalar(
-            "INSERT INTO editions (week, scope, origin, revision, source, methodology, created_at) "
-            "SELECT ?, ?, ?, coalesce(max(revision), 0) + 1, ?, ?, now() FROM editions WHERE week = ? AND scope = ? "
-            "RETURNING edition_id",
-            [week, scope, origin, source, json.dumps(methodology, sort_keys=True), week, scope])
-        result[week] = (edition_id, True)
-        stored.extend(entries)
-        edition_ids.extend([edition_id] * len(entries))
-    if stored:
-        table = pa.Table.from_pylist([{name: getattr(entry, name) for name in ENTRY_COLUMNS} for entry in stored],
+            "INSERT INTO editions (week, scope, origin, revision, source, methodology, created_at, published) "
+            "VALUES (?, ?, ?, ?, ?, ?, now(), ?) RETURNING edition_id",
+            [week, scope, origin, revision, source, json.dumps(methodology, sort_keys=True), published])
+        changes = changed(entries.get(below.edition_id, []), rows, compared) if below else []
+        result[week] = Written(edition_id, True, above is None, changes)
+        fresh.extend(rows)
+        edition_ids.extend([edition_id] * len(rows))
+    if fresh:
+        table = pa.Table.from_pylist([{name: getattr(entry, name) for name in ENTRY_COLUMNS} for entry in fresh],
                                      schema=ENTRY_SCHEMA)
         insert_arrow(warehouse, "chart_entries", table.append_column("edition_id", pa.array(edition_ids, pa.int64())))
     return result
+
+
+def _place(history: list[_Stored], published: dt.date | None) -> tuple[_Stored | None, _Stored | None]:
+    """The revisions just below and just above where an edition published on `published`
+    belongs (undated: on top)."""
+    if published is None:
+        return (history[-1] if history else None), None
+    below = [s for s in history if s.dated is None or s.dated <= published]
+    above = history[len(below):]
+    return (below[-1] if below else None), (above[0] if above else None)
+
+
+def _entries_of(warehouse: Warehouse, edition_ids: list[int]) -> dict[int, list[Entry]]:
+    found: dict[int, list[Entry]] = {}
+    if edition_ids:
+        for row in warehouse.execute(
+                f"SELECT edition_id, {', '.join(ENTRY_COLUMNS)} FROM chart_entries WHERE edition_id IN (SELECT unnest(?)) "
+                "ORDER BY edition_id, country NULLS FIRST, category, rank", [edition_ids]).fetchall():
+            found.setdefault(row[0], []).append(Entry(*row[1:]))
+    return found
+
+
+def changed(before: list[Entry], after: list[Entry], compared: tuple[str, ...] = COMPARED) -> list[Change]:
+    """Every compared value that both revisions of the same lists carry and that differs, by list row."""
+    old = {_order(entry): entry for entry in before}
+    new = {_order(entry): entry for entry in after}
+    changes = []
+    for key in sorted(old.keys() | new.keys()):
+        for column in compared:
+            if column in ("country", "category", "rank"):
+                continue
+            was = _comparable(getattr(old[key], column)) if key in old else None
+            now = _comparable(getattr(new[key], column)) if key in new else None
+            # A value one side does not carry (a column added or dropped by a layout) is no change.
+            if was != now and (was is not None and now is not None or column == "title_key"):
+                changes.append(Change(key[0] or None, key[1], key[2], column, was, now))
+    return changes

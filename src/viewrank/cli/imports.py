@@ -50,10 +50,14 @@ def import_group() -> None:
 
 @import_group.command("netflix-top10")
 @FILES
+@click.option("--published", type=DATE, default=None,
+              help="The day the files were published (default: the date in the file name, "
+                   "..._published-2021-11-17.tsv, else the latest week each file holds).")
 @warehouse_option
 @json_option
 @silent_option
-def netflix_top10(files: tuple[Path, ...], warehouse_path: Path, as_json: bool, silent: bool) -> None:
+def netflix_top10(files: tuple[Path, ...], published: dt.date | None, warehouse_path: Path, as_json: bool,
+                  silent: bool) -> None:
     """Import Netflix Top 10 files: the global, country and most-popular lists.
 
     all-weeks-global, all-weeks-countries and most-popular as TSV, CSV or .xlsx (first
@@ -61,7 +65,9 @@ def netflix_top10(files: tuple[Path, ...], warehouse_path: Path, as_json: bool, 
     and the staggered-launch columns; 28- or 91-day most-popular); the header tells which
     file it is. Each week and scope (global, country) becomes a chart edition with origin
     'imported', values as published; a week whose rows differ from its current edition gets
-    a new revision. Titles get stable ids: a weeks-in-Top-10 count that starts again marks a
+    a new revision. Revisions are ordered by publication, so the newest publication is
+    current whatever the order of imports; an older one is kept as earlier revisions, and
+    the report lists what each restated week changed. Titles get stable ids: a weeks-in-Top-10 count that starts again marks a
     namesake (a different title). Country and most-popular rows take the ids of the global
     titles. Fix an identity with 'viewrank import titles-merge' or 'titles-split'.
 
@@ -69,7 +75,9 @@ def netflix_top10(files: tuple[Path, ...], warehouse_path: Path, as_json: bool, 
 
         viewrank import netflix-top10 all-weeks-global.tsv all-weeks-countries.tsv most-popular.tsv
     """
-    _run_import(warehouse_path, files, "Importing Top 10 files", import_top10_files, _top10_line, as_json=as_json, silent=silent)
+    _run_import(warehouse_path, files, "Importing Top 10 files",
+                lambda *args, **kwargs: import_top10_files(*args, **kwargs, published=published), _top10_line,
+                as_json=as_json, silent=silent)
 
 
 def _top10_line(report: Top10Report) -> str:
@@ -85,6 +93,16 @@ def _top10_line(report: Top10Report) -> str:
     if report.rows_on_titles_not_in_global_lists:
         what += f"; {report.rows_on_titles_not_in_global_lists:,} rows on titles not on any global list"
     lines = [what]
+    if report.published:
+        lines.append(f"  published {report.published} (from the {report.published_from})")
+    if report.editions_superseded:
+        lines.append(f"  {report.editions_superseded:,} week{'s' if report.editions_superseded != 1 else ''} kept as "
+                     "earlier revisions: a newer publication of them is current, and stays so")
+    if report.restated:
+        changes = [change for week in report.restated for change in week["changes"]]
+        lines.append(f"  {len(report.restated):,} restated week{'s' if len(report.restated) != 1 else ''} "
+                     f"({len(changes):,} changed values), e.g. " + "; ".join(
+                         _restatement(week["week"], change) for week in report.restated[:3] for change in week["changes"][:1]))
     if report.weeks_count_mismatches:
         lines.append(f"  {report.weeks_count_mismatches:,} rows' weeks in the Top 10 are not reproduced by the stored "
                      "history (earlier weeks not imported, or an identity to fix with titles-merge/titles-split)")
@@ -92,6 +110,11 @@ def _top10_line(report: Top10Report) -> str:
         lines.append(f"  {report.noncanonical_cells:,} cells are spelled unlike the published files; a re-export "
                      "writes them the published way")
     return "\n".join(lines)
+
+
+def _restatement(week: str, change: dict[str, Any]) -> str:
+    where = f"{week} {change['category']}" + (f" in {change['country']}" if change["country"] else "")
+    return f"{where} No. {change['rank']}: {change['column']} {change['before']} -> {change['after']}"
 
 
 @import_group.command("engagement")

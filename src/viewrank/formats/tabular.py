@@ -29,6 +29,7 @@ class Layout:
     newline: str = "\n"
     final_newline: bool = True
     bom: bool = False
+    quoted: bool = False             # a TSV whose cells holding '"' are quoted CSV-style
     sheet: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -74,17 +75,30 @@ def _read_delimited(path: Path) -> Table:
     delimiter = "\t" if "\t" in lines[0] else ","
     columns = [name.strip() for name in _split(path, lines[0], delimiter, 1)]
     rows = []
+    quoted = False
     for number, line in enumerate(lines[1:], start=2):
         if not line.strip():
             continue
         cells = _split(path, line, delimiter, number)
+        if delimiter == "\t" and '"' in line:
+            cells = [_unquote(cell) for cell in cells]
+            quoted = quoted or cells != line.split("\t")
         if len(cells) != len(columns):
             missing = columns[len(cells)] if len(cells) < len(columns) else None
             raise InputError(str(path), f"expected {len(columns)} fields, found {len(cells)} (truncated or broken row?)",
                              row=number, column=missing)
         rows.append((number, cells))
-    layout = Layout("tsv" if delimiter == "\t" else "csv", columns, delimiter, newline, final_newline, bom)
+    layout = Layout("tsv" if delimiter == "\t" else "csv", columns, delimiter, newline, final_newline, bom, quoted)
     return Table(path, layout, rows)
+
+
+def _unquote(cell: str) -> str:
+    """A TSV cell quoted CSV-style (`"[{""a"":1}]"`, as Netflix writes cells holding quotes)
+    as its text; a cell that is not wholly quoted that way is text as it stands."""
+    inner = cell[1:-1]
+    if len(cell) < 2 or cell[0] != '"' or cell[-1] != '"' or '"' in inner.replace('""', ""):
+        return cell
+    return inner.replace('""', '"')
 
 
 def _split(path: Path, line: str, delimiter: str, number: int) -> list[str]:
@@ -163,7 +177,8 @@ def _read_xlsx(path: Path) -> Table:
 def write_table(path: Path, layout: Layout, rows: list[list[str]]) -> int:
     """Write rows (text cells in layout.columns order) in a recorded delimited layout."""
     delimiter = layout.delimiter if layout.format != "xlsx" else "\t"
-    lines = [_join(layout.columns, delimiter)] + [_join(row, delimiter) for row in rows]
+    quote = layout.quoted and delimiter == "\t"
+    lines = [_join(layout.columns, delimiter, quote)] + [_join(row, delimiter, quote) for row in rows]
     text = layout.newline.join(lines) + (layout.newline if layout.final_newline else "")
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".tmp")
@@ -172,8 +187,8 @@ def write_table(path: Path, layout: Layout, rows: list[list[str]]) -> int:
     return len(rows)
 
 
-def _join(cells: list[str], delimiter: str) -> str:
+def _join(cells: list[str], delimiter: str, quote: bool = False) -> str:
     if delimiter == "\t":
-        return "\t".join(cells)
+        return "\t".join('"' + cell.replace('"', '""') + '"' if quote and '"' in cell else cell for cell in cells)
     return ",".join('"' + cell.replace('"', '""') + '"' if any(c in cell for c in ',"\r\n') else cell
                     for cell in cells)

@@ -9,6 +9,19 @@ GLOBAL_COLUMNS = ("week", "category", "weekly_rank", "show_title", "season_title
                   "episode_launch_details")
 # The layout before the staggered-launch columns were added (still what most mirrors carry).
 GLOBAL_COLUMNS_CLASSIC = GLOBAL_COLUMNS[:9]
+# Every global layout Netflix has published, by name: 2021's (hours only), the classic one
+# with runtime and views, 2023-07's with the staggered-launch columns (its JSON cell quoted
+# CSV-style), and 2024-11's with runtime_override_flag and the details column renamed.
+GLOBAL_LAYOUTS = {
+    "2021": ("week", "category", "weekly_rank", "show_title", "season_title", "weekly_hours_viewed",
+             "cumulative_weeks_in_top_10"),
+    "classic": GLOBAL_COLUMNS_CLASSIC,
+    "staggered": GLOBAL_COLUMNS,
+    "2024-11": GLOBAL_COLUMNS_CLASSIC + ("is_staggered_launch", "runtime_override_flag", "episode_launch_dtls"),
+}
+# Names a column has had, as the name used here.
+COLUMN_ALIASES = {"episode_launch_dtls": "episode_launch_details"}
+GLOBAL_KNOWN_COLUMNS = tuple(dict.fromkeys(name for layout in GLOBAL_LAYOUTS.values() for name in layout))
 COUNTRY_COLUMNS = ("country_name", "country_iso2", "week", "category", "weekly_rank", "show_title",
                    "season_title", "cumulative_weeks_in_top_10")
 MOST_POPULAR_COLUMNS = ("category", "rank", "show_title", "season_title", "hours_viewed_first_91_days",

@@ -12,17 +12,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, NoReturn
 
-from ..charts.editions import Entry, fill_streaks, write_editions
+from ..charts.editions import COMPARED, Change, Entry, Written, fill_streaks, write_editions
 from ..charts.weekly import COUNTRY_CATEGORIES, GLOBAL_CATEGORIES
 from ..errors import InputError
 from ..formats.tabular import Table, read_table
 from ..formats.top10 import (
+    COLUMN_ALIASES,
     COUNTRY_COLUMNS,
-    GLOBAL_COLUMNS,
+    GLOBAL_KNOWN_COLUMNS,
     LARGEST_WHOLE,
     MOST_POPULAR_COLUMNS,
     NOT_APPLICABLE,
@@ -41,6 +43,13 @@ GLOBAL_REQUIRED = ("week", "category", "weekly_rank", "show_title", "season_titl
 POPULAR_28_DAYS = "hours_viewed_first_28_days"
 POPULAR_COLUMNS = MOST_POPULAR_COLUMNS + (POPULAR_28_DAYS,)
 POPULAR_REQUIRED = ("category", "rank", "show_title", "season_title")
+# A publication date in a file's name: all-weeks-global_published-2021-11-17.tsv.
+PUBLISHED_IN_NAME = re.compile(r"published[-_ ]?(\d{4}-\d{2}-\d{2})", re.IGNORECASE)
+# The entry values each published column carries (the list's row is always compared).
+COMPARED_BY_COLUMN = {"weekly_hours_viewed": "hours_viewed", "runtime": "runtime_hours", "weekly_views": "views",
+                      "cumulative_weeks_in_top_10": "cumulative_weeks", "is_staggered_launch": "is_staggered_launch",
+                      "episode_launch_details": "episode_launch_details",
+                      "runtime_override_flag": "runtime_override_flag"}
 
 
 @dataclass
@@ -60,6 +69,7 @@ class ListRow:
     views: int | None = None
     staggered: bool | None = None
     details: str | None = None
+    override: str | None = None
     title_id: str | None = None
 
 
@@ -72,6 +82,7 @@ class Top10File:
     kind: str
     table: Table
     rows: list[ListRow]
+    published: dt.date | None = None
     noncanonical_cells: int = 0
     booleans: dict[bool, str] = field(default_factory=dict)   # how the file spells true and false
 
@@ -84,9 +95,13 @@ class Top10Report:
     already_imported_as: str | None = None
     source_id: int | None = None
     layout: list[str] = field(default_factory=list)
+    published: str | None = None
+    published_from: str | None = None        # 'user', 'file name' or 'latest week'
     weeks: int = 0
     editions_new: int = 0
     editions_unchanged: int = 0
+    editions_superseded: int = 0             # kept as earlier revisions: a newer publication is current
+    restated: list[dict[str, Any]] = field(default_factory=list)   # weeks whose lists changed, and how
     titles_new: int = 0
     namesakes: int = 0
     rows_on_titles_not_in_global_lists: int = 0
@@ -105,7 +120,7 @@ def detect_kind(table: Table) -> str:
     if "country_iso2" in names:
         kind, allowed, required = COUNTRIES, COUNTRY_COLUMNS, COUNTRY_COLUMNS
     elif "weekly_rank" in names:
-        kind, allowed, required = GLOBAL, GLOBAL_COLUMNS, GLOBAL_REQUIRED
+        kind, allowed, required = GLOBAL, GLOBAL_KNOWN_COLUMNS, GLOBAL_REQUIRED
     elif "rank" in names:
         basis = "hours_viewed_first_91_days" if "hours_viewed_first_91_days" in names else POPULAR_28_DAYS
         kind, allowed, required = MOST_POPULAR, POPULAR_COLUMNS, POPULAR_REQUIRED + (basis,)
@@ -114,8 +129,9 @@ def detect_kind(table: Table) -> str:
                          f"country_iso2 or rank (found: {', '.join(columns)})", row=1)
     for name in columns:
         if name not in allowed:
-            raise InputError(str(table.path), f"unexpected column {name!r} for {kind}", row=1, column=name)
-        if columns.count(name) > 1:
+            raise InputError(str(table.path), f"unknown column {name!r}: no {kind} layout Netflix has published has "
+                             f"it (known columns: {', '.join(allowed)})", row=1, column=name)
+        if [COLUMN_ALIASES.get(other, other) for other in columns].count(COLUMN_ALIASES.get(name, name)) > 1:
             raise InputError(str(table.path), f"column {name!r} appears twice", row=1, column=name)
     for name in required:
         if name not in names:
@@ -213,18 +229,34 @@ class _Cells:
         return value
 
 
-def read_top10(path: Path, countries: set[str], sha256: str) -> Top10File:
-    """Read and validate one Top 10 file completely; nothing is written."""
+def read_top10(path: Path, countries: set[str], sha256: str, published: dt.date | None = None) -> Top10File:
+    """Read and validate one Top 10 file completely; nothing is written. `published` is the
+    day the user says it was published (else the name's date, else its latest week)."""
     table = read_table(path)
     kind = detect_kind(table)
     parsed = Top10File(path, sha256, kind, table, [])
     parse = {GLOBAL: _global_row, COUNTRIES: _country_row, MOST_POPULAR: _popular_row}[kind]
     for number, record in table.records():
-        parsed.rows.append(parse(_Cells(parsed, number, record), countries))
+        named = {COLUMN_ALIASES.get(column, column): value for column, value in record.items()}
+        parsed.rows.append(parse(_Cells(parsed, number, named), countries))
     if not parsed.rows:
         raise InputError(str(path), "the file has a header but no rows")
     _check_ranks(parsed)
+    parsed.published = published or publication_date(path, parsed.rows)[0]
     return parsed
+
+
+def publication_date(path: Path, rows: list[ListRow]) -> tuple[dt.date | None, str]:
+    """When a file was published, and how that is known: the date in its name
+    (..._published-2021-11-17.tsv), else the latest week it holds (None for most-popular)."""
+    match = PUBLISHED_IN_NAME.search(path.name)
+    if match:
+        try:
+            return dt.date.fromisoformat(match.group(1)), "file name"
+        except ValueError:
+            raise InputError(str(path), f"the file name's publication date {match.group(1)!r} is not a date") from None
+    weeks = [row.week for row in rows if row.week != dt.date.min]
+    return (max(weeks), "latest week") if weeks else (None, "")
 
 
 def _global_row(cells: _Cells, countries: set[str]) -> ListRow:
@@ -234,7 +266,8 @@ def _global_row(cells: _Cells, countries: set[str]) -> ListRow:
         season_title=cells.season("season_title"), hours=cells.integer("weekly_hours_viewed"),
         runtime=cells.decimal("runtime"), views=cells.integer("weekly_views", required=False),
         cumulative=cells.integer("cumulative_weeks_in_top_10", minimum=1) or 0,
-        staggered=cells.boolean("is_staggered_launch"), details=cells.json_text("episode_launch_details"))
+        staggered=cells.boolean("is_staggered_launch"), details=cells.json_text("episode_launch_details"),
+        override=cells.record.get("runtime_override_flag") or None)
 
 
 def _country_row(cells: _Cells, countries: set[str]) -> ListRow:
@@ -460,14 +493,19 @@ def weeks_count_mismatches(warehouse: Warehouse, weeks: list[dt.date] | None = N
     return warehouse.rows(WEEKS_COUNT_SQL, {"weeks": weeks})
 
 
-def import_top10_files(warehouse: Warehouse, paths: list[Path],
-                       progress: Callable[[int], None] | None = None) -> list[Top10Report]:
+def import_top10_files(warehouse: Warehouse, paths: list[Path], progress: Callable[[int], None] | None = None,
+                       *, published: dt.date | None = None) -> list[Top10Report]:
     """Validate every file first, then import them: global lists before the country lists and
-    most-popular lists whose titles are matched against them."""
+    most-popular lists whose titles are matched against them, older publications first.
+    `published` dates every file (else each is dated by its name or its latest week)."""
     countries = {code for (code,) in warehouse.execute("SELECT iso2 FROM countries").fetchall()}
     reports, todo = read_new_files(warehouse, paths, report=Top10Report,
-                                   read=lambda path, sha256: read_top10(path, countries, sha256))
-    for parsed, report in sorted(todo, key=lambda item: IMPORT_ORDER.index(item[0].kind)):
+                                   read=lambda path, sha256: read_top10(path, countries, sha256, published))
+    for parsed, report in todo:
+        report.published = parsed.published.isoformat() if parsed.published else None
+        report.published_from = "user" if published else publication_date(parsed.path, parsed.rows)[1]
+    for parsed, report in sorted(todo, key=lambda item: (IMPORT_ORDER.index(item[0].kind),
+                                                         item[0].published or dt.date.min)):
         import_top10(warehouse, parsed, report)
         if progress:
             progress(1)
@@ -486,22 +524,29 @@ def import_top10(warehouse: Warehouse, parsed: Top10File, report: Top10Report) -
         titles = _Titles(warehouse)
         identify(warehouse, parsed, titles, report)
         keys = titles.write()
-        written: dict[dt.date, tuple[int, bool]] = {}
+        written: dict[dt.date, Written] = {}
         scope = "global" if parsed.kind == GLOBAL else "country"
         if parsed.kind != MOST_POPULAR:
             weeks: dict[dt.date, list[Entry]] = {}
             for row in parsed.rows:
                 weeks.setdefault(row.week, []).append(Entry(
                     row.country, row.category, row.rank, keys[row.title_id or ""], row.hours, row.runtime, row.views,
-                    row.cumulative, is_staggered_launch=row.staggered, episode_launch_details=row.details))
+                    row.cumulative, is_staggered_launch=row.staggered, episode_launch_details=row.details,
+                    runtime_override_flag=row.override))
             fill_streaks(warehouse, scope, weeks)
+            names = {COLUMN_ALIASES.get(column, column) for column in layout.columns}
+            compared = tuple(column for column in COMPARED
+                             if column in ("country", "category", "rank", "title_key")
+                             or any(COMPARED_BY_COLUMN.get(name) == column for name in names))
             written = write_editions(
                 warehouse, scope, weeks, origin="imported", source=f"{parsed.path} sha256:{parsed.sha256}",
                 methodology={"origin": "imported", "publisher": "Netflix", "file": parsed.kind,
-                             "columns": layout.columns})
+                             "columns": layout.columns}, published=parsed.published, compared=compared)
             report.weeks = len(written)
-            report.editions_new = sum(new for _, new in written.values())
+            report.editions_new = sum(w.new for w in written.values())
             report.editions_unchanged = report.weeks - report.editions_new
+            report.editions_superseded = sum(w.new and not w.current for w in written.values())
+            report.restated = _restated(warehouse, {week: w.changes for week, w in written.items() if w.changes})
             if parsed.kind == GLOBAL:
                 report.weeks_count_mismatches = len(weeks_count_mismatches(warehouse, sorted(weeks)))
         outcome = {name: value for name, value in report.__dict__.items() if isinstance(value, int)}
@@ -510,7 +555,7 @@ def import_top10(warehouse: Warehouse, parsed: Top10File, report: Top10Report) -
         if written:
             warehouse.execute(
                 "INSERT INTO import_weeks SELECT ?, ?, unnest(?), unnest(?)",
-                [report.source_id, scope, list(written), [edition for edition, _ in written.values()]])
+                [report.source_id, scope, list(written), [w.edition_id for w in written.values()]])
         if parsed.kind == MOST_POPULAR:
             basis = "first_91_days" if "hours_viewed_first_91_days" in layout.columns else "first_28_days"
             warehouse.con.executemany(
@@ -518,3 +563,14 @@ def import_top10(warehouse: Warehouse, parsed: Top10File, report: Top10Report) -
                 [[report.source_id, basis, row.category, row.rank, keys[row.title_id or ""], row.hours, row.runtime,
                   row.views] for row in parsed.rows])
     return report
+
+
+def _restated(warehouse: Warehouse, changes: dict[dt.date, list[Change]]) -> list[dict[str, Any]]:
+    """What each restated week changed against the publication before it, titles by id."""
+    ids = dict(warehouse.execute("SELECT title_key, title_id FROM titles").fetchall()) if changes else {}
+    named = {"title_key": "title_id"}
+    return [{"week": week.isoformat(), "changes": [
+        {"country": c.country, "category": c.category, "rank": c.rank, "column": named.get(c.column, c.column),
+         "before": ids.get(c.before, c.before) if c.column == "title_key" else c.before,
+         "after": ids.get(c.after, c.after) if c.column == "title_key" else c.after} for c in week_changes]}
+        for week, week_changes in sorted(changes.items())]

@@ -1,6 +1,7 @@
 """Writing imported Top 10 files back in the layout they were imported in (columns, delimiter,
-line endings, final newline, row order, spelling of true/false), from the current editions
-of the weeks each file covered, so an unchanged import reproduces the file byte for byte."""
+line endings, quoting, final newline, row order, spelling of true/false), from the editions
+that hold each file's weeks (its own revisions, current or not), so every import reproduces
+its file byte for byte."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 from ..errors import NotFound
 from ..export import country_rows, global_rows
 from ..formats.tabular import Layout, write_table
-from ..formats.top10 import COUNTRY_COLUMNS, GLOBAL_COLUMNS, clean_text, format_number, format_runtime
+from ..formats.top10 import COUNTRY_COLUMNS, clean_text, format_number, format_runtime
 from ..ingest import file_sha256
 from ..store.warehouse import Warehouse
 from .netflix_top10 import COUNTRIES, GLOBAL, MOST_POPULAR, POPULAR_28_DAYS
@@ -60,24 +61,21 @@ def reexport(warehouse: Warehouse, out_dir: str | os.PathLike[str], source_ids: 
 def _rows(warehouse: Warehouse, source: dict[str, Any], layout: Layout) -> list[list[str]]:
     if source["kind"] == MOST_POPULAR:
         return [_pick(dict(zip(_popular_names(layout), row)), layout) for row in _popular(warehouse, source["source_id"])]
-    weeks = {week for (week,) in warehouse.execute(
-        "SELECT week FROM import_weeks WHERE source_id = ?", [source["source_id"]]).fetchall()}
-    span = {"since": min(weeks), "until": max(weeks)}
-    names: tuple[str, ...]
+    editions = [edition for (edition,) in warehouse.execute(
+        "SELECT edition_id FROM import_weeks WHERE source_id = ?", [source["source_id"]]).fetchall()]
+    names = tuple(layout.columns)
     if source["kind"] == GLOBAL:
-        names, produced = GLOBAL_COLUMNS, global_rows(warehouse, **span)
+        produced = global_rows(warehouse, editions=editions, columns=names)
     else:
-        names, produced = COUNTRY_COLUMNS, country_rows(warehouse, **span)
+        names, produced = COUNTRY_COLUMNS, country_rows(warehouse, editions=editions)
     booleans = layout.extra.get("booleans", {})
     spelled = {"True": booleans.get("true", "True"), "False": booleans.get("false", "False")}
-    wanted = {week.isoformat() for week in weeks}
     rows = []
     for values in produced:
         record = dict(zip(names, values))
-        if record["week"] in wanted:
-            if record.get("is_staggered_launch"):
-                record["is_staggered_launch"] = spelled[record["is_staggered_launch"]]
-            rows.append(_pick(record, layout))
+        if record.get("is_staggered_launch"):
+            record["is_staggered_launch"] = spelled[record["is_staggered_launch"]]
+        rows.append(_pick(record, layout))
     if layout.extra.get("order") == "week-ascending":
         week_column = layout.columns.index("week")
         rows.sort(key=lambda row: row[week_column])
