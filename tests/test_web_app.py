@@ -442,7 +442,7 @@ def test_answers_stay_consistent_during_a_write_and_show_it_once_committed(wareh
         before = cached_client.get("/api/weeks").json()
         countries_before = cached_client.get("/api/countries").json()
         code = ("import duckdb, sys; con = duckdb.connect(sys.argv[1]); print('ready', flush=True); sys.stdin.readline(); "
-                "con.execute(\"INSERT INTO editions SELECT 999, week, scope, origin, 2, source, methodology, created_at "
+                "con.execute(\"INSERT INTO editions SELECT 999, week, scope, origin, 2, source, methodology, created_at, published "
                 "FROM editions WHERE scope = 'global' AND week = (SELECT max(week) FROM editions)\"); "
                 "con.execute('INSERT INTO chart_entries SELECT 999, c.* EXCLUDE (edition_id) FROM chart_entries c "
                 "JOIN editions e USING (edition_id) WHERE e.week = (SELECT max(week) FROM editions) "
