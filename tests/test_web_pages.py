@@ -163,3 +163,49 @@ def test_most_popular_has_netflix_category_tabs(real: TestClient) -> None:
     assert rows[0]["Views"] == "252,100,000"  # as Netflix published it
     assert real.get("/api/reports/most-popular").json()["columns"] == [
         "basis", "category", "rank", "hours_viewed", "runtime_hours", "views"]  # the API keeps its shape
+
+
+def test_title_map_colours_each_country_by_rank(real: TestClient, real_path: Path, diplomat_id: str) -> None:
+    html = real.get(f"/titles/{diplomat_id}").text
+    begin = html.index('<svg class="world-map"')
+    svg = html[begin:html.index("</svg>", begin)]
+    by_name = {name: css for css, name in re.findall(r'class="(map-[a-z0-9]+)"><title>([^<:]+):', svg)}
+    with Warehouse(real_path, read_only=True) as warehouse:
+        ranks = dict(warehouse.execute(
+            "SELECT n.name, min(c.rank) FROM current_entries c JOIN countries n ON n.iso2 = c.country "
+            "JOIN titles t USING (title_key) WHERE c.scope = 'country' AND c.week = ? AND t.title_id = ? GROUP BY 1",
+            [COUNTRY_WEEK, diplomat_id]).fetchall())
+    assert len(ranks) == 86  # Netflix: Top 10 in 86 countries in its first week
+    bands = {1: "map-r1", 2: "map-r2", 3: "map-r2", 4: "map-r4", 5: "map-r4", 6: "map-r4"}
+    for name, rank in ranks.items():  # small countries (Singapore, Malta, ...) are dots, coloured the same way
+        assert by_name[name] == bands.get(rank, "map-r7"), name
+    assert sum(css == "map-out" for css in by_name.values()) == 93 - 86  # lists that week, without the title
+    assert 'href="/weeks/2023-04-23/countries/FI"' in svg  # each country with lists links to them
+    assert "in the Top 10 of 86 of the 93 countries with lists" in svg
+
+
+def test_rank_by_week_per_country(made: TestClient) -> None:
+    rows = [row for row in table_rows(made.get("/titles/S06-1").text) if "data-country" in row["_attrs"]]
+    assert rows and all("Rank by week" in row for row in rows)
+    html = made.get("/titles/S06-1").text
+    assert html.count('class="spark"') == len(rows)
+    assert re.search(r'aria-label="Rank in South Korea: week ending 2026-10-25: No\. \d+', html)
+
+
+def test_compare_aligns_titles_by_week_since_premiere(real: TestClient, real_path: Path, diplomat_id: str) -> None:
+    with Warehouse(real_path, read_only=True) as warehouse:
+        aftermath, first, weeks = warehouse.execute(
+            "SELECT t.title_id, min(c.week), count(DISTINCT c.week) FROM current_entries c JOIN titles t USING (title_key) "
+            "WHERE t.show_title = 'Aftermath' AND c.scope = 'global' GROUP BY 1 ORDER BY 3 DESC, 2 LIMIT 1").fetchone()
+    html = real.get(f"/compare?t={diplomat_id}&add=aftermath").text
+    rows = table_rows(html)
+    diplomat = {row["Week"]: row for row in rows if row["_attrs"]["data-title-id"] == diplomat_id}
+    other = {row["Week"]: row for row in rows if row["_attrs"]["data-title-id"] == aftermath}
+    assert (diplomat["1"]["Week ending"], diplomat["1"]["Hours viewed"], diplomat["1"]["Countries"]) == (
+        "23 April 2023", "57,480,000", "86")
+    assert diplomat["2"]["Week ending"] == "30 April 2023" and diplomat["2"]["Countries"] == "—"
+    assert other["1"]["Week ending"] == f"{first.day} {first:%B %Y}" and len(other) == weeks  # no release date known
+    for chart in ("compare-hours", "compare-rank", "compare-countries"):
+        assert f'id="{chart}"' in html
+    assert real.get("/compare?t=a&t=b&t=c&t=d&t=e").status_code == 404
+    assert "No title matches" in real.get("/compare?add=zzzzzzzz").text

@@ -92,6 +92,12 @@ def search(request: Request) -> Response:
     return _page(request, lambda warehouse: pages.search_page(warehouse, query, page))
 
 
+def compare_titles(request: Request) -> Response:
+    title_ids = [parse_query(value) for value in request.query_params.getlist("t") if value.strip()]
+    add = parse_query(request.query_params.get("add"))
+    return _page(request, lambda warehouse: pages.compare_page(warehouse, title_ids, add))
+
+
 def downloads_index(request: Request) -> Response:
     return _page(request, pages.downloads_page)
 
@@ -181,6 +187,7 @@ def routes() -> list[Route | Mount]:
         Route("/titles/{title_id}/weeks/{week}", title),
         Route("/titles/{title_id}/factsheet", title_factsheet),
         Route("/search", search),
+        Route("/compare", compare_titles),
         Route("/downloads", downloads_index),
         Route("/downloads/all-weeks-{name}", download_all),
         Route("/downloads/weeks/{week}/{name}", download_week),

@@ -17,7 +17,7 @@ from ..errors import NotFound
 from ..reports.facts import title_facts
 from ..reports.factsheet import factsheet
 from ..store.warehouse import Warehouse
-from . import queries, reports, svg, urls
+from . import compare, queries, reports, svg, urls, worldmap
 from .params import parse_iso2, resolve_title_week, resolve_week, slug
 from .render import Page, number
 
@@ -132,34 +132,52 @@ def _title_context(warehouse: Warehouse, title_id: str) -> dict[str, Any]:
     return {**_frame(warehouse), "title": title, "facts": title_facts(warehouse, title_id), "history": history,
             "charts": svg.history_charts(history, list_size=warehouse.methodology.list_size, title=title["title"],
                                          number=number),
-            "country_weeks": country_weeks, "json_path": "/api" + urls.title(title_id)}
+            "country_weeks": country_weeks, "list_size": warehouse.methodology.list_size,
+            "json_path": "/api" + urls.title(title_id)}
 
 
-def _title_page(context: dict[str, Any], chosen: dt.date | None, alias: bool,
-                countries: list[dict[str, Any]]) -> Page:
+def _title_page(warehouse: Warehouse, context: dict[str, Any], chosen: dt.date | None, alias: bool,
+                every_week: list[dict[str, Any]]) -> Page:
+    """The page for one chosen week of country lists, from the title's rows in every country and week."""
     title = context["title"]
     dates = [row["week"] for row in context["country_weeks"]]
+    countries = [row for row in every_week if row["week"] == chosen]
+    world = None
+    if chosen:
+        best: dict[str, int] = {}
+        for row in countries:
+            best[row["iso2"]] = min(row["rank"], best.get(row["iso2"], row["rank"]))
+        world = worldmap.MapData(best, queries.listed_countries(warehouse, chosen), queries.country_names(warehouse),
+                                 title["title"], chosen)
+        by_country: dict[str, dict[dt.date, int]] = {}
+        for row in every_week:
+            ranks = by_country.setdefault(row["iso2"], {})
+            ranks[row["week"]] = min(row["rank"], ranks.get(row["week"], row["rank"]))
+        for row in countries:
+            row["spark"] = svg.rank_sparkline(by_country[row["iso2"]], dates, list_size=context["list_size"],
+                                              label=f"Rank in {row['country_name']}")
     return Page("title.html", urls.title(title["title_id"], None if alias else chosen), title["title"], {
-        **context, "chosen_week": chosen, "countries": countries,
+        **context, "chosen_week": chosen, "countries": countries, "world_map": world,
+        "map_legend": worldmap.legend(),
         "picker": week_picker(dates, chosen, lambda week: urls.title(title["title_id"], week)) if chosen else None})
 
 
 def title_page(warehouse: Warehouse, title_id: str, week_text: str | None) -> Page:
-    """A title's history on the global lists, its facts and its countries in a chosen week."""
+    """A title's history on the global lists, its facts, and a map and list of its countries in a chosen week."""
     context = _title_context(warehouse, title_id)
     dates = [row["week"] for row in context["country_weeks"]]
     chosen = resolve_title_week(context["title"]["title"], week_text, dates)
-    countries = queries.title_countries(warehouse, context["title"]["title_key"], chosen) if chosen else []
-    return _title_page(context, chosen, week_text is None, countries)
+    every_week = queries.title_countries(warehouse, context["title"]["title_key"], None) if chosen else []
+    return _title_page(warehouse, context, chosen, week_text is None, every_week)
 
 
 def title_pages(warehouse: Warehouse, title_id: str) -> Iterator[Page]:
     """A title's page, its page for every week it was on country lists and its fact sheet (for the static site)."""
     context = _title_context(warehouse, title_id)
-    countries = queries.title_countries(warehouse, context["title"]["title_key"], None)
+    every_week = queries.title_countries(warehouse, context["title"]["title_key"], None)
     dates = [row["week"] for row in context["country_weeks"]]
     for week, alias in ([(dates[-1], True)] if dates else [(None, True)]) + [(week, False) for week in dates]:
-        yield _title_page(context, week, alias, [row for row in countries if row["week"] == week])
+        yield _title_page(warehouse, context, week, alias, every_week)
     yield factsheet_page(warehouse, title_id)
 
 
@@ -183,6 +201,25 @@ def search_page(warehouse: Warehouse, query: str, page: int, *, static: bool = F
         **_frame(warehouse), "query": query, "rows": rows, "total": total, "page_number": page, "pages": pages,
         "heading": heading, "previous": urls.search(query, page - 1) if page > 1 else None,
         "next": urls.search(query, page + 1) if page < pages else None})
+
+
+def compare_page(warehouse: Warehouse, title_ids: list[str], add: str) -> Page:
+    """Up to four titles side by side by week since premiere; `add` is a name searched for a fifth input."""
+    ids = list(title_ids)
+    message = None
+    if add:
+        found, _ = queries.search_titles(warehouse, add, page=1, per_page=1)
+        if found:
+            ids.append(found[0]["title_id"])
+        else:
+            message = f"No title matches “{add}”."
+    titles = compare.compare(warehouse, ids)
+    names = ", ".join(title["title"] for title in titles)
+    return Page("compare.html", urls.compare([title["title_id"] for title in titles]),
+                f"Compare {names}" if titles else "Compare titles", {
+                    **_frame(warehouse), "titles": titles, "message": message, "max_titles": compare.MAX_TITLES,
+                    "charts": compare.charts(titles, list_size=warehouse.methodology.list_size),
+                    "series": compare.SERIES_CLASSES})
 
 
 def downloads_page(warehouse: Warehouse) -> Page:

@@ -73,6 +73,10 @@ WHERE c.scope = 'country' AND c.title_key = $title_key AND ($week IS NULL OR c.w
 ORDER BY c.week, c.rank, n.name
 """
 
+LISTED_COUNTRIES_SQL = """
+SELECT DISTINCT country FROM current_entries WHERE scope = 'country' AND week = $week
+"""
+
 # Titles whose name contains the search text (or whose id it is): prefix matches first, then
 # the titles with most weeks on the global lists, then by name.
 CHARTED_TITLES_SQL = """
@@ -176,6 +180,11 @@ def title_country_weeks(warehouse: Warehouse, title_key: int) -> list[dict[str, 
 def title_countries(warehouse: Warehouse, title_key: int, week: dt.date | None) -> list[dict[str, Any]]:
     """The country lists a title was on in one week (None: every week), best rank first."""
     return warehouse.rows(TITLE_COUNTRIES_SQL, {"title_key": title_key, "week": week})
+
+
+def listed_countries(warehouse: Warehouse, week: dt.date) -> set[str]:
+    """The countries that have lists in a week (a title absent from them was not in their Top 10)."""
+    return {country for (country,) in warehouse.execute(LISTED_COUNTRIES_SQL, {"week": week}).fetchall()}
 
 
 def search_titles(warehouse: Warehouse, query: str, *, page: int, per_page: int,

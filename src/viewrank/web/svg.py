@@ -130,3 +130,30 @@ def history_charts(history: list[dict[str, Any]], *, list_size: int, title: str,
         charts.append({"heading": "Views", "svg": bar_chart(history, key="views", label="Views", title=title,
                                                             number=number)})
     return charts
+
+
+SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD = 120, 28, 3
+
+
+def rank_sparkline(ranks: dict[dt.date, int], weeks: list[dt.date], *, list_size: int, label: str) -> Markup:
+    """A small line of one country's rank over `weeks` (No. 1 at the top; a gap where it was not listed)."""
+    def x(index: int) -> float:
+        return SPARK_PAD + index * (SPARK_WIDTH - 2 * SPARK_PAD) / max(1, len(weeks) - 1)
+
+    def y(rank: int) -> float:
+        return SPARK_PAD + (rank - 1) * (SPARK_HEIGHT - 2 * SPARK_PAD) / max(1, list_size - 1)
+
+    body = [f'<line class="spark-grid" x1="0" x2="{SPARK_WIDTH}" y1="{y(1):.1f}" y2="{y(1):.1f}"/>']
+    segments: list[list[str]] = [[]]
+    for index, week in enumerate(weeks):
+        if week in ranks:
+            segments[-1].append(f"{x(index):.1f},{y(ranks[week]):.1f}")
+        elif segments[-1]:
+            segments.append([])
+    body += [f'<polyline class="spark-line" points="{" ".join(points)}"/>' for points in segments if len(points) > 1]
+    body += [f'<circle class="spark-point" cx="{x(index):.1f}" cy="{y(ranks[week]):.1f}" r="2"/>'
+             for index, week in enumerate(weeks) if week in ranks]
+    text = "; ".join(f"week ending {week}: No. {ranks[week]}" for week in weeks if week in ranks)
+    return Markup(f'<svg class="spark" viewBox="0 0 {SPARK_WIDTH} {SPARK_HEIGHT}" role="img" '
+                  f'aria-label="{escape(label + ": " + text)}" xmlns="http://www.w3.org/2000/svg">'
+                  + "".join(body) + "</svg>")

@@ -49,6 +49,11 @@ def search(query: str = "", page: int = 1) -> str:
     return "/search" + ("?" + "&".join(params) if params else "")
 
 
+def compare(title_ids: list[str]) -> str:
+    """The comparison of up to four titles (server only: a static site has no query strings)."""
+    return "/compare" + ("?" + "&".join(f"t={quote(title_id, safe='')}" for title_id in title_ids) if title_ids else "")
+
+
 def downloads() -> str:
     return "/downloads"
 
