@@ -8,6 +8,8 @@ theirs, so charts and everything after them read them unchanged.
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Any, Callable
 
 from ..errors import SettingsError
@@ -21,6 +23,8 @@ def spark_session(master: str, *, app_name: str = "viewrank-rollup") -> Any:
         from pyspark.sql import SparkSession
     except ImportError:
         raise SettingsError("the Spark engine needs pyspark: pip install 'viewrank[spark]'") from None
+    if master.startswith("local"):  # Python workers (the raw path's validation) run this interpreter
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     return (SparkSession.builder.master(master).appName(app_name)
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.ui.enabled", "false")

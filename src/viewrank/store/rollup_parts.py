@@ -127,11 +127,24 @@ class RollupParts:
             (self.warehouse.path / path).unlink(missing_ok=True)
 
 
+# The outermost rollup transaction open on each warehouse (by id), which inner ones join.
+_OPEN: dict[int, RollupParts] = {}
+
+
 @contextlib.contextmanager
 def rollup_transaction(warehouse: Warehouse) -> Iterator[RollupParts]:
     """A transaction that writes and drops rollup parts: the views are redefined before it
-    commits; afterwards the parts it dropped are deleted, or on failure the parts it wrote."""
-    parts = RollupParts(warehouse)
+    commits; afterwards the parts it dropped are deleted, or on failure the parts it wrote.
+
+    Inside another rollup transaction it joins that one, whose commit alone may delete the
+    dropped parts (an inner block that deleted them could not be rolled back)."""
+    outer = _OPEN.get(id(warehouse))
+    if outer is not None and outer.warehouse is warehouse:
+        with warehouse.atomic():
+            yield outer
+            refresh_views(warehouse.con)
+        return
+    parts = _OPEN[id(warehouse)] = RollupParts(warehouse)
     try:
         with warehouse.atomic():
             yield parts
@@ -139,5 +152,7 @@ def rollup_transaction(warehouse: Warehouse) -> Iterator[RollupParts]:
     except BaseException:
         parts.remove(parts.written)
         raise
+    finally:
+        del _OPEN[id(warehouse)]
     parts.remove(parts.dropped)
 
