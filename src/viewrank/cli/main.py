@@ -11,9 +11,9 @@ import click
 from click.exceptions import NoArgsIsHelpError
 
 from ..errors import ViewrankError
-from . import imports, pipeline, reports, web
+from . import imports, pipeline, reports, spark, web
 
-AREAS = (pipeline, reports, imports, web)
+AREAS = (pipeline, reports, imports, web, spark)
 
 
 class CommandError(click.ClickException):

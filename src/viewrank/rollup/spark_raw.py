@@ -21,6 +21,7 @@ import datetime as dt
 import functools
 import hashlib
 import tempfile
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Iterator
@@ -131,9 +132,11 @@ def ingest_and_rollup_with_spark(warehouse: Warehouse, sources: list[str], *, ma
         return report
     now = now or dt.datetime.now(dt.timezone.utc)
     say(f"validating {len(files)} files")
-    validated = spark.read.format("binaryFile").load([url for url, _, _ in files]).select("path", "content") \
-        .mapInArrow(functools.partial(validate_files, _validation(warehouse, [url for url, _, _ in files], now)),
-                    VALIDATED_DDL)
+    with warnings.catch_warnings():  # pyspark warns about pandas 3, which mapInArrow does not use
+        warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas", FutureWarning)
+        validated = spark.read.format("binaryFile").load([url for url, _, _ in files]).select("path", "content") \
+            .mapInArrow(functools.partial(validate_files, _validation(warehouse, [url for url, _, _ in files], now)),
+                        VALIDATED_DDL)
     validated.createOrReplaceTempView("validated")
     ranked = spark.sql(RANKED_SQL).persist()
     try:
