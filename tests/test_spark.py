@@ -112,7 +112,10 @@ def raw_delivery(tmp_path_factory: pytest.TempPathFactory) -> Path:
         'not json\n[1, 2]\n'
         '{"event_id": "%s", "account_id": "a2", "title_id": "%s", "country": "BR", '
         '"start_time": "%s", "seconds_watched": 60}\n'
-        % (good["title_id"], good["event_id"], good["title_id"], resent["start_time"]))
+        '{"event_id": "%s", "account_id": "a3", "title_id": "%s", "country": "BR", '
+        '"start_time": "2026-11-10T09:00:00Z", "seconds_watched": 60}\n'
+        % (good["title_id"], good["event_id"], good["title_id"], resent["start_time"],
+           good["event_id"], good["title_id"]))  # the last: an id stored a day earlier, sent again for another day
     shutil.rmtree(root / "generated")
     return root
 
@@ -165,7 +168,7 @@ def test_spark_raw_to_rollup_equals_local_ingest_and_rollup(tmp_path: Path, spar
             "not"} <= reasons
     later = {Path(item.path).name: item for item in report.files}
     assert (later["a-resent.csv"].rows_duplicate, later["a-resent.csv"].rows_loaded) == (2, 2)
-    assert (later["b-more.jsonl"].rows_duplicate, later["b-more.jsonl"].rows_quarantined) == (1, 2)
+    assert (later["b-more.jsonl"].rows_duplicate, later["b-more.jsonl"].rows_quarantined) == (2, 2)
     assert on_spark.scalar("SELECT seconds FROM daily_rollup WHERE day = '2026-11-10' AND title_key = "
                            "(SELECT title_key FROM titles WHERE title_id = 'no-such-title')") is None
     assert check(on_spark) == [] and check(on_spark, deep=True) == []

@@ -28,10 +28,11 @@ from typing import Any, Callable, Iterator
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..errors import InputError, ViewrankError, WarehouseError
-from ..ingest import EARLIEST_START, FUTURE_TOLERANCE, GOOD_ROWS_SQL, IngestReport, _check_columns, _validate_sql
-from ..ingest.readers import ROW, detect_format, read_input
+from ..ingest import BAD_ROWS_SQL, BATCH_SQL, EARLIEST_START, FUTURE_TOLERANCE, IngestReport, _check_columns, _validate_sql
+from ..ingest.readers import ROW, RawBatch, detect_format, open_input
 from ..store.rollup_parts import rollup_transaction
 from ..store.warehouse import Warehouse
 from .daily import ROLLUP_SELECT, RollupReport, store_rollups
@@ -52,17 +53,11 @@ VALIDATED = pa.schema([
 VALIDATED_DDL = ("file INT, row BIGINT, event_id STRING, account_id STRING, title_key INT, country_index SMALLINT, "
                  "seconds INT, day DATE, reason STRING, raw STRING")
 
-# An executor's validated rows from one file: local ingest's GOOD_ROWS_SQL (with each row's
-# number) and its problems.
-_GOOD_ROWS_NUMBERED = GOOD_ROWS_SQL.replace("SELECT ", "SELECT _row, ", 1)
-EXECUTOR_ROWS_SQL = f"""
-SELECT $file AS file, _row AS row, event_id, account_id, title_key, country_index, seconds, day,
-       NULL AS reason, NULL AS raw
-FROM ({_GOOD_ROWS_NUMBERED})
-UNION ALL
-SELECT $file, b._row, NULL, NULL, NULL, NULL, NULL, NULL, b.reason, to_json(raw)
-FROM batch b JOIN raw USING (_row) WHERE b.reason IS NOT NULL
-"""
+# Local ingest's batch SQL (validate.sql, then each good row's day and whole seconds); Spark
+# compares event ids themselves, so the hashed keys are left out.
+EXECUTOR_BATCH_SQL = BATCH_SQL.format(validate=_validate_sql(), key="NULL", fingerprint="NULL")
+# The accounts table BATCH_SQL joins: empty on an executor (Spark counts account ids themselves).
+NO_ACCOUNTS = pa.table({"account_id": pa.array([], pa.string()), "account_key": pa.array([], pa.int32())})
 
 # Every good row numbered among the copies of its event id, the first delivered being copy 1.
 RANKED_SQL = """
@@ -98,8 +93,7 @@ class Validation:
     titles: pa.Table
     episodes: pa.Table
     countries: pa.Table
-    parameters: dict[str, Any]
-    timezone: str
+    parameters: dict[str, Any]  # validate.sql's and BATCH_SQL's: bounds and time zone
 
 
 def ingest_and_rollup_with_spark(warehouse: Warehouse, sources: list[str], *, master: str = "local[2]",
@@ -182,9 +176,8 @@ def _validation(warehouse: Warehouse, urls: list[str], now: dt.datetime) -> Vali
         titles=warehouse.arrow("SELECT title_key, title_id FROM titles"),
         episodes=warehouse.arrow("SELECT episode_key, episode_id, title_key FROM episodes"),
         countries=warehouse.arrow("SELECT iso2, country_index FROM countries"),
-        parameters={"earliest": EARLIEST_START, "latest": now + FUTURE_TOLERANCE,
-                    "max_seconds": warehouse.methodology.max_session_seconds},
-        timezone=warehouse.methodology.timezone)
+        parameters={"timezone": warehouse.methodology.timezone, "earliest": EARLIEST_START,
+                    "latest": now + FUTURE_TOLERANCE, "max_seconds": warehouse.methodology.max_session_seconds})
 
 
 def validate_files(validation: Validation, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
@@ -193,35 +186,55 @@ def validate_files(validation: Validation, batches: Iterator[pa.RecordBatch]) ->
     con.execute("SET TimeZone = 'UTC'; SET threads = 1")
     for name in ("titles", "episodes", "countries"):
         con.register(name, getattr(validation, name))
+    con.register("accounts", NO_ACCOUNTS)
     for batch in batches:
         for url, content in zip(batch.column("path").to_pylist(), batch.column("content").to_pylist()):
-            table = _validate_file(con, validation, url, content)
-            for piece in table.to_batches(max_chunksize=SLICE_ROWS):
-                yield piece
+            for table in _validate_file(con, validation, url, content):
+                yield from table.to_batches(max_chunksize=SLICE_ROWS)
 
 
-def _validate_file(con: duckdb.DuckDBPyConnection, validation: Validation, url: str, content: bytes) -> pa.Table:
+def _validate_file(con: duckdb.DuckDBPyConnection, validation: Validation, url: str,
+                   content: bytes) -> Iterator[pa.Table]:
+    """A file's rows validated a record batch at a time; a file that cannot be read is one row saying why."""
     file = validation.order[url]
-    name = PurePosixPath(url).name
     with tempfile.TemporaryDirectory(prefix="viewrank-spark-") as folder:
-        path = Path(folder) / name
+        path = Path(folder) / PurePosixPath(url).name
         path.write_bytes(content)
         try:
-            raw = read_input(path, format=detect_format(path))
-            _check_columns(raw)
+            raw = open_input(path, format=detect_format(path))
+            missing = _check_columns(path, raw.columns)
+            for piece in raw.batches:
+                yield _validate_batch(con, validation, file, piece, missing)
         except InputError as error:
-            return pa.Table.from_pylist([{"file": file, "row": error.row or FILE_ERROR_ROW, "reason": error.reason,
-                                          "raw": WHOLE_FILE}], VALIDATED)
-    con.register("raw", raw.table)
+            yield pa.Table.from_pylist([{"file": file, "row": error.row or FILE_ERROR_ROW, "reason": error.reason,
+                                         "raw": WHOLE_FILE}], VALIDATED)
+
+
+def _validate_batch(con: duckdb.DuckDBPyConnection, validation: Validation, file: int, piece: RawBatch,
+                    missing: list[str]) -> pa.Table:
+    table = piece.table
+    for name in missing:
+        table = table.append_column(name, pa.nulls(table.num_rows, pa.string()))
+    con.register("raw", table)
     try:
-        con.execute("CREATE OR REPLACE TEMP TABLE batch AS " + _validate_sql(), validation.parameters)
-        table = con.sql(EXECUTOR_ROWS_SQL, params={"file": file, "timezone": validation.timezone}).to_arrow_table()
+        batch = con.sql(EXECUTOR_BATCH_SQL, params=validation.parameters).to_arrow_table()
+        bad = batch.filter(pc.is_valid(batch["reason"])).select([ROW, "reason"])
+        text: dict[int, str] = {}
+        if bad.num_rows:
+            con.register("bad", bad)
+            text = dict(con.execute(BAD_ROWS_SQL).fetchall())
+            con.unregister("bad")
     finally:
         con.unregister("raw")
-        con.execute("DROP TABLE IF EXISTS batch")
-    rejected = pa.Table.from_pylist([{"file": file, "row": row, "reason": reason, "raw": text}
-                                     for row, reason, text in raw.rejected], VALIDATED)
-    return pa.concat_tables([table.cast(VALIDATED), rejected])
+    good = batch.filter(pc.is_null(batch["reason"]))
+    problems = [*zip(bad[ROW].to_pylist(), bad["reason"].to_pylist(), (text[row] for row in bad[ROW].to_pylist())),
+                *piece.rejected]
+    columns = {name: good[name] for name in ("event_id", "account_id", "title_key", "country_index", "seconds", "day")}
+    rows = pa.table({"file": pa.nulls(good.num_rows, pa.int32()).fill_null(file), "row": good[ROW], **columns,
+                     "reason": pa.nulls(good.num_rows, pa.string()), "raw": pa.nulls(good.num_rows, pa.string())})
+    quarantined = pa.Table.from_pylist([{"file": file, "row": row, "reason": reason, "raw": raw}
+                                        for row, reason, raw in problems], VALIDATED)
+    return pa.concat_tables([rows.cast(VALIDATED), quarantined])
 
 
 def _refuse_broken_files(quarantine: pa.Table, files: list[tuple[str, int, str]]) -> None:
