@@ -38,7 +38,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import delivery  # noqa: E402  (bench/delivery.py, next to this file)
 
-ENGINES = ("viewrank", "duckdb_script", "polars_lazy", "spark_local", "scan")
+ENGINES = ("viewrank", "viewrank_spark", "duckdb_script", "polars_lazy", "spark_local", "scan")
 BASELINE, SCAN = "duckdb_script", "scan"
 PROJECTED_SESSIONS = 5_000_000_000
 DEFAULT_TIMEOUT = 1800.0
@@ -419,6 +419,33 @@ def _run_viewrank(root: Path, info: dict[str, Any], work: Path, timeout: float) 
     return rows, lists
 
 
+def _run_viewrank_spark(root: Path, info: dict[str, Any], work: Path, timeout: float) -> tuple[list[dict[str, Any]], list[list[Any]] | None]:
+    """viewrank's raw-to-rollup path on Spark local[2] (`viewrank spark-ingest` over the delivery
+    folder), then charts, each step in its own process like the local path."""
+    warehouse = work / "warehouse"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    wh = ["--warehouse", str(warehouse)]
+    steps = [
+        ("init", [*VIEWRANK, "init", str(warehouse)]),
+        ("catalog", [*VIEWRANK, "catalog", str(root / "titles.csv"), str(root / "episodes.csv"), *wh]),
+        ("spark_ingest", [*VIEWRANK, "spark-ingest", "--silent", "--master", "local[2]", *wh, str(root / "events")]),
+        ("charts", [*VIEWRANK, "charts", "--silent", *wh]),
+    ]
+    rows: list[dict[str, Any]] = []
+    for name, argv in steps:
+        result = run_child(argv, log=work / "logs" / f"{name}.log", timeout=timeout)
+        rows.append({"engine": "viewrank_spark", "step": name if name == "spark_ingest" else f"spark_{name}",
+                     "seconds": result["seconds"], "peak_rss_mb": result["peak_rss_mb"], "status": result["status"],
+                     "load": [result["load_before"], result["load_after"]], "output_tail": result["output"][-600:]})
+        if result["status"] != "ok":
+            return rows, None
+    rows.append({"engine": "viewrank_spark", "step": "spark_end_to_end", "status": "ok",
+                 "seconds": rows[2]["seconds"] + rows[3]["seconds"],
+                 "peak_rss_mb": max(rows[2]["peak_rss_mb"], rows[3]["peak_rss_mb"])})
+    return rows, _viewrank_lists(warehouse, info["week"], work, root / "titles.csv", work / "logs")
+
+
 def _run_baseline(engine: str, root: Path, info: dict[str, Any], work: Path, timeout: float,
                   extra_files: tuple[str, ...] = (), tag: str = "") -> tuple[dict[str, Any], list[list[Any]] | None, Any]:
     """One baseline engine over the raw files, in its own process."""
@@ -496,7 +523,15 @@ def run(sessions: list[int], deliveries: list[str], *, engines: tuple[str, ...] 
                 lists.update(found)
                 for row in rows:
                     say(f"    {row['step']}: {row['seconds']:.2f} s, {row['peak_rss_mb']} MB, {row['status']}")
-            for engine in (e for e in ENGINES if e in engines and e != "viewrank"):
+            if "viewrank_spark" in engines:
+                say("  viewrank on Spark local[2]: init, catalog, spark-ingest, charts")
+                rows, found_spark = _run_viewrank_spark(root, info, work / "viewrank_spark", timeout)
+                results["runs"].extend(base | row for row in rows)
+                if found_spark is not None:
+                    lists["viewrank_spark"] = found_spark
+                for row in rows:
+                    say(f"    {row['step']}: {row['seconds']:.2f} s, {row['peak_rss_mb']} MB, {row['status']}")
+            for engine in (e for e in ENGINES if e in engines and e not in ("viewrank", "viewrank_spark")):
                 if engine == "spark_local" and count > spark_max_sessions:
                     reason = f"skipped above {spark_max_sessions:,} sessions (more than ~10 minutes on 2 cores)"
                     results["skipped"].append(base | {"engine": engine, "reason": reason})
@@ -549,7 +584,11 @@ LABELS = {"init": "viewrank init", "catalog": "viewrank catalog", "ingest": "vie
           "late_ingest": "late file: ingest", "late_rollup": "late file: rollup", "late_charts": "late file: charts",
           "late_total": "late file: ingest + rollup + charts",
           "duckdb_script": "DuckDB one-script answer", "polars_lazy": "Polars lazy", "spark_local": "Spark local[2]",
-          "scan": "DuckDB bare scan of the columns read"}
+          "scan": "DuckDB bare scan of the columns read",
+          "spark_init": "viewrank on Spark: init", "spark_catalog": "viewrank on Spark: catalog",
+          "spark_ingest": "viewrank spark-ingest local[2] (validate, dedupe, roll up)",
+          "spark_charts": "viewrank on Spark: charts",
+          "spark_end_to_end": "**viewrank on Spark end to end** (spark-ingest + charts)"}
 
 
 def _reference(runs: list[dict[str, Any]], sessions: int, layout: str, step: str) -> float | None:
@@ -596,9 +635,10 @@ def write_results(results: dict[str, Any], out_dir: Path) -> None:
             continue
         seconds = row["seconds"]
         baseline, scan = _reference(runs, sessions, layout, BASELINE), _reference(runs, sessions, layout, SCAN)
-        rate = f"{sessions / seconds / 1e6:.2f}M" if not row["step"].startswith(("init", "catalog", "late")) else ""
-        versus = f"{seconds / baseline:.2f}x the time" if baseline and not row["step"].startswith(("init", "catalog")) else ""
-        versus_scan = f"{seconds / scan:.1f}x" if scan and not row["step"].startswith(("init", "catalog")) else ""
+        setup = ("init", "catalog", "spark_init", "spark_catalog")
+        rate = f"{sessions / seconds / 1e6:.2f}M" if not row["step"].startswith((*setup, "late")) else ""
+        versus = f"{seconds / baseline:.2f}x the time" if baseline and not row["step"].startswith(setup) else ""
+        versus_scan = f"{seconds / scan:.1f}x" if scan and not row["step"].startswith(setup) else ""
         lines.append(f"| {sessions:,} | {layout} | {LABELS.get(row['step'], row['step'])} | {seconds:.2f} | {rate} | "
                      f"{versus} | {versus_scan} | {row['peak_rss_mb']:,} | {_load(row)} |")
     for skipped in results["skipped"]:
