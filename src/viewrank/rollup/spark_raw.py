@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 import tempfile
 import warnings
 from dataclasses import dataclass, field
@@ -30,17 +29,18 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..errors import InputError, ViewrankError, WarehouseError
+from ..errors import InputError, WarehouseError
 from ..ingest import BAD_ROWS_SQL, BATCH_SQL, EARLIEST_START, FUTURE_TOLERANCE, IngestReport, _check_columns, _validate_sql
 from ..ingest.readers import ROW, RawBatch, detect_format, open_input
 from ..store.rollup_parts import rollup_transaction
 from ..store.warehouse import Warehouse
-from .daily import ROLLUP_SELECT, RollupReport, store_rollups
+from .daily import ROLLUP_SELECT, store_rollups
 from .spark import spark_session
 
 ENGINE = "spark-raw"  # rollup_days.engine of the days this module rolls up
 FILE_ERROR_ROW = 0  # the row of an error about a whole file that names no row
-WHOLE_FILE = "(the whole file)"  # the raw text of such an error, which fails the run
+# The raw text of an error about a whole file, which fails the run: no input line holds a newline.
+WHOLE_FILE = "\n(the whole file)\n"
 SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet", ".pq")
 # Rows an executor hands back to Spark at a time.
 SLICE_ROWS = 65_536
@@ -185,12 +185,17 @@ def validate_files(validation: Validation, batches: Iterator[pa.RecordBatch]) ->
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'; SET threads = 1")
     for name in ("titles", "episodes", "countries"):
-        con.register(name, getattr(validation, name))
-    con.register("accounts", NO_ACCOUNTS)
+        _expose(con, name, getattr(validation, name))
+    _expose(con, "accounts", NO_ACCOUNTS)
     for batch in batches:
         for url, content in zip(batch.column("path").to_pylist(), batch.column("content").to_pylist()):
             for table in _validate_file(con, validation, url, content):
                 yield from table.to_batches(max_chunksize=SLICE_ROWS)
+
+
+def _expose(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
+    """An Arrow table as a view of the executor's own DuckDB (the warehouse's `registered` is for the warehouse)."""
+    con.from_arrow(table).create_view(name, replace=True)
 
 
 def _validate_file(con: duckdb.DuckDBPyConnection, validation: Validation, url: str,
@@ -215,17 +220,17 @@ def _validate_batch(con: duckdb.DuckDBPyConnection, validation: Validation, file
     table = piece.table
     for name in missing:
         table = table.append_column(name, pa.nulls(table.num_rows, pa.string()))
-    con.register("raw", table)
+    _expose(con, "raw", table)
     try:
         batch = con.sql(EXECUTOR_BATCH_SQL, params=validation.parameters).to_arrow_table()
         bad = batch.filter(pc.is_valid(batch["reason"])).select([ROW, "reason"])
         text: dict[int, str] = {}
         if bad.num_rows:
-            con.register("bad", bad)
+            _expose(con, "bad", bad)
             text = dict(con.execute(BAD_ROWS_SQL).fetchall())
-            con.unregister("bad")
+            con.execute("DROP VIEW bad")
     finally:
-        con.unregister("raw")
+        con.execute("DROP VIEW IF EXISTS raw")
     good = batch.filter(pc.is_null(batch["reason"]))
     problems = [*zip(bad[ROW].to_pylist(), bad["reason"].to_pylist(), (text[row] for row in bad[ROW].to_pylist())),
                 *piece.rejected]
@@ -300,13 +305,4 @@ def _weeks(warehouse: Warehouse, rollups: pa.Table, days: list[dt.date]) -> list
 
 
 def _rows_of(rollups: pa.Table, days: list[dt.date]) -> pa.Table:
-    import pyarrow.compute as pc
     return rollups.filter(pc.is_in(rollups["day"], pa.array(days, pa.date32())))
-
-
-def as_rollup_report(report: SparkIngestReport) -> RollupReport:
-    """The rollup part of a Spark run, in the shape `viewrank rollup` reports."""
-    return RollupReport(days=report.days, event_rows=report.event_rows, engine=report.engine)
-
-
-__all__ = ["ingest_and_rollup_with_spark", "SparkIngestReport", "validate_files", "ViewrankError"]
