@@ -10,7 +10,7 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import pyarrow as pa
 
@@ -124,14 +124,21 @@ def _kind(text: str) -> str:
     return KIND_ALIASES[text.lower()]
 
 
-def _import_titles(warehouse: Warehouse, path: str, rows: list[dict[str, Any]]) -> CatalogReport:
-    records = []
+def _keyed_rows(path: str, rows: list[dict[str, Any]], column: str,
+                parse: Callable[[str], str]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each row with its id from `column`, which every row needs and no two rows share."""
     seen: set[str] = set()
     for row in rows:
-        title_id = _field(path, row, "title_id", _title_id, required=True)
-        if title_id in seen:
-            raise InputError(path, f"title_id {title_id!r} appears twice", row=row[ROW], column="title_id")
-        seen.add(title_id)
+        key = _field(path, row, column, parse, required=True)
+        if key in seen:
+            raise InputError(path, f"{column} {key!r} appears twice", row=row[ROW], column=column)
+        seen.add(key)
+        yield key, row
+
+
+def _import_titles(warehouse: Warehouse, path: str, rows: list[dict[str, Any]]) -> CatalogReport:
+    records = []
+    for title_id, row in _keyed_rows(path, rows, "title_id", _title_id):
         kind = _field(path, row, "kind", _kind, required=True)
         show_title = _field(path, row, "show_title", str, required=True)
         season_number = _field(path, row, "season_number", _positive)
@@ -167,12 +174,7 @@ def _import_episodes(warehouse: Warehouse, path: str, rows: list[dict[str, Any]]
     titles = {title_id: (key, kind) for title_id, key, kind in
               warehouse.execute("SELECT title_id, title_key, kind FROM titles").fetchall()}
     records = []
-    seen: set[str] = set()
-    for row in rows:
-        episode_id = _field(path, row, "episode_id", str, required=True)
-        if episode_id in seen:
-            raise InputError(path, f"episode_id {episode_id!r} appears twice", row=row[ROW], column="episode_id")
-        seen.add(episode_id)
+    for episode_id, row in _keyed_rows(path, rows, "episode_id", str):
         title_id = _field(path, row, "title_id", str, required=True)
         if title_id not in titles:
             raise InputError(path, f"unknown title_id {title_id!r} (load the titles file first)", row=row[ROW], column="title_id")

@@ -26,6 +26,14 @@ def print_json(value: Any) -> None:
     click.echo(json.dumps(to_jsonable(value), indent=2, ensure_ascii=False))
 
 
+def show(value: Any, as_json: bool, render: Callable[[Any], str]) -> None:
+    """Print a result: as JSON for machines (--json), else as `render` writes it for people."""
+    if as_json:
+        print_json(value)
+    else:
+        click.echo(render(value))
+
+
 def format_table(rows: Sequence[Sequence[Any]], headers: Sequence[str], *, right: Sequence[int] = ()) -> str:
     """Rows as an aligned plain-text table; columns listed in `right` are right-aligned."""
     cells = [[str(h) for h in headers]] + [["" if v is None else str(v) for v in row] for row in rows]

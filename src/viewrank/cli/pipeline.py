@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 import click
 
@@ -27,8 +27,10 @@ from ..tools.bench import ENGINES as BENCH_ENGINES
 from ..tools.bench import REPEATS as BENCH_REPEATS
 from ..tools.demo import run_demo
 from .options import DATE, json_option, open_warehouse, silent_option, warehouse_option
-from .output import format_table, print_json, progress
-from .render import render_change, render_lists
+from .output import format_table, print_json, progress, show
+from .render import render_lists, render_revisions, render_verification
+
+T = TypeVar("T")
 
 
 @click.command()
@@ -196,6 +198,12 @@ def export(warehouse_path: Path, out_dir: Path, classic: bool, since: dt.date | 
             click.echo(f"Wrote {Path(result['directory']) / name} ({rows:,} rows)")
 
 
+def _of_published_week(warehouse_path: Path, week: dt.date, report: Callable[[Warehouse, dt.date], T]) -> T:
+    """`report` of a week that must be published, from the warehouse at `warehouse_path`."""
+    with open_warehouse(warehouse_path, read_only=True) as warehouse:
+        return report(warehouse, published_week(warehouse, week))
+
+
 @click.command()
 @click.argument("week", type=DATE)
 @warehouse_option
@@ -207,16 +215,7 @@ def revisions(week: dt.date, warehouse_path: Path, as_json: bool) -> None:
 
         viewrank revisions 2026-11-15
     """
-    with open_warehouse(warehouse_path, read_only=True) as warehouse:
-        result = audit.revisions(warehouse, published_week(warehouse, week))
-    if as_json:
-        print_json(result)
-        return
-    for edition in result:
-        click.echo(f"{edition['scope']} revision {edition['revision']} (edition {edition['edition_id']}, "
-                   f"{edition['origin']}, {edition['created_at']:%Y-%m-%d %H:%M}): {edition['entries']} entries")
-        for change in edition["changes"] or []:
-            click.echo("  " + render_change(change))
+    show(_of_published_week(warehouse_path, week, audit.revisions), as_json, render_revisions)
 
 
 @click.command()
@@ -233,17 +232,8 @@ def verify(week: dt.date, warehouse_path: Path, as_json: bool) -> None:
 
         viewrank verify 2026-11-15
     """
-    with open_warehouse(warehouse_path, read_only=True) as warehouse:
-        report = audit.verify(warehouse, published_week(warehouse, week))
-    if as_json:
-        print_json(report)
-    else:
-        for scope, result in report["scopes"].items():
-            click.echo(f"{scope}: edition {result['edition_id']} revision {result['revision']}, {result['entries']} "
-                       f"entries recomputed from {report['event_parts']} event parts: "
-                       f"{len(result['differences'])} differences")
-            for change in result["differences"]:
-                click.echo("  published " + render_change(change).replace(" -> ", " ; recomputed "))
+    report = _of_published_week(warehouse_path, week, audit.verify)
+    show(report, as_json, render_verification)
     if not report["ok"]:
         raise click.ClickException(f"the published lists of {week} do not follow from the stored events")
 

@@ -49,6 +49,28 @@ def render_lists(result: dict[str, Any]) -> str:
     return "\n\n".join(blocks)
 
 
+def render_revisions(editions: list[dict[str, Any]]) -> str:
+    """Every revision of a week's editions, each followed by what changed from the one before."""
+    lines = []
+    for edition in editions:
+        lines.append(f"{edition['scope']} revision {edition['revision']} (edition {edition['edition_id']}, "
+                     f"{edition['origin']}, {edition['created_at']:%Y-%m-%d %H:%M}): {edition['entries']} entries")
+        lines += ["  " + render_change(change) for change in edition["changes"] or []]
+    return "\n".join(lines)
+
+
+def render_verification(report: dict[str, Any]) -> str:
+    """Each scope of a recomputed week with every difference from what was published."""
+    lines = []
+    for scope, result in report["scopes"].items():
+        lines.append(f"{scope}: edition {result['edition_id']} revision {result['revision']}, {result['entries']} "
+                     f"entries recomputed from {report['event_parts']} event parts: "
+                     f"{len(result['differences'])} differences")
+        lines += ["  published " + render_change(change).replace(" -> ", " ; recomputed ")
+                  for change in result["differences"]]
+    return "\n".join(lines)
+
+
 def render_change(change: dict[str, Any]) -> str:
     where = f"{change['country'] + ' ' if change['country'] else ''}{change['category']} No. {change['rank']}"
 

@@ -20,7 +20,7 @@ from ..reports.popular import most_popular as build_most_popular
 from ..settings import MOST_POPULAR_RULES
 from ..store.warehouse import Warehouse
 from .options import DATE, json_option, open_warehouse, silent_option, warehouse_option
-from .output import format_table, print_json, progress
+from .output import format_table, print_json, progress, show
 from .render import render_facts, render_factsheet, render_lists, render_window_lists
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -54,10 +54,7 @@ def _show_lists(warehouse: Warehouse, window: Window, options: dict[str, Any], a
                           list_name=options["list_name"], audience=options["audience"],
                           exact_viewers=options["exact_viewers"],
                           progress=lambda label, length: progress(label, length, silent=silent or as_json))
-    if as_json:
-        print_json(result)
-    else:
-        click.echo(render_window_lists(result))
+    show(result, as_json, render_window_lists)
 
 
 @click.command()
@@ -75,10 +72,7 @@ def facts(title: str, warehouse_path: Path, as_json: bool) -> None:
     """
     with open_warehouse(warehouse_path, read_only=True) as warehouse:
         result = title_facts(warehouse, title)
-    if as_json:
-        print_json(result)
-    else:
-        click.echo(render_facts(result))
+    show(result, as_json, render_facts)
 
 
 @click.command()
@@ -95,10 +89,7 @@ def lists(warehouse_path: Path, week: dt.date | None, country: str | None, as_js
     """
     with open_warehouse(warehouse_path, read_only=True) as warehouse:
         result = week_lists(warehouse, week, country)
-    if as_json:
-        print_json(result)
-    else:
-        click.echo(render_lists(result))
+    show(result, as_json, render_lists)
 
 
 @click.command()
