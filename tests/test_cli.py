@@ -163,3 +163,14 @@ def test_title_search_puts_names_starting_with_the_query_first(tmp_path: Path) -
     assert [row["title_id"] for row in found] == ["S1", "S2", "F1"]
     assert run("titles", "--search", "squid", "--warehouse", str(tmp_path / "wh")).splitlines()[2].startswith(
         "S1  Squid Game: Season 1")
+
+
+def test_figures_over_days_say_what_they_need_on_imported_lists(imported: Path, tmp_path: Path) -> None:
+    needs = ("Error: this needs daily viewing from playback logs, and this warehouse holds only imported published "
+             "lists: read those with 'viewrank lists', 'viewrank facts' or 'viewrank factsheet'\n")
+    for command in (["window", "--week", "2023-04-30"], ["daily", "--day", "2023-04-30"], ["most-popular"],
+                    ["engagement", "--half", "2023H1"]):
+        assert fails(*command, "--warehouse", str(imported)) == needs, command
+    run("init", str(tmp_path / "empty"))
+    assert fails("most-popular", "--warehouse", str(tmp_path / "empty")) == (
+        "Error: no playback events yet (run 'viewrank ingest', then 'viewrank rollup')\n")

@@ -53,12 +53,26 @@ class Window:
                 "premieres_to": self.end - dt.timedelta(days=self.first_days - 1)}
 
 
+EVENT_FILES_SQL = "SELECT count(*) FROM event_files"
+IMPORTED_WEEKS_SQL = "SELECT count(*) FROM current_editions WHERE origin = 'imported'"
+
+
 def covered_days(warehouse: Warehouse) -> tuple[dt.date, dt.date]:
     """The first and last rolled-up day; there must be some."""
     covered = rolled_up_days(warehouse)
     if covered is None:
-        raise NotFound("no rolled-up days yet (run 'viewrank rollup')")
+        raise NotFound(_why_no_rolled_up_days(warehouse))
     return covered
+
+
+def _why_no_rolled_up_days(warehouse: Warehouse) -> str:
+    """What a warehouse without rolled-up days needs before figures over days can be read off it."""
+    if warehouse.scalar(EVENT_FILES_SQL):
+        return "no rolled-up days yet: the stored playback events are not rolled up (run 'viewrank rollup')"
+    if warehouse.scalar(IMPORTED_WEEKS_SQL):
+        return ("this needs daily viewing from playback logs, and this warehouse holds only imported published "
+                "lists: read those with 'viewrank lists', 'viewrank facts' or 'viewrank factsheet'")
+    return "no playback events yet (run 'viewrank ingest', then 'viewrank rollup')"
 
 
 def date_window(warehouse: Warehouse, start: dt.date, end: dt.date) -> Window:
