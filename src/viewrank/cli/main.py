@@ -60,6 +60,10 @@ class ViewrankGroup(click.Group):
         with one_error_line():
             return super().invoke(ctx)
 
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """--help lists the commands by area, in pipeline order, as they were registered."""
+        return list(self.commands)
+
 
 @click.group(cls=ViewrankGroup)
 @click.version_option(package_name="viewrank")
