@@ -21,6 +21,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..store import events
 from ..store.warehouse import Warehouse
 from . import sketch
 from .sketch import Sketch
@@ -31,7 +32,7 @@ Ints = npt.NDArray[np.int64]
 
 def _distinct_pairs(path: str, metadata: pq.FileMetaData, index: int) -> tuple[Ints, Ints]:
     """The distinct (title, account) pairs of one row group, ordered by title."""
-    table = pq.ParquetFile(path, metadata=metadata).read_row_group(index, columns=COLUMNS, use_threads=False)
+    table = events.read_row_group(path, metadata, index, COLUMNS)
     packed = sketch.distinct((table.column("title_key").to_numpy().astype(np.int64) << 32)
                              | table.column("account_key").to_numpy().astype(np.int64))
     titles: Ints = packed >> 32
@@ -44,7 +45,7 @@ def day_sketches(paths_by_day: dict[dt.date, list[str]], *, threads: int = 2) ->
     days, titles, blobs = [], [], []
     with ThreadPoolExecutor(max_workers=threads) as pool:
         for day, paths in paths_by_day.items():
-            tasks = [(path, pq.ParquetFile(path).metadata) for path in paths]
+            tasks = [(path, events.open_part(path).metadata) for path in paths]
             groups = [(path, metadata, index) for path, metadata in tasks for index in range(metadata.num_row_groups)]
             sketches: dict[int, Sketch] = {}
             for first in range(0, len(groups), threads):   # a few row groups in memory at a time
@@ -69,7 +70,7 @@ def replace_day_sketches(warehouse: Warehouse, days: list[dt.date], *, threads: 
     warehouse.execute("DELETE FROM daily_sketch WHERE list_contains(?, day)", [days])
     if not warehouse.methodology.distinct_sketches:
         return
-    sketches = day_sketches({day: warehouse.event_part_paths(day) for day in days}, threads=threads)
+    sketches = day_sketches({day: events.part_paths(warehouse, day) for day in days}, threads=threads)
     if sketches is None:
         return
     with warehouse.registered("day_sketches", sketches):
