@@ -174,3 +174,14 @@ def test_figures_over_days_say_what_they_need_on_imported_lists(imported: Path, 
     run("init", str(tmp_path / "empty"))
     assert fails("most-popular", "--warehouse", str(tmp_path / "empty")) == (
         "Error: no playback events yet (run 'viewrank ingest', then 'viewrank rollup')\n")
+
+
+def test_commands_hold_no_sql_and_read_dates_one_way() -> None:
+    """The command line is a shell over the library: no SQL, no warehouse queries, one date type."""
+    import re
+
+    import viewrank.cli
+    for path in Path(viewrank.cli.__file__).parent.glob("*.py"):
+        text = path.read_text()
+        assert not re.search(r"\b(SELECT|INSERT|UPDATE|DELETE)\b|\.execute\(|\.rows\(|\.scalar\(", text), path.name
+        assert path.name == "options.py" or "fromisoformat" not in text, path.name
