@@ -16,7 +16,9 @@ from .output import progress
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
 @click.option("--cache-entries", default=512, show_default=True, type=click.IntRange(0),
               help="Responses kept in memory while the warehouse is unchanged (0: none).")
-def serve(warehouse_path: Path, host: str, port: int, cache_entries: int) -> None:
+@click.option("--header-timeout", default=10.0, show_default=True, type=click.FloatRange(0.1),
+              help="Seconds a client has to send a request's headers before it is disconnected.")
+def serve(warehouse_path: Path, host: str, port: int, cache_entries: int, header_timeout: float) -> None:
     """Serve the Top 10 site and JSON API (/api, described at /api/openapi.json) over a warehouse.
 
     Requests are answered from a snapshot of the warehouse that the server refreshes
@@ -30,10 +32,15 @@ def serve(warehouse_path: Path, host: str, port: int, cache_entries: int) -> Non
     import uvicorn  # imported here so that other commands do not load the web stack
 
     from ..web.app import create_app
+    from ..web.protocol import protocol_with_header_timeout
 
     app = create_app(warehouse_path, cache_entries=cache_entries)
     click.echo(f"Serving {warehouse_path} at http://{host}:{port}/ (Ctrl+C to stop)")
-    uvicorn.run(app, host=host, port=port, server_header=False, log_level="info")
+    try:
+        uvicorn.run(app, host=host, port=port, server_header=False, log_level="info",
+                    http=protocol_with_header_timeout(header_timeout))
+    finally:  # uvicorn returns on Ctrl+C and SIGTERM: the snapshot folder goes with the server
+        app.state.reader.close()
 
 
 @click.command()

@@ -5,17 +5,26 @@ every report since 2023H2): one sheet per kind ("TV", "Film"); column A is a nar
 B2 holds the report's name and B3 the period ("Views from January to June 2024") on a dark
 fill; row 6 holds the headers with a thick bottom border; titles follow from row 7 with the
 number formats, fonts, alignments, column widths and row heights of the published file.
-The importer (published/engagement.py) reads such a workbook back.
+The importer (imports/engagement.py) reads such a workbook back.
+
+Every workbook viewrank writes (this report, the site's and server's /downloads/*.xlsx) goes
+through `safe_cell` and `workbook_bytes`: text is always stored as text, so a title such as
+`=HYPERLINK(...)` is shown as written and never becomes a live formula, and the same data
+gives the same bytes (fixed document and ZIP timestamps), so a republished file is unchanged.
 """
 
 from __future__ import annotations
 
 import calendar
+import datetime as dt
+import io
 import os
+import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
 REPORT_NAME = "What We Watched: An Engagement Report"
@@ -30,6 +39,35 @@ HEIGHTS = {1: 55.0, 2: 28.0, 3: 20.0, 4: 20.0, 5: 16.0, 6: 19.0}
 DATA_HEIGHT = 16.0
 BANNER = PatternFill("solid", fgColor="00000000")
 BODY_FONT = "Calibri (Body)"
+# The timestamp of every workbook's properties and ZIP entries (ZIP's clock starts in 1980).
+FIXED_TIME = dt.datetime(2000, 1, 1)
+
+
+def safe_cell(cell: Any) -> Any:
+    """Keep a text cell text: openpyxl turns any string starting with '=' into a formula."""
+    if isinstance(cell.value, str) and cell.data_type == "f":
+        cell.data_type = "s"
+    return cell
+
+
+def safe_row(sheet: Any, values: Iterable[Any]) -> list[Any]:
+    """A row of formula-safe cells for a write-only sheet's append()."""
+    return [safe_cell(WriteOnlyCell(sheet, value=value)) for value in values]
+
+
+def workbook_bytes(workbook: Workbook) -> bytes:
+    """The workbook as .xlsx bytes that depend on its content only (no clock in them)."""
+    workbook.properties.created = workbook.properties.modified = FIXED_TIME
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    stable = io.BytesIO()
+    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(stable, "w", zipfile.ZIP_DEFLATED) as target:
+        for entry in source.infolist():
+            info = zipfile.ZipInfo(entry.filename, date_time=FIXED_TIME.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16
+            target.writestr(info, source.read(entry))
+    return stable.getvalue()
 
 
 def period_text(report: dict[str, Any]) -> str:
@@ -50,7 +88,7 @@ def write_engagement_workbook(path: str | os.PathLike[str], report: dict[str, An
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(target.name + ".tmp")
-    workbook.save(temporary)
+    temporary.write_bytes(workbook_bytes(workbook))
     os.replace(temporary, target)
     return rows
 
@@ -86,7 +124,7 @@ def _write_sheet(sheet: Any, report: dict[str, Any], entries: list[dict[str, Any
 
 def _cell(sheet: Any, row: int, column: int, value: Any, number_format: str, font: Font, alignment: Alignment,
           fill: PatternFill | None = None) -> Any:
-    cell = sheet.cell(row=row, column=column, value=value)
+    cell = safe_cell(sheet.cell(row=row, column=column, value=value))
     cell.number_format = number_format
     cell.font = font
     cell.alignment = alignment

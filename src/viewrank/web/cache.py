@@ -5,6 +5,10 @@ write-ahead log (size, modification time), and a checkpoint rewrites the file. T
 takes that signature before it produces a body and drops everything when the signature
 differs on a later request, so it never serves a body older than the warehouse. A hit
 needs no warehouse access at all, which also keeps the file unlocked for writers.
+
+It is bounded twice, by entries and by the bytes of the bodies it holds, and the server keys
+it on the canonical request (http.cache_key: the path and the parameters the site reads), so
+a client varying junk query parameters cannot grow it.
 """
 
 from __future__ import annotations
@@ -16,15 +20,21 @@ from pathlib import Path
 from typing import Callable
 
 MAX_BODY_BYTES = 4_000_000
+MAX_CACHED_BYTES = 64_000_000
 Signature = tuple[tuple[int, int, int] | None, ...]
 
 
 class ResponseCache:
-    """Bodies by key (method, path and query), least recently used dropped first."""
+    """Bodies by key (the canonical request), least recently used dropped first."""
 
-    def __init__(self, files: list[Path], *, max_entries: int):
+    def __len__(self) -> int:
+        return len(self._bodies)
+
+    def __init__(self, files: list[Path], *, max_entries: int, max_bytes: int = MAX_CACHED_BYTES):
         self.files = files
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.cached_bytes = 0
         self._bodies: OrderedDict[str, bytes] = OrderedDict()
         self._signature: Signature | None = None
         self._lock = threading.Lock()
@@ -49,15 +59,17 @@ class ResponseCache:
         with self._lock:
             if signature != self._signature:
                 self._bodies.clear()
+                self.cached_bytes = 0
                 self._signature = signature
             elif key in self._bodies:
                 self._bodies.move_to_end(key)
                 return self._bodies[key]
         body = make()
-        if len(body) <= MAX_BODY_BYTES:
+        if len(body) <= min(MAX_BODY_BYTES, self.max_bytes):
             with self._lock:
-                if self._signature == signature:
+                if self._signature == signature and key not in self._bodies:
                     self._bodies[key] = body
-                    while len(self._bodies) > self.max_entries:
-                        self._bodies.popitem(last=False)
+                    self.cached_bytes += len(body)
+                    while len(self._bodies) > self.max_entries or self.cached_bytes > self.max_bytes:
+                        self.cached_bytes -= len(self._bodies.popitem(last=False)[1])
         return body

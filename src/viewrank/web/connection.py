@@ -10,6 +10,11 @@ answers every request from the newest snapshot: a write in progress is never see
 done and never makes a request fail. Each request ATTACHes the snapshot under
 its own alias (about 1 ms; a fresh DuckDB instance would cost about 50 ms). Only before
 the first snapshot exists does a busy warehouse answer 503 with Retry-After.
+
+A refresh that fails for any reason (the warehouse locked, a full temporary folder, a
+damaged block) detaches and deletes its half-made snapshot and leaves the current one in
+place: requests keep their answers from the previous state, and the next request after a
+change tries again, so the server heals by itself once the cause is gone.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import itertools
+import logging
 import os
 import shutil
 import tempfile
@@ -27,7 +33,7 @@ from typing import Callable, Iterator
 
 import duckdb
 
-from ..errors import WarehouseBusy, WarehouseError
+from ..errors import StorageError, WarehouseBusy, WarehouseError
 from ..settings import Methodology
 from ..store.quoting import sql_literal
 from ..store.rollup_parts import KINDS
@@ -36,6 +42,7 @@ from .cache import ResponseCache
 
 RETRY_DELAYS = (0.05, 0.1, 0.2, 0.4)
 CACHE_ENTRIES = 512
+logger = logging.getLogger("viewrank.web")
 
 
 class WarehouseReader:
@@ -109,14 +116,21 @@ class WarehouseReader:
                     try:
                         self._take_snapshot()
                         break
-                    except duckdb.IOException as error:
-                        if delay is None:
-                            if self._snapshot is None:
-                                raise WarehouseBusy(
-                                    f"the warehouse {self.path} is being written by another process "
-                                    f"({str(error).splitlines()[0][:160]}); try again in a moment") from None
+                    except (duckdb.Error, OSError) as error:
+                        locked = any(word in str(error).lower() for word in ("lock", "file handle conflict"))
+                        if delay is not None and locked:
+                            time.sleep(delay)
+                            continue
+                        if self._snapshot is not None:  # keep answering from the previous state
+                            logger.warning("could not refresh the snapshot of %s, still serving the previous "
+                                           "one: %s", self.path, str(error).splitlines()[0][:300])
                             break
-                        time.sleep(delay)
+                        reason = str(error).splitlines()[0][:160]
+                        if locked:
+                            raise WarehouseBusy(f"the warehouse {self.path} is being written by another process "
+                                                f"({reason}); try again in a moment") from None
+                        raise StorageError(f"cannot take a snapshot of the warehouse {self.path} ({reason}); "
+                                           "free space in the temporary folder, or run 'viewrank check'") from None
             finally:
                 self._refreshing.release()
         assert self._snapshot is not None
@@ -129,19 +143,23 @@ class WarehouseReader:
         cursor = self._database.cursor()
         try:
             cursor.execute(f"ATTACH {sql_literal(str(self.path / DATABASE_FILE))} AS snapshot_source (READ_ONLY)")
-            try:
-                cursor.execute(f"ATTACH {sql_literal(str(target))} AS snapshot_target")
-                cursor.execute("COPY FROM DATABASE snapshot_source TO snapshot_target")
-                for kind in KINDS:  # the rollup parts' rows, so the snapshot outlives the parts it read
-                    cursor.execute(f"DROP VIEW snapshot_target.{kind.view}")
-                    cursor.execute(f"CREATE TABLE snapshot_target.{kind.view} AS SELECT * FROM snapshot_source.{kind.view}")
-                cursor.execute("DETACH snapshot_target")
-            finally:
-                cursor.execute("DETACH snapshot_source")
+            cursor.execute(f"ATTACH {sql_literal(str(target))} AS snapshot_target")
+            cursor.execute("COPY FROM DATABASE snapshot_source TO snapshot_target")
+            for kind in KINDS:  # the rollup parts' rows, so the snapshot outlives the parts it read
+                cursor.execute(f"DROP VIEW snapshot_target.{kind.view}")
+                cursor.execute(f"CREATE TABLE snapshot_target.{kind.view} AS SELECT * FROM snapshot_source.{kind.view}")
+            cursor.execute("DETACH snapshot_target")
         except BaseException:
+            # A half-made snapshot left attached would make every later refresh fail.
+            for alias in ("snapshot_target", "snapshot_source"):
+                with contextlib.suppress(duckdb.Error):
+                    cursor.execute(f"DETACH DATABASE IF EXISTS {alias}")
             target.unlink(missing_ok=True)
+            target.with_name(target.name + ".wal").unlink(missing_ok=True)
             raise
         finally:
+            with contextlib.suppress(duckdb.Error):
+                cursor.execute("DETACH DATABASE IF EXISTS snapshot_source")
             cursor.close()
         with self._lock:
             self._snapshot, self._snapshot_signature = target, signature

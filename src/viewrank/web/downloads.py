@@ -7,7 +7,6 @@ what the exporter writes; XLSX and JSON carry the same cells with numbers typed.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 from typing import Any, Iterable
 
@@ -15,6 +14,7 @@ from openpyxl import Workbook
 
 from ..export import country_rows, global_rows
 from ..formats.top10 import COUNTRY_COLUMNS, GLOBAL_COLUMNS
+from ..formats.workbook import safe_row, workbook_bytes
 from ..store.warehouse import Warehouse
 
 SCOPES = ("global", "countries")
@@ -62,12 +62,10 @@ def encode(header: tuple[str, ...], rows: Iterable[tuple[str, ...]], format: str
         return json.dumps([dict(zip(header, record)) for record in records], ensure_ascii=False).encode("utf-8")
     workbook = Workbook(write_only=True)
     worksheet = workbook.create_sheet(sheet)
-    worksheet.append(list(header))
+    worksheet.append(safe_row(worksheet, header))
     for record in records:
-        worksheet.append(record)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        worksheet.append(safe_row(worksheet, record))
+    return workbook_bytes(workbook)
 
 
 def download(warehouse: Warehouse, scope: str, format: str, week: dt.date | None = None) -> bytes:
