@@ -186,3 +186,44 @@ def test_serve_removes_its_temporary_folder_on_ctrl_c_and_drops_slow_headers(tmp
         server.send_signal(signal.SIGINT)
         server.wait(timeout=30)
     assert list(temporary.iterdir()) == []
+
+
+# -- finding 8: size limits on imported cells and quarantined rows --------------------------
+
+def test_size_limit_on_an_imported_cell_names_the_limit(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from viewrank.cli import cli
+    Warehouse.init(tmp_path / "w").close()
+    lines = (Path(__file__).parent / "fixtures" / "netflix-top10" / "all-weeks-global_slice.tsv").read_text().split("\n")
+    fields = lines[2].split("\t")
+    fields[3] = "N" * 300_000
+    (tmp_path / "all-weeks-global.tsv").write_text("\n".join([lines[0], lines[1], "\t".join(fields)]))
+    result = CliRunner().invoke(cli, ["import", "netflix-top10", str(tmp_path / "all-weeks-global.tsv"),
+                                      "--warehouse", str(tmp_path / "w")])
+    assert result.exit_code == 1
+    assert result.output == (f"Error: {tmp_path / 'all-weeks-global.tsv'} row 3 column 'show_title': a cell of "
+                             "300,000 characters; the limit is 10,000 (is this the right file?)\n")
+    with Warehouse(tmp_path / "w") as warehouse:
+        assert warehouse.scalar("SELECT count(*) FROM titles") == 0
+
+
+def test_size_limit_on_a_quarantined_row(tmp_path: Path) -> None:
+    warehouse = small_warehouse(tmp_path)
+    huge = plays("A", day="2026-11-10", count=1, prefix="huge")[0] | {"title_id": "X" * 100_000}
+    report = ingest_file(warehouse, write_csv(tmp_path / "huge.csv", EVENT_FIELDS, [huge]))
+    assert report.rows_quarantined == 1
+    reason, raw = warehouse.execute("SELECT reason, raw FROM quarantine").fetchone()  # type: ignore[misc]
+    assert len(reason) == len(raw) == 4_096 + len("… (cut at 4,096 characters)")
+    assert reason.startswith("unknown title_id XXX") and raw.endswith("… (cut at 4,096 characters)")
+
+
+# -- finding 12: a JSON Lines file with a byte-order mark -----------------------------------
+
+def test_jsonl_with_a_byte_order_mark_keeps_its_first_row(tmp_path: Path) -> None:
+    import json
+    warehouse = small_warehouse(tmp_path)
+    rows = plays("A", day="2026-11-12", count=2, prefix="bom")
+    (tmp_path / "bom.jsonl").write_bytes(b"\xef\xbb\xbf" + "\n".join(json.dumps(row) for row in rows).encode())
+    report = ingest_file(warehouse, tmp_path / "bom.jsonl")
+    assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (2, 2, 0)

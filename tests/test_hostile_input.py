@@ -201,3 +201,44 @@ def test_parquet_metadata_claiming_huge_row_count_stays_under_1gb(warehouse: War
     assert int(peak_mb) < 1024
     with Warehouse(before_path, read_only=True) as reopened:
         assert reopened.scalar("SELECT count(*) FROM ingested_files WHERE path = ?", [str(path)]) == 0
+
+
+# -- settings.json (issue 16 findings 11 and 12) ----------------------------------------------
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("null", "expected a JSON object of the warehouse's settings"),
+    ("[]", "expected a JSON object of the warehouse's settings"),
+    ("{}", "expected a JSON object of the warehouse's settings"),
+    ("true", "expected a JSON object of the warehouse's settings"),
+    ('{"list_size": Infinity}', "Infinity is not a valid setting value"),
+    ('{"list_size": NaN}', "NaN is not a valid setting value"),
+    ('{"list_size": [1]}', "list_size: expected a whole number, got [1]"),
+    ('{"list_size": "x"}', "list_size: expected a whole number, got 'x'"),
+    ('{"list_size": true}', "list_size: expected a whole number, got True"),
+    ('{"list_size": 2.5}', "list_size: expected a whole number, got 2.5"),
+    ('{"list_size": 1e300}', "list_size: expected a whole number from 1 to 2,147,483,647"),
+    ('{"watcher_fraction": "Infinity"}', "watcher_fraction: expected a number between 0 and 1, got 'Infinity'"),
+    ('{"watcher_fraction": [1]}', "watcher_fraction: expected a number between 0 and 1, got [1]"),
+    ('{"watcher_fraction": true}', "watcher_fraction: expected a number between 0 and 1, got True"),
+    ("[" * 2000 + "]" * 2000, "not valid settings (JSON nested too deeply)"),
+    ('{"list_size": 10', "not valid JSON"),
+    (b"\xff\xfe{}", "not valid JSON"),
+])
+def test_bad_settings_file_is_one_error_line(tmp_path: Path, content: str | bytes, message: str) -> None:
+    from click.testing import CliRunner
+
+    from viewrank.cli import cli
+    Warehouse.init(tmp_path / "w").close()
+    settings_file = tmp_path / "w" / "settings.json"
+    settings_file.write_bytes(content if isinstance(content, bytes) else content.encode())
+    result = CliRunner().invoke(cli, ["check", "--warehouse", str(tmp_path / "w")])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"Error: {settings_file}: ") and message in lines[0], lines
+
+
+def test_good_settings_values_still_load(tmp_path: Path) -> None:
+    from viewrank import Methodology
+    assert Methodology.from_values({"list_size": "20", "watcher_fraction": "0.5"}).list_size == 20
+    assert Methodology.from_values({"list_size": 20.0}).list_size == 20

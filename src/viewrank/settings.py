@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
 import zoneinfo
 from dataclasses import dataclass
@@ -17,6 +18,14 @@ from typing import Any, Callable
 from .errors import SettingsError
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MAX_WHOLE_NUMBER = 2**31 - 1   # the INTEGER columns settings end up compared with
+WHOLE_NUMBER = re.compile(r"\s*\+?\d{1,10}\s*")
+
+
+def _shown(value: Any) -> str:
+    """A bad value quoted for an error message, cut to a readable length."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:60] + "…"
 
 
 @dataclass(frozen=True)
@@ -49,22 +58,24 @@ def _date(value: Any) -> str:
 
 
 def _positive_int(value: Any) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise SettingsError(f"expected a whole number, got {value!r}")
-    if number <= 0:
-        raise SettingsError(f"expected a positive whole number, got {value!r}")
+    """A whole number from JSON (10, not 10.5, true or "10") or from the command line ("10")."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not (isinstance(value, int) or isinstance(value, str) and WHOLE_NUMBER.fullmatch(value)):
+        raise SettingsError(f"expected a whole number, got {_shown(value)}")
+    number = int(value)
+    if not 0 < number <= MAX_WHOLE_NUMBER:
+        raise SettingsError(f"expected a whole number from 1 to {MAX_WHOLE_NUMBER:,}, got {_shown(value)}")
     return number
 
 
 def _fraction(value: Any) -> float:
     try:
-        number = float(value)
+        number = float(value) if not isinstance(value, bool) else math.nan
     except (TypeError, ValueError):
-        raise SettingsError(f"expected a number between 0 and 1, got {value!r}")
-    if not 0 < number <= 1:
-        raise SettingsError(f"expected a number between 0 and 1, got {value!r}")
+        number = math.nan
+    if not 0 < number <= 1:   # NaN and infinities fail this too
+        raise SettingsError(f"expected a number between 0 and 1, got {_shown(value)}")
     return number
 
 
@@ -222,6 +233,8 @@ class Methodology:
     @classmethod
     def from_values(cls, values: dict[str, Any] | None = None) -> Methodology:
         """Defaults overlaid with `values`, each validated; unknown names are an error."""
+        if values is not None and not isinstance(values, dict):
+            raise SettingsError(f"settings must be an object of name: value, got {_shown(values)}")
         merged = {setting.name: setting.default for setting in SETTINGS}
         for name, value in (values or {}).items():
             if name not in SETTINGS_BY_NAME:
@@ -234,10 +247,23 @@ class Methodology:
 
     @classmethod
     def load(cls, path: Path) -> Methodology:
+        """The settings a warehouse recorded: a JSON object naming them, nothing less."""
+        def refuse_constant(name: str) -> None:
+            raise SettingsError(f"{path}: {name} is not a valid setting value (JSON has no {name}); "
+                                "write a number instead")
         try:
-            return cls.from_values(json.loads(path.read_text()))
-        except json.JSONDecodeError as error:
+            values = json.loads(path.read_bytes().decode("utf-8"), parse_constant=refuse_constant)
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
             raise SettingsError(f"{path}: not valid JSON ({error})") from None
+        except RecursionError:
+            raise SettingsError(f"{path}: not valid settings (JSON nested too deeply)") from None
+        if not isinstance(values, dict) or not values:
+            raise SettingsError(f"{path}: expected a JSON object of the warehouse's settings (as 'viewrank init' "
+                                f"writes it), got {_shown(values)}; restore the file or run 'viewrank init' anew")
+        try:
+            return cls.from_values(values)
+        except SettingsError as error:
+            raise SettingsError(f"{path}: {error}") from None
 
     def to_json(self) -> str:
         return json.dumps(self.values, indent=2, sort_keys=True)

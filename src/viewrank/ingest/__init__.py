@@ -126,8 +126,13 @@ FROM validated v LEFT JOIN accounts a ON a.account_id = v.account_id AND v.reaso
 BAD_ROWS_SQL = "SELECT raw._row, to_json(raw) FROM raw SEMI JOIN bad USING (_row)"
 NEXT_ACCOUNT_SQL = "SELECT coalesce(max(account_key), 0) + 1 FROM accounts"
 
-INSERT_QUARANTINE_SQL = """
-INSERT INTO quarantine SELECT $batch_id, $path, row, reason, raw
+# A quarantined row's text and reason are kept to MAX_QUARANTINED_CHARS, saying where they
+# were cut (one 100 MB bad row once grew the database by 75 MB).
+MAX_QUARANTINED_CHARS = 4_096
+CUT_SQL = ("CASE WHEN length({column}) > $max THEN left({column}, $max) || '… (cut at ' || format('{{:,}}', $max) "
+           "|| ' characters)' ELSE {column} END")
+INSERT_QUARANTINE_SQL = f"""
+INSERT INTO quarantine SELECT $batch_id, $path, row, {CUT_SQL.format(column="reason")}, {CUT_SQL.format(column="raw")}
 FROM (SELECT unnest($rows) AS row, unnest($reasons) AS reason, unnest($raws) AS raw)
 """
 
@@ -251,4 +256,4 @@ class _Batch:
             return
         self.warehouse.execute(INSERT_QUARANTINE_SQL, {
             "batch_id": report.batch_id, "path": str(self.path), "rows": [p[0] for p in problems],
-            "reasons": [p[1] for p in problems], "raws": [p[2] for p in problems]})
+            "reasons": [p[1] for p in problems], "raws": [p[2] for p in problems], "max": MAX_QUARANTINED_CHARS})
