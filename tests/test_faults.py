@@ -227,3 +227,86 @@ def test_jsonl_with_a_byte_order_mark_keeps_its_first_row(tmp_path: Path) -> Non
     (tmp_path / "bom.jsonl").write_bytes(b"\xef\xbb\xbf" + "\n".join(json.dumps(row) for row in rows).encode())
     report = ingest_file(warehouse, tmp_path / "bom.jsonl")
     assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (2, 2, 0)
+
+
+# -- finding 6: repairable rollups; finding 11: check finds damaged parts --------------------
+
+def figures(warehouse: Warehouse) -> dict[str, Any]:
+    """Every figure a chart is made of, to compare a repaired warehouse with a clean one."""
+    return {name: warehouse.execute(f"SELECT * FROM {name} ORDER BY ALL").fetchall()
+            for name in ("daily_rollup", "weekly_rollup", "current_entries")
+            } | {"editions": warehouse.execute("SELECT week, scope, revision FROM editions ORDER BY ALL").fetchall()}
+
+
+def two_day_warehouse(root: Path) -> Warehouse:
+    return build_warehouse(root, titles=[film("A", "Alpha"), film("B", "Beta")],
+                           events=plays("A", day="2026-11-10", count=3) + plays("B", day="2026-11-11", count=2)
+                           + plays("A", day="2026-11-11", count=1, country="FR"), weeks=[WEEK])
+
+
+def run_cli(*args: str) -> Any:
+    from click.testing import CliRunner
+
+    from viewrank.cli import cli
+    return CliRunner().invoke(cli, list(args))
+
+
+@pytest.mark.parametrize("kind", ["daily", "weekly"])
+@pytest.mark.parametrize("fault", ["deleted", "truncated", "overwritten"])
+def test_repairable_rollups_a_damaged_part_is_recomputed_by_rollup(tmp_path: Path, kind: str, fault: str) -> None:
+    from faults import damage
+    from viewrank.store.integrity import check
+    warehouse = two_day_warehouse(tmp_path)
+    clean = figures(warehouse)
+    (path,) = [p for (p,) in warehouse.execute(
+        "SELECT path FROM rollup_parts WHERE kind = ? ORDER BY period LIMIT 1", [kind]).fetchall()]
+    warehouse.close()
+    part = tmp_path / "warehouse" / path
+    if fault == "deleted":
+        part.unlink()
+    elif fault == "truncated":
+        part.write_bytes(part.read_bytes()[:-20])
+    else:
+        damage(part, offset=0, length=8)
+    root = str(tmp_path / "warehouse")
+    found = run_cli("check", "--warehouse", root)
+    assert found.exit_code == 1 and path in found.output and "Traceback" not in found.output
+    deep = run_cli("check", "--deep", "--warehouse", root)
+    assert deep.exit_code == 1 and path in deep.output and deep.exception is None or isinstance(deep.exception, SystemExit)
+    repaired = run_cli("rollup", "--warehouse", root)
+    assert repaired.exit_code == 0, repaired.output
+    assert f"The {kind} rollup part of " in repaired.output and "recomputed from the events" in repaired.output
+    assert run_cli("charts", "--warehouse", root).exit_code == 0
+    with Warehouse(root) as after:
+        assert figures(after) == clean       # the same figures, and no new revision of the week
+        assert check(after, deep=True) == []
+
+
+def test_repairable_rollups_rollup_full_rebuilds_around_a_missing_part(tmp_path: Path) -> None:
+    from viewrank.store.integrity import check
+    warehouse = two_day_warehouse(tmp_path)
+    clean = figures(warehouse)
+    for (path,) in warehouse.execute("SELECT path FROM rollup_parts").fetchall():
+        (tmp_path / "warehouse" / path).unlink()
+    warehouse.close()
+    assert run_cli("rollup", "--full", "--warehouse", str(tmp_path / "warehouse")).exit_code == 0
+    with Warehouse(tmp_path / "warehouse") as after:
+        assert figures(after) == clean and check(after, deep=True) == []
+
+
+@pytest.mark.parametrize("fault", ["truncated", "overwritten"])
+def test_check_finds_a_damaged_event_part_and_deep_check_reports_it(tmp_path: Path, fault: str) -> None:
+    from faults import damage
+    two_day_warehouse(tmp_path).close()
+    root = tmp_path / "warehouse"
+    part = sorted((root / "events").rglob("*.parquet"))[0]
+    if fault == "truncated":
+        part.write_bytes(part.read_bytes()[: part.stat().st_size // 2])
+    else:
+        damage(part, offset=-6, length=6)
+    for deep in ([], ["--deep"]):
+        result = run_cli("check", *deep, "--warehouse", str(root), "--json")
+        assert result.exit_code == 1 and result.exception is None or isinstance(result.exception, SystemExit)
+        assert "damaged event parts" in result.output and part.relative_to(root).as_posix() in result.output
+    verify = run_cli("verify", WEEK, "--warehouse", str(root))
+    assert verify.exit_code == 1 and verify.output.startswith("Error: ") and len(verify.output.splitlines()) == 1

@@ -8,9 +8,11 @@ import contextlib
 from typing import Any, Iterator
 
 import click
+import duckdb
 from click.exceptions import NoArgsIsHelpError
 
 from ..errors import ViewrankError
+from ..store.damage import is_disk_full, storage_error
 from . import imports, pipeline, reports, spark, web
 
 AREAS = (pipeline, reports, imports, web, spark)
@@ -26,7 +28,8 @@ class CommandError(click.ClickException):
 
 @contextlib.contextmanager
 def one_error_line() -> Iterator[None]:
-    """Turn the library's errors and click's usage errors into one `Error:` line and exit code 1."""
+    """Turn the library's errors, click's usage errors, and a full disk or a damaged file met on
+    the way into one `Error:` line and exit code 1."""
     try:
         yield
     except NoArgsIsHelpError as error:  # a bare group prints its help
@@ -37,6 +40,11 @@ def one_error_line() -> Iterator[None]:
         raise click.ClickException(error.format_message().rstrip(".") + hint) from None
     except ViewrankError as error:
         raise CommandError(str(error), error.exit_code) from None
+    except (duckdb.Error, OSError) as error:  # a full disk, a damaged file: the machine, not a bug
+        failure = storage_error(error)
+        if not (isinstance(error, (duckdb.IOException, OSError)) or is_disk_full(error) or "damaged" in str(failure)):
+            raise
+        raise CommandError(str(failure), failure.exit_code) from None
 
 
 def command_path(ctx: click.Context | None) -> str:

@@ -135,6 +135,8 @@ def rollup(warehouse_path: Path, full: bool, engine: str, master: str, events_ur
     if as_json:
         print_json(report.__dict__)
     else:
+        for kind, period, why in report.repaired:
+            click.echo(f"The {kind} rollup part of {period} was {why}: recomputed from the events")
         click.echo(f"Rolled up {len(report.days)} days ({report.event_rows:,} events) with {report.engine}")
 
 

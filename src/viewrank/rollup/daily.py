@@ -19,8 +19,9 @@ import numpy as np
 import pyarrow as pa
 
 from ..errors import SettingsError, WarehouseError
-from ..store.rollup_parts import DAILY, WEEKLY, Kind, refresh_views, rollup_transaction, split_by_period
 from ..store import events
+from ..store.rollup_parts import (DAILY, WEEKLY, Kind, forget_damaged_parts, refresh_views, rollup_transaction,
+                                  split_by_period)
 from ..store.warehouse import Warehouse
 from .kernel import arrow_integers, integer_values, mergeable, rollup_merged_parts, rollup_sorted_parts
 from .sketches import replace_day_sketches
@@ -59,6 +60,7 @@ class RollupReport:
     days: list[dt.date] = field(default_factory=list)
     event_rows: int = 0
     engine: str = "duckdb"
+    repaired: list[tuple[str, dt.date, str]] = field(default_factory=list)  # rollup parts found damaged
 
 
 def rolled_up_days(warehouse: Warehouse) -> tuple[dt.date, dt.date] | None:
@@ -95,10 +97,11 @@ def rollup(warehouse: Warehouse, *, full: bool = False, engine: str = "auto", th
     """
     if engine not in ENGINES:
         raise SettingsError(f"unknown rollup engine {engine!r} (choose from {', '.join(ENGINES)})")
+    report = RollupReport(engine=engine)
+    report.repaired = forget_damaged_parts(warehouse)  # their days are rolled up again below
     if full:
         with warehouse.atomic():
             warehouse.execute("DELETE FROM rollup_days")
-    report = RollupReport(engine=engine)
     for week in pending_weeks(warehouse):
         _rollup_days(warehouse, week, engine, threads)
         report.days += [day for day, _, _ in week]

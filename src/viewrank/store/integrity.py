@@ -1,6 +1,9 @@
-"""Consistency checks of a warehouse: what a crash, a bug or a hand edit could break.
+"""Consistency checks of a warehouse: what a crash, a bug, a hand edit or the disk could break.
 
-Each check is a query or a file listing that must come back empty; `check` runs them all.
+Each check is a query or a file listing that must come back empty; `check` runs them all,
+and looks at both ends of every registered part (store/damage.py), which finds a truncated
+or overwritten part without reading its data. A check that cannot run (a damaged block, an
+unreadable part) is itself reported, never raised.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import duckdb
 
 from ..rollup.daily import ROLLUP_SELECT
 from . import events
+from .damage import part_damage
 from .rollup_parts import ROLLUP_DIR
 from .warehouse import EVENTS_DIR, Warehouse
 
@@ -57,8 +61,8 @@ def check(warehouse: Warehouse, *, deep: bool = False) -> list[dict[str, Any]]:
     for name, sql in CHECKS_SQL.items():
         try:
             rows = warehouse.execute(sql).fetchall()
-        except duckdb.IOException as error:  # a rollup part gone missing: reported below too
-            rows = [(f"could not be read: {str(error).splitlines()[0]}",)]
+        except duckdb.Error as error:  # a rollup part gone missing (reported below too), a damaged block
+            rows = [(f"could not be read: {str(error).splitlines()[0][:300]}",)]
         if rows:
             problems.append({"check": name, "rows": [list(row) for row in rows[:10]]})
     registered: dict[str, set[str]] = {}
@@ -70,6 +74,11 @@ def check(warehouse: Warehouse, *, deep: bool = False) -> list[dict[str, Any]]:
                             (f"{what} on disk that nothing registered", on_disk - listed)):
             if paths:
                 problems.append({"check": name, "rows": sorted(paths)[:10]})
+        damaged = [f"{path}: {why}" for path in sorted(listed & on_disk) if (why := part_damage(warehouse.path / path))]
+        if damaged:
+            fix = "run 'viewrank rollup' to recompute them" if table == "rollup_parts" else \
+                "their events are lost: restore the files from a backup"
+            problems.append({"check": f"damaged {what} ({fix})", "rows": damaged[:10]})
     if deep and registered["event_files"]:
         every_part = events.part_paths(warehouse)
         repeated = warehouse.execute(f"SELECT event_id, count(*) FROM {events.relation(every_part, ['event_id'])} "
@@ -77,14 +86,25 @@ def check(warehouse: Warehouse, *, deep: bool = False) -> list[dict[str, Any]]:
         if repeated:
             problems.append({"check": "event ids stored more than once", "rows": [list(row) for row in repeated]})
         for (day,) in warehouse.execute("SELECT day FROM rollup_days WHERE engine <> 'spark-raw' ORDER BY day").fetchall():
-            mismatched = warehouse.execute(
-                f"""WITH events AS (SELECT CAST($day AS DATE) AS day, * FROM {events.relation(events.part_paths(warehouse, day))}),
-                         fresh AS (SELECT r.day, r.title_key, c.iso2 AS country, r.seconds, r.sessions, r.accounts
-                                   FROM ({ROLLUP_SELECT}) r JOIN countries c USING (country_index)),
-                         stored AS (SELECT * FROM daily_rollup WHERE day = $day)
-                    SELECT count(*) FROM ((SELECT * FROM fresh EXCEPT ALL SELECT * FROM stored)
-                                          UNION ALL (SELECT * FROM stored EXCEPT ALL SELECT * FROM fresh))""",
-                {"day": day}).fetchone()[0]  # type: ignore[index]
+            try:
+                mismatched = _day_mismatches(warehouse, day)
+            except duckdb.Error as error:
+                problems.append({"check": "a day's events or rollup could not be read",
+                                 "rows": [f"{day}: {str(error).splitlines()[0][:300]}"]})
+                continue
             if mismatched:
                 problems.append({"check": "daily rollup differs from a fresh rollup of its events", "rows": [str(day)]})
     return problems
+
+
+def _day_mismatches(warehouse: Warehouse, day: Any) -> int:
+    """Rows that differ between the stored daily rollup of `day` and a fresh rollup of its events."""
+    mismatched = warehouse.execute(
+        f"""WITH events AS (SELECT CAST($day AS DATE) AS day, * FROM {events.relation(events.part_paths(warehouse, day))}),
+                 fresh AS (SELECT r.day, r.title_key, c.iso2 AS country, r.seconds, r.sessions, r.accounts
+                           FROM ({ROLLUP_SELECT}) r JOIN countries c USING (country_index)),
+                 stored AS (SELECT * FROM daily_rollup WHERE day = $day)
+            SELECT count(*) FROM ((SELECT * FROM fresh EXCEPT ALL SELECT * FROM stored)
+                                  UNION ALL (SELECT * FROM stored EXCEPT ALL SELECT * FROM fresh))""",
+        {"day": day}).fetchone()[0]  # type: ignore[index]
+    return int(mismatched)

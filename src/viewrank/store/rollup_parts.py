@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from .damage import part_damage
 from .quoting import sql_literal
 
 if TYPE_CHECKING:
@@ -156,3 +157,23 @@ def rollup_transaction(warehouse: Warehouse) -> Iterator[RollupParts]:
         del _OPEN[id(warehouse)]
     parts.remove(parts.dropped)
 
+
+def forget_damaged_parts(warehouse: Warehouse) -> list[tuple[str, dt.date, str]]:
+    """Unregister the rollup parts that are missing or damaged on disk and mark the days they
+    covered for a new rollup, in one transaction: rollups are derived data, so the next
+    rollup recomputes them from the events. (kind, period, what is wrong) of each."""
+    damaged = [(kind, period, path, why) for kind, period, path in warehouse.execute(
+                   "SELECT kind, period, path FROM rollup_parts ORDER BY kind, period").fetchall()
+               if (why := part_damage(warehouse.path / path))]
+    if not damaged:
+        return []
+    with warehouse.atomic():
+        for kind, period, path, why in damaged:
+            warehouse.trace(f"forget the {kind} rollup part {path}: {why}")
+            first = period if kind == DAILY.name else warehouse.methodology.week_start_of(period)
+            warehouse.execute("DELETE FROM rollup_parts WHERE path = ?", [path])
+            warehouse.execute("DELETE FROM rollup_days WHERE day BETWEEN ? AND ?", [first, period])
+        refresh_views(warehouse.con)
+    for _, _, path, _ in damaged:
+        (warehouse.path / path).unlink(missing_ok=True)
+    return [(kind, period, why) for kind, period, _, why in damaged]
