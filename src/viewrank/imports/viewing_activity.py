@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-import tempfile
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,8 +33,8 @@ import pyarrow.parquet as pq
 
 from ..errors import InputError
 from ..formats.tabular import Table
-from ..ingest import EARLIEST_START, FUTURE_TOLERANCE, ingest_file
-from ..store.warehouse import Warehouse
+from ..ingest import EARLIEST_START, FUTURE_TOLERANCE, IngestReport, ingest_file
+from ..store.warehouse import STAGING_DIR, Warehouse
 from .sources import record_source
 from .watch_titles import WatchedTitles
 
@@ -141,17 +141,28 @@ def import_activity(warehouse: Warehouse, table: Table, sha256: str, sessions: l
                        "episode_id": episode_id, "country": session.country, "start_time": session.start,
                        "seconds_watched": session.seconds, "source_row": session.row})
     report.titles_new, report.episodes_new = len(titles.new_titles), len(titles.new_episodes)
+    # One transaction: the new titles, the events and the record of the export commit together
+    # or not at all (a kill between them once made the rerun report every row a duplicate).
+    # The events pass through a Parquet file in the warehouse's staging folder, which the next
+    # open removes should the process be killed.
+    staging = warehouse.path / STAGING_DIR / f"activity-{sha256[:16]}"
     with warehouse.atomic():
         titles.write()
-    try:
-        with tempfile.TemporaryDirectory(prefix="viewrank-activity-") as directory:
-            part = Path(directory) / f"{table.path.stem}-{sha256[:12]}.parquet"
+        try:
+            staging.mkdir(parents=True, exist_ok=True)
+            part = staging / f"{table.path.stem}-{sha256[:12]}.parquet"
             pq.write_table(pa.Table.from_pylist(events, schema=EVENT_SCHEMA), part)
             ingested = ingest_file(warehouse, part)
-    except BaseException:
-        with warehouse.atomic():
-            titles.undo()
-        raise
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        _record(warehouse, table, sha256, events, ingested, report)
+    return report
+
+
+def _record(warehouse: Warehouse, table: Table, sha256: str, events: list[dict[str, Any]], ingested: IngestReport,
+            report: ActivityReport) -> None:
+    """Count the outcome, name the export (not the staged Parquet file) in the manifest and the
+    quarantine, and record the source (inside the import's transaction)."""
     report.batch_id = ingested.batch_id
     report.loaded, report.quarantined = ingested.rows_loaded, ingested.rows_quarantined
     report.duplicates = len(events) - report.loaded - report.quarantined
@@ -159,18 +170,16 @@ def import_activity(warehouse: Warehouse, table: Table, sha256: str, sessions: l
     report.first_problems = [(events[row - 1]["source_row"], reason) for row, reason in ingested.first_problems]
     report.accounted = (report.loaded + report.duplicates + report.quarantined + report.untitled
                         + sum(report.supplemental.values()))
-    with warehouse.atomic():
-        if ingested.batch_id is not None:   # name the export, not the temporary Parquet file
-            warehouse.execute("UPDATE ingested_files SET path = ?, format = ? WHERE batch_id = ?",
-                              [str(table.path), KIND, ingested.batch_id])
-            warehouse.execute("UPDATE quarantine SET path = ?, row_number = CAST(json_extract(raw, '$.source_row') AS BIGINT) "
-                              "WHERE batch_id = ?", [str(table.path), ingested.batch_id])
-        report.source_id = record_source(
-            warehouse, kind=KIND, path=table.path, sha256=sha256, layout=table.layout.to_dict(),
-            rows_read=report.rows_read, outcome={"loaded": report.loaded, "duplicates": report.duplicates,
-                                                 "quarantined": report.quarantined, "untitled": report.untitled,
-                                                 "supplemental": report.supplemental,
-                                                 "titles_new": report.titles_new, "episodes_new": report.episodes_new,
-                                                 "batch_id": report.batch_id})
-    return report
+    if ingested.batch_id is not None:   # name the export, not the temporary Parquet file
+        warehouse.execute("UPDATE ingested_files SET path = ?, format = ? WHERE batch_id = ?",
+                          [str(table.path), KIND, ingested.batch_id])
+        warehouse.execute("UPDATE quarantine SET path = ?, row_number = coalesce(CAST(json_extract(raw, '$.source_row') AS BIGINT), row_number) "
+                          "WHERE batch_id = ?", [str(table.path), ingested.batch_id])
+    report.source_id = record_source(
+        warehouse, kind=KIND, path=table.path, sha256=sha256, layout=table.layout.to_dict(),
+        rows_read=report.rows_read, outcome={"loaded": report.loaded, "duplicates": report.duplicates,
+                                             "quarantined": report.quarantined, "untitled": report.untitled,
+                                             "supplemental": report.supplemental,
+                                             "titles_new": report.titles_new, "episodes_new": report.episodes_new,
+                                             "batch_id": report.batch_id})
 

@@ -152,11 +152,6 @@ class WatchedTitles:
             [{**record, "title_key": keys[record["title_id"]]} for record in self.new_episodes.values()],
             schema=EPISODE_SCHEMA))
 
-    def undo(self) -> None:
-        """Remove what write() added (when the events that needed them could not be stored)."""
-        self.warehouse.execute("DELETE FROM episodes WHERE list_contains(?, episode_id)", [list(self.new_episodes)])
-        self.warehouse.execute("DELETE FROM titles WHERE list_contains(?, title_id)", [list(self.new_titles)])
-
 
 def _choose(candidates: list[Known], day: dt.date) -> Known:
     """One title, or among namesakes the latest one out (charted or released) by `day`."""

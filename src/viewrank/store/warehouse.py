@@ -164,6 +164,9 @@ class Warehouse:
             self._depth = 0
             with contextlib.suppress(duckdb.Error):  # a connection a fatal error invalidated rolls back by itself
                 self.execute("ROLLBACK")
+            if not self.read_only:  # parts written for what was rolled back (an inner block's included)
+                with contextlib.suppress(duckdb.Error, OSError):
+                    self._remove_unregistered_parts()
             raise
         self._depth = 0
         self.execute("COMMIT")
