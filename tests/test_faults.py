@@ -310,3 +310,144 @@ def test_check_finds_a_damaged_event_part_and_deep_check_reports_it(tmp_path: Pa
         assert "damaged event parts" in result.output and part.relative_to(root).as_posix() in result.output
     verify = run_cli("verify", WEEK, "--warehouse", str(root))
     assert verify.exit_code == 1 and verify.output.startswith("Error: ") and len(verify.output.splitlines()) == 1
+
+
+# -- finding 5: import viewing-activity in one transaction, killed at every statement -------
+
+ACTIVITY_DRIVER = """
+import os, signal, sys
+from pathlib import Path
+from viewrank import Warehouse
+from viewrank.imports.personal import import_personal_files
+root, kill_at, export = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
+count = 0
+def tracer(sql, parameters):
+    global count
+    count += 1
+    if count == kill_at:
+        os.kill(os.getpid(), signal.SIGKILL)
+with Warehouse(root, tracer=tracer) as warehouse:
+    import_personal_files(warehouse, [export])
+print(count)
+"""
+
+
+def activity_figures(root: Path) -> dict[str, Any]:
+    with Warehouse(root, read_only=True) as warehouse:
+        queries = {
+            "manifest": "SELECT path, format, rows_read, rows_loaded, rows_quarantined, rows_duplicate FROM ingested_files",
+            "quarantine": "SELECT path, row_number, reason FROM quarantine",
+            "events": "SELECT day, sum(rows) FROM event_files GROUP BY day",
+            "titles": "SELECT title_id, show_title, kind, runtime_seconds FROM titles",
+            "episodes": "SELECT episode_id, runtime_seconds FROM episodes",
+            "sources": "SELECT kind, path, rows_read, outcome FROM import_sources",
+        }
+        return {name: sorted(warehouse.execute(sql).fetchall(), key=repr) for name, sql in queries.items()}
+
+
+@pytest.mark.slow
+def test_import_viewing_activity_killed_at_every_statement_then_rerun_equals_a_clean_run(tmp_path: Path) -> None:
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from viewrank.store.integrity import check
+    export = Path(__file__).parent / "fixtures" / "viewing-activity" / "ViewingActivity_samaguiar_slice.csv"
+    base = tmp_path / "base"
+    Warehouse.init(base).close()
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    env = {**os.environ, "TMPDIR": str(temporary)}
+
+    def run(root: Path, kill_at: int) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-c", ACTIVITY_DRIVER, str(root), str(kill_at), str(export)],
+                              capture_output=True, text=True, env=env)
+
+    clean_root = tmp_path / "clean"
+    shutil.copytree(base, clean_root)
+    finished = run(clean_root, 0)
+    assert finished.returncode == 0, finished.stderr
+    statements = int(finished.stdout.split()[-1])
+    clean = activity_figures(clean_root)
+    assert clean["manifest"][0][:2] == (str(export), "netflix-viewing-activity")
+    for kill_at in range(1, statements + 1):
+        root = tmp_path / f"killed-{kill_at}"
+        shutil.copytree(base, root)
+        killed = run(root, kill_at)
+        assert killed.returncode == -9, (kill_at, killed.stderr)
+        rerun = run(root, 0)
+        assert rerun.returncode == 0, (kill_at, rerun.stderr)
+        assert activity_figures(root) == clean, kill_at
+        with Warehouse(root) as warehouse:
+            assert check(warehouse, deep=True) == [], kill_at
+        assert not (root / "staging").exists() or not any((root / "staging").iterdir()), kill_at
+        shutil.rmtree(root)
+    assert list(temporary.iterdir()) == []
+
+
+# -- finding 9: publish with title ids that end like files ----------------------------------
+
+@pytest.mark.slow
+def test_publish_title_ids_ending_in_svg_js_json(tmp_path: Path) -> None:
+    from viewrank.web.static_site import publish_site
+    ids = ["logo.svg", "app.js", "data.json", "notes.txt"]
+    warehouse = build_warehouse(tmp_path, titles=[film(i, f"Film {n}") for n, i in enumerate(ids)],
+                                events=[e for n, i in enumerate(ids) for e in plays(i, day="2026-11-10", count=n + 1)],
+                                weeks=[WEEK])
+    report = publish_site(warehouse, tmp_path / "site")
+    site = tmp_path / "site"
+    for title_id in ids:
+        assert (site / "titles" / f"{title_id}.html").is_file()
+        assert (site / "titles" / title_id / "factsheet.html").is_file()
+    week_page = (site / "weeks" / f"{WEEK}.html").read_text()
+    assert 'href="../titles/logo.svg.html"' in week_page
+    assert report.downloads and (site / "downloads" / "all-weeks-global.xlsx").is_file()
+
+
+# -- finding 10: complete weeks and catalog changes ------------------------------------------
+
+def test_complete_week_rules_an_event_dated_tomorrow_publishes_no_open_week(tmp_path: Path) -> None:
+    days = [f"2026-11-{d:02d}" for d in range(9, 17)]            # Monday 9th to Monday 16th
+    warehouse = build_warehouse(tmp_path, titles=[film("A", "Alpha")],
+                                events=[e for day in days for e in plays("A", day=day, count=2)], weeks=[])
+    utc = dt.timezone.utc
+    # Sunday evening, the last day of the week of the 15th not over yet; one event is dated tomorrow.
+    assert compute_charts(warehouse, now=dt.datetime(2026, 11, 15, 22, tzinfo=utc)).weeks == []
+    # The week has ended, but the grace period for late deliveries (6 hours) has not.
+    assert compute_charts(warehouse, now=dt.datetime(2026, 11, 16, 5, tzinfo=utc)).weeks == []
+    report = compute_charts(warehouse, now=dt.datetime(2026, 11, 16, 7, tzinfo=utc))
+    assert report.weeks == [dt.date(2026, 11, 15)]   # and not the week of the 22nd from Monday alone
+    assert warehouse.scalar("SELECT count(*) FROM editions WHERE week = '2026-11-22'") == 0
+
+
+def test_complete_week_rules_grace_period_is_a_setting(tmp_path: Path) -> None:
+    warehouse = build_warehouse(tmp_path, titles=[film("A", "Alpha")], settings={"week_close_grace_hours": 30},
+                                events=[e for d in range(9, 17) for e in plays("A", day=f"2026-11-{d:02d}")], weeks=[])
+    utc = dt.timezone.utc
+    assert compute_charts(warehouse, now=dt.datetime(2026, 11, 17, 5, tzinfo=utc)).weeks == []
+    assert compute_charts(warehouse, now=dt.datetime(2026, 11, 17, 7, tzinfo=utc)).weeks == [dt.date(2026, 11, 15)]
+
+
+def test_catalog_change_marks_the_weeks_it_affects_stale(tmp_path: Path) -> None:
+    from builders import TITLE_FIELDS
+    from viewrank import import_catalog
+    titles = [film("A", "Alpha", runtime=7200), film("B", "Beta", runtime=3600)]
+    events = [e for day in ("2026-11-09", "2026-11-22")
+              for e in plays("A", day=day, count=3, seconds=3600) + plays("B", day=day, count=4, seconds=1800)]
+    warehouse = build_warehouse(tmp_path, titles=titles, events=events, weeks=None)
+    assert compute_charts(warehouse).weeks == []     # nothing changed: nothing recomputed
+    views = "SELECT title_key, views FROM current_entries WHERE scope = 'global' AND week = ? ORDER BY rank"
+    assert warehouse.execute(views, ["2026-11-15"]).fetchall() == [(2, 2.0), (1, 1.5)]
+    # A runtime correction of Alpha (2 hours -> 1 hour) changes its views in both weeks.
+    import_catalog(warehouse, write_csv(tmp_path / "fix.csv", TITLE_FIELDS,
+                                        [film("A", "Alpha", runtime=3600), film("B", "Beta", runtime=3600)]))
+    assert sorted(warehouse.execute("SELECT week FROM stale_weeks").fetchall()) == [
+        (dt.date(2026, 11, 15),), (dt.date(2026, 11, 22),)]
+    report = compute_charts(warehouse)
+    assert report.weeks == [dt.date(2026, 11, 15), dt.date(2026, 11, 22)] and report.new_editions
+    assert warehouse.execute(views, ["2026-11-15"]).fetchall() == [(1, 3.0), (2, 2.0)]
+    assert warehouse.execute("SELECT count(*) FROM stale_weeks").fetchall() == [(0,)]
+    # Reloading the same catalog changes nothing and marks nothing.
+    import_catalog(warehouse, write_csv(tmp_path / "same.csv", TITLE_FIELDS,
+                                        [film("A", "Alpha", runtime=3600), film("B", "Beta", runtime=3600)]))
+    assert compute_charts(warehouse).weeks == []

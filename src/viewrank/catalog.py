@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterator
 
 import pyarrow as pa
 
+from .charts.stale import marking_stale_weeks
 from .errors import CatalogError, InputError
 from .ingest.readers import ROW, read_input
 from .store.warehouse import Warehouse
@@ -156,7 +157,7 @@ def _import_titles(warehouse: Warehouse, path: str, rows: list[dict[str, Any]]) 
             _field(path, row, "genre", str), bool(_field(path, row, "is_kids", _boolean)),
         ])
     existing = {title_id for (title_id,) in warehouse.execute("SELECT title_id FROM titles").fetchall()}
-    with warehouse.atomic():
+    with warehouse.atomic(), marking_stale_weeks(warehouse):
         _upsert(warehouse, records, TITLE_COLUMNS,
             """INSERT INTO titles (title_id, show_title, season_number, season_title, kind, original_language,
                                    release_date, is_original, runtime_seconds, genre, is_kids)
@@ -186,7 +187,7 @@ def _import_episodes(warehouse: Warehouse, path: str, rows: list[dict[str, Any]]
             _field(path, row, "available_date", dt.date.fromisoformat),
         ])
     existing = {episode_id for (episode_id,) in warehouse.execute("SELECT episode_id FROM episodes").fetchall()}
-    with warehouse.atomic():
+    with warehouse.atomic(), marking_stale_weeks(warehouse):
         _upsert(warehouse, records, EPISODE_ROW_COLUMNS,
             """INSERT INTO episodes (episode_id, title_key, episode_number, episode_title, runtime_seconds, available_date)
                SELECT * FROM catalog_rows

@@ -69,6 +69,16 @@ def _positive_int(value: Any) -> int:
     return number
 
 
+def _hours(value: Any) -> int:
+    """A whole number of hours from 0 to a year."""
+    if value in (0, "0"):
+        return 0
+    hours = _positive_int(value)
+    if hours > 24 * 366:
+        raise SettingsError(f"expected a whole number of hours from 0 to {24 * 366:,}, got {_shown(value)}")
+    return hours
+
+
 def _fraction(value: Any) -> float:
     try:
         number = float(value) if not isinstance(value, bool) else math.nan
@@ -190,6 +200,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("rank_by_views_from", "2023-06-19",
             "Weeks starting on or after this date are ranked by views; earlier weeks by hours viewed.", _date),
     Setting("list_size", 10, "Number of ranks on every list.", _positive_int),
+    Setting("week_close_grace_hours", 6,
+            "Hours after a chart week's last day ends (in the time zone) before `charts` computes it unasked, "
+            "so that late deliveries of its last day are in.", _hours),
     Setting("hours_rounding_before_views", 10_000, "Display rounding of weekly hours before the switch to views.", _positive_int),
     Setting("hours_rounding", 100_000, "Display rounding of weekly hours since the switch to views.", _positive_int),
     Setting("views_rounding", 100_000, "Display rounding of weekly views.", _positive_int),
@@ -280,6 +293,11 @@ class Methodology:
 
     def week_start_of(self, week: dt.date) -> dt.date:
         return week - dt.timedelta(days=6)
+
+    def last_closed_week(self, now: dt.datetime) -> dt.date:
+        """The newest chart week whose last day had ended, grace period included, at `now`."""
+        local = (now - dt.timedelta(hours=self.week_close_grace_hours)).astimezone(self.zone)
+        return self.week_end(local.date()) - dt.timedelta(days=7)  # the week holding that moment is still open
 
     def ranks_by_views(self, week: dt.date) -> bool:
         """Whether the week labelled `week` is ranked by views (else by hours viewed)."""

@@ -144,13 +144,15 @@ class ChartsReport:
     unchanged: int = 0
 
 
-def chartable_weeks(warehouse: Warehouse) -> list[dt.date]:
-    """Every week fully covered by rolled-up days, oldest first."""
+def chartable_weeks(warehouse: Warehouse, *, now: dt.datetime | None = None) -> list[dt.date]:
+    """Every week fully covered by rolled-up days whose last day has ended (and the grace
+    period after it) by `now`, oldest first: an event dated tomorrow does not make this week
+    or the next one complete."""
     covered = rolled_up_days(warehouse)
     if covered is None:
         return []
-    first, last = covered
     method = warehouse.methodology
+    first, last = covered[0], min(covered[1], method.last_closed_week(now or dt.datetime.now(dt.timezone.utc)))
     week = method.week_end(first)
     if method.week_start_of(week) < first:
         week += dt.timedelta(days=7)
@@ -166,19 +168,22 @@ SELECT w.week FROM (SELECT CAST(unnest($weeks) AS DATE) AS week) w
 LEFT JOIN chart_runs c USING (week)
 WHERE c.week IS NULL OR EXISTS (SELECT 1 FROM rollup_days r
                                 WHERE r.day BETWEEN w.week - INTERVAL 6 DAY AND w.week AND r.rolled_at > c.computed_at)
+   OR w.week IN (SELECT week FROM stale_weeks)
 """
 
 
 def compute_charts(warehouse: Warehouse, *, weeks: list[dt.date] | None = None, everything: bool = False,
-                   progress: Callable[[int], None] | None = None) -> ChartsReport:
+                   progress: Callable[[int], None] | None = None, now: dt.datetime | None = None) -> ChartsReport:
     """Compute the lists of the given weeks, oldest first.
 
     By default: every complete week whose rollups changed since it was last computed, and
     every later week once one of them comes out different (weeks in the Top 10 carry over).
-    `everything` recomputes every complete week.
+    `everything` recomputes every complete week. A week is complete once its last day has
+    ended, plus the week_close_grace_hours setting, at `now`; a week asked for by name is
+    computed whatever the time.
     """
     report = ChartsReport()
-    candidates = weeks if weeks is not None else _default_weeks(warehouse)
+    candidates = weeks if weeks is not None else _default_weeks(warehouse, now)
     for week in candidates:
         if warehouse.methodology.week_end(week) != week:
             raise NotFound(f"{week} is not the last day of a chart week (weeks end on the day before {warehouse.methodology.week_start})")
@@ -196,20 +201,21 @@ def compute_charts(warehouse: Warehouse, *, weeks: list[dt.date] | None = None, 
             else:
                 report.unchanged += 1
         warehouse.execute("INSERT OR REPLACE INTO chart_runs VALUES (?, now())", [week])
+        warehouse.execute("DELETE FROM stale_weeks WHERE week = ?", [week])
         report.weeks.append(week)
         if progress:
             progress(1)
     return report
 
 
-def _default_weeks(warehouse: Warehouse) -> list[dt.date]:
+def _default_weeks(warehouse: Warehouse, now: dt.datetime | None = None) -> list[dt.date]:
     """Every complete week, and any other week charted before (it is kept up to date too),
     except weeks whose published lists were imported: computed lists never replace them
     unless a week is asked for by name."""
     charted = [week for (week,) in warehouse.execute("SELECT week FROM chart_runs").fetchall()]
     imported = {week for (week,) in warehouse.execute(
         "SELECT DISTINCT week FROM current_editions WHERE origin = 'imported'").fetchall()}
-    return sorted((set(chartable_weeks(warehouse)) | set(charted)) - imported)
+    return sorted((set(chartable_weeks(warehouse, now=now)) | set(charted)) - imported)
 
 
 def pending_weeks(warehouse: Warehouse) -> int:

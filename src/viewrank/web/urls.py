@@ -12,6 +12,9 @@ import datetime as dt
 from urllib.parse import quote, unquote
 
 FILE_SUFFIXES = (".tsv", ".json", ".xlsx", ".css", ".js", ".svg", ".txt", ".ico")
+# Only downloads and assets are files of their own type; every other path is a page, whatever
+# it ends in (a title id such as 'logo.svg' names the page titles/logo.svg.html).
+FILE_FOLDERS = ("downloads/", "static/")
 DOWNLOAD_FORMATS = ("tsv", "xlsx", "json")
 
 
@@ -82,7 +85,7 @@ def static_file(path: str) -> str:
     path = unquote(path.split("?", 1)[0]).lstrip("/")
     if not path:
         return "index.html"
-    return path if path.endswith(FILE_SUFFIXES) else path + ".html"
+    return path if path.startswith(FILE_FOLDERS) and path.endswith(FILE_SUFFIXES) else path + ".html"
 
 
 def relative_href(path: str, *, from_path: str) -> str:

@@ -1,0 +1,6 @@
+-- Migration 2: chart weeks that a catalog change made stale (a runtime, a language, an
+-- episode), so that plain `charts` recomputes them; computing a week removes its row.
+CREATE TABLE IF NOT EXISTS stale_weeks (
+    week DATE PRIMARY KEY,
+    marked_at TIMESTAMP NOT NULL
+);
