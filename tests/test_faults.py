@@ -451,3 +451,27 @@ def test_catalog_change_marks_the_weeks_it_affects_stale(tmp_path: Path) -> None
     import_catalog(warehouse, write_csv(tmp_path / "same.csv", TITLE_FIELDS,
                                         [film("A", "Alpha", runtime=3600), film("B", "Beta", runtime=3600)]))
     assert compute_charts(warehouse).weeks == []
+
+
+# -- finding 12: publish does not lock writers out -----------------------------------------
+
+@pytest.mark.slow
+def test_publish_does_not_lock_writers_out_for_its_whole_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from viewrank.web import static_site
+    small_warehouse(tmp_path).close()
+    written: list[str] = []
+    original = static_site._write_file
+
+    def write_and_meanwhile_ingest(root: Path, relative: str, body: bytes, report: Any) -> None:
+        if not written:  # a writer while the site is being written
+            with Warehouse(tmp_path / "warehouse") as writer:
+                ingest_file(writer, write_csv(tmp_path / "late.csv", EVENT_FIELDS,
+                                              plays("A", day="2026-11-12", count=1, prefix="late")))
+        written.append(relative)
+        original(root, relative, body, report)
+
+    monkeypatch.setattr(static_site, "_write_file", write_and_meanwhile_ingest)
+    result = run_cli("publish", "--site", str(tmp_path / "site"), "--warehouse", str(tmp_path / "warehouse"), "--silent")
+    assert result.exit_code == 0, result.output
+    with Warehouse(tmp_path / "warehouse") as warehouse:
+        assert warehouse.scalar("SELECT count(*) FROM ingested_files") == 2

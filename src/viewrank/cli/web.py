@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .options import open_warehouse, silent_option, warehouse_option
+from .options import silent_option, warehouse_option
 from .output import progress
 
 
@@ -51,17 +51,24 @@ def serve(warehouse_path: Path, host: str, port: int, cache_entries: int, header
 def publish(site_dir: Path, warehouse_path: Path, silent: bool) -> None:
     """Write the whole site as static files: every page and download, with relative links.
 
-    The result works from any static web host or straight from disk (file://).
+    The result works from any static web host or straight from disk (file://). It is built
+    from a snapshot of the warehouse taken in a moment, so ingest, rollup and charts can run
+    meanwhile (and are not seen half done).
 
     Example:
 
         viewrank publish --site public --warehouse demo-warehouse
     """
+    from ..web.connection import WarehouseReader
     from ..web.static_site import count_jobs, publish_site
 
-    with open_warehouse(warehouse_path, read_only=True) as warehouse:
-        with progress("Writing the site", count_jobs(warehouse), silent=silent) as advance:
-            report = publish_site(warehouse, site_dir, progress=advance)
+    reader = WarehouseReader(warehouse_path)
+    try:
+        with reader.open() as warehouse:
+            with progress("Writing the site", count_jobs(warehouse), silent=silent) as advance:
+                report = publish_site(warehouse, site_dir, progress=advance)
+    finally:
+        reader.close()
     click.echo(f"Wrote {report.pages:,} pages and {report.downloads:,} downloads to {report.directory}")
 
 
