@@ -475,3 +475,112 @@ def test_publish_does_not_lock_writers_out_for_its_whole_run(tmp_path: Path, mon
     assert result.exit_code == 0, result.output
     with Warehouse(tmp_path / "warehouse") as warehouse:
         assert warehouse.scalar("SELECT count(*) FROM ingested_files") == 2
+
+
+# -- the fault-injection suite: a full disk at every write of each step ----------------------
+
+DISK_STEPS = ("ingest", "rollup", "charts", "publish")
+
+
+def disk_scenario(root: Path) -> tuple[Path, Path]:
+    """A warehouse with one week charted, and a second file of events (late data, a new week)."""
+    warehouse = build_warehouse(root, titles=[film("A", "Alpha"), film("B", "Beta", language="ko")],
+                                events=[e for d in range(9, 16) for e in plays("A", day=f"2026-11-{d:02d}", count=3)
+                                        + plays("B", day=f"2026-11-{d:02d}", count=2, country="KR")], weeks=None)
+    warehouse.close()
+    second = write_csv(root / "second.csv", EVENT_FIELDS,
+                       plays("B", day="2026-11-14", count=5, prefix="late", country="KR")
+                       + [e for d in range(16, 23) for e in plays("A", day=f"2026-11-{d:02d}", count=2, prefix=f"n{d}")])
+    return root / "warehouse", second
+
+
+def run_step(step: str, warehouse: Path, second: Path, site: Path) -> Any:
+    args = {"ingest": ["ingest", str(second)], "rollup": ["rollup"], "charts": ["charts"],
+            "publish": ["publish", "--site", str(site)]}[step]
+    return run_cli(*args, "--warehouse", str(warehouse), *(["--silent"] if step in ("ingest", "rollup", "publish") else []))
+
+
+def disk_figures(warehouse: Path, site: Path) -> dict[str, Any]:
+    import hashlib
+    with Warehouse(warehouse, read_only=True) as opened:
+        found = figures(opened) | {
+            "manifest": opened.execute("SELECT sha256, rows_loaded, rows_duplicate FROM ingested_files ORDER BY ALL").fetchall(),
+            "events": opened.execute("SELECT day, sum(rows) FROM event_files GROUP BY day ORDER BY day").fetchall()}
+    found["site"] = sorted((p.relative_to(site).as_posix(), hashlib.sha256(p.read_bytes()).hexdigest())
+                           for p in site.rglob("*") if p.is_file()) if site.exists() else []
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("step", DISK_STEPS)
+def test_disk_full_at_every_write_of_a_step_then_rerun_equals_a_clean_run(tmp_path: Path, step: str,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+    from viewrank.store.integrity import check
+    base, second = disk_scenario(tmp_path / "base")
+    # The clean run: every step to the end, on an ordinary disk.
+    clean_root = tmp_path / "clean"
+    shutil.copytree(base, clean_root / "warehouse")
+    for each in DISK_STEPS:
+        assert run_step(each, clean_root / "warehouse", second, clean_root / "site").exit_code == 0
+    clean = disk_figures(clean_root / "warehouse", clean_root / "site")
+    # How much the step writes, measured on a disk with room, decides where the disk fills up.
+    with small_disk(tmp_path / "disk", "256m") as disk:
+        monkeypatch.setattr(tempfile, "tempdir", str(disk / "tmp"))
+        (disk / "tmp").mkdir()
+        shutil.copytree(base, disk / "warehouse")
+        for each in DISK_STEPS[:DISK_STEPS.index(step)]:
+            assert run_step(each, disk / "warehouse", second, disk / "site").exit_code == 0
+        state = tmp_path / "before"
+        shutil.copytree(disk, state, ignore=shutil.ignore_patterns("tmp"))
+        used = lambda: sum(p.stat().st_size for p in disk.rglob("*") if p.is_file())  # noqa: E731
+        before = used()
+        assert run_step(step, disk / "warehouse", second, disk / "site").exit_code == 0
+        written = max(used() - before, 64_000)
+    failures = 0
+    for leave in sorted({0, 4_096, 16_384, *range(32_768, written + 1, max(written // 8, 4_096))}):
+        with small_disk(tmp_path / "disk", "256m") as disk:
+            (disk / "tmp").mkdir()
+            for item in state.iterdir():
+                (shutil.copytree if item.is_dir() else shutil.copy2)(item, disk / item.name)
+            ballast = fill(disk, leave=leave)
+            result = run_step(step, disk / "warehouse", second, disk / "site")
+            if result.exit_code:
+                failures += 1
+                lines = result.output.strip().splitlines()
+                assert result.exit_code == 1 and len(lines) == 1 and lines[0].startswith("Error: "), (leave, result.output)
+                assert "disk is full" in lines[0] or "No space left" in lines[0], (leave, lines[0])
+            ballast.unlink()
+            with Warehouse(disk / "warehouse") as opened:   # consistent as it stands, before any rerun
+                assert check(opened) == [], leave
+            for each in DISK_STEPS[DISK_STEPS.index(step):]:
+                rerun = run_step(each, disk / "warehouse", second, disk / "site")
+                assert rerun.exit_code == 0, (leave, each, rerun.output)
+            assert disk_figures(disk / "warehouse", disk / "site") == clean, leave
+            with Warehouse(disk / "warehouse") as opened:
+                assert check(opened, deep=True) == [], leave
+    assert failures, f"the disk never filled up during {step}"
+
+
+# -- corrupt bytes in the database file ------------------------------------------------------
+
+@pytest.mark.parametrize("offset", [270_000, 600_000, -300_000])
+def test_corrupt_database_block_is_one_error_line_and_the_server_keeps_answering(tmp_path: Path, offset: int) -> None:
+    from faults import damage
+    small_warehouse(tmp_path).close()
+    root = tmp_path / "warehouse"
+    app = create_app(root, cache_entries=0)
+    client = TestClient(app)
+    before = hours(client)
+    database = root / "viewrank.duckdb"
+    damage(database, offset=offset, length=4_096)
+    database.touch()
+    for args in (["check"], ["check", "--deep"], ["charts"], ["rollup", "--full"], ["facts", "Alpha"]):
+        result = run_cli(*args, "--warehouse", str(root))
+        assert result.exception is None or isinstance(result.exception, SystemExit), (args, result.exception)
+        if result.exit_code:
+            lines = result.output.strip().splitlines()
+            assert result.exit_code == 1 and lines[-1].startswith("Error: ") or "could not be read" in result.output, \
+                (args, result.output)
+    assert hours(client) == before       # answered from the snapshot taken before the damage
+    app.state.reader.close()
