@@ -92,8 +92,11 @@ def check(warehouse: Warehouse, *, deep: bool = False) -> list[dict[str, Any]]:
             problems.append({"check": f"damaged {what} ({fix})", "rows": damaged[:10]})
     if deep and registered["event_files"]:
         every_part = events.part_paths(warehouse)
-        repeated = warehouse.execute(f"SELECT event_id, count(*) FROM {events.relation(every_part, ['event_id'])} "
-                                     "GROUP BY event_id HAVING count(*) > 1 ORDER BY event_id LIMIT 10").fetchall()
+        try:
+            repeated = warehouse.execute(f"SELECT event_id, count(*) FROM {events.relation(every_part, ['event_id'])} "
+                                         "GROUP BY event_id HAVING count(*) > 1 ORDER BY event_id LIMIT 10").fetchall()
+        except duckdb.Error as error:  # a damaged event part, reported above
+            repeated = [(f"could not be read: {str(error).splitlines()[0][:300]}",)]
         if repeated:
             problems.append({"check": "event ids stored more than once", "rows": [list(row) for row in repeated]})
         for (day,) in warehouse.execute("SELECT day FROM rollup_days WHERE engine <> 'spark-raw' ORDER BY day").fetchall():
