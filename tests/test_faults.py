@@ -481,6 +481,9 @@ def test_publish_does_not_lock_writers_out_for_its_whole_run(tmp_path: Path, mon
 # -- the fault-injection suite: a full disk at every write of each step ----------------------
 
 DISK_STEPS = ("ingest", "rollup", "charts", "publish")
+# What check says of days whose new events are not rolled up yet: work to do, not damage.
+PENDING_ROLLUP = ("rolled-up days that no longer match their event parts",
+                  "daily rollups whose sessions differ from their day's events")
 
 
 def disk_scenario(root: Path) -> tuple[Path, Path]:
@@ -507,7 +510,9 @@ def disk_figures(warehouse: Path, site: Path) -> dict[str, Any]:
         found = figures(opened) | {
             "manifest": opened.execute("SELECT sha256, rows_loaded, rows_duplicate FROM ingested_files ORDER BY ALL").fetchall(),
             "events": opened.execute("SELECT day, sum(rows) FROM event_files GROUP BY day ORDER BY day").fetchall()}
-    found["site"] = sorted((p.relative_to(site).as_posix(), hashlib.sha256(p.read_bytes()).hexdigest())
+    # Every file of the site, and the bytes of every download (pages show when editions were made).
+    found["site"] = sorted((p.relative_to(site).as_posix(), hashlib.sha256(p.read_bytes()).hexdigest()
+                            if p.relative_to(site).parts[0] == "downloads" else None)
                            for p in site.rglob("*") if p.is_file()) if site.exists() else []
     return found
 
@@ -553,7 +558,7 @@ def test_disk_full_at_every_write_of_a_step_then_rerun_equals_a_clean_run(tmp_pa
                 assert "disk is full" in lines[0] or "No space left" in lines[0], (leave, lines[0])
             ballast.unlink()
             with Warehouse(disk / "warehouse") as opened:   # consistent as it stands, before any rerun
-                assert check(opened) == [], leave
+                assert [p["check"] for p in check(opened) if p["check"] not in PENDING_ROLLUP] == [], leave
             for each in DISK_STEPS[DISK_STEPS.index(step):]:
                 rerun = run_step(each, disk / "warehouse", second, disk / "site")
                 assert rerun.exit_code == 0, (leave, each, rerun.output)

@@ -226,6 +226,8 @@ class _Cells:
             json.loads(value)
         except json.JSONDecodeError as error:
             self.fail(column, f"{column} is not valid JSON ({error.msg} at character {error.pos})")
+        except RecursionError:
+            self.fail(column, f"{column} is not valid JSON (nested too deeply)")
         return value
 
 

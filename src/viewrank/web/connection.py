@@ -35,6 +35,7 @@ import duckdb
 
 from ..errors import StorageError, WarehouseBusy, WarehouseError
 from ..settings import Methodology
+from ..store.damage import is_disk_full, storage_error
 from ..store.quoting import sql_literal
 from ..store.rollup_parts import KINDS
 from ..store.warehouse import DATABASE_FILE, SETTINGS_FILE, Warehouse, search_path
@@ -129,8 +130,10 @@ class WarehouseReader:
                         if locked:
                             raise WarehouseBusy(f"the warehouse {self.path} is being written by another process "
                                                 f"({reason}); try again in a moment") from None
+                        if is_disk_full(error):
+                            raise storage_error(error, f"a snapshot of {self.path} in {self._snapshots}") from None
                         raise StorageError(f"cannot take a snapshot of the warehouse {self.path} ({reason}); "
-                                           "free space in the temporary folder, or run 'viewrank check'") from None
+                                           "run 'viewrank check'") from None
             finally:
                 self._refreshing.release()
         assert self._snapshot is not None
