@@ -19,6 +19,7 @@ import calendar
 import datetime as dt
 import io
 import os
+import re
 import zipfile
 from pathlib import Path
 from typing import Any, Iterable
@@ -41,6 +42,7 @@ BANNER = PatternFill("solid", fgColor="00000000")
 BODY_FONT = "Calibri (Body)"
 # The timestamp of every workbook's properties and ZIP entries (ZIP's clock starts in 1980).
 FIXED_TIME = dt.datetime(2000, 1, 1)
+MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
 
 def safe_cell(cell: Any) -> Any:
@@ -66,7 +68,10 @@ def workbook_bytes(workbook: Workbook) -> bytes:
             info = zipfile.ZipInfo(entry.filename, date_time=FIXED_TIME.timetuple()[:6])
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o600 << 16
-            target.writestr(info, source.read(entry))
+            body = source.read(entry)
+            if entry.filename == "docProps/core.xml":  # openpyxl stamps the time of saving here
+                body = MODIFIED.sub(rb"\g<1>" + FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode() + rb"\g<2>", body)
+            target.writestr(info, body)
     return stable.getvalue()
 
 
