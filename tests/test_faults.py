@@ -82,7 +82,7 @@ def test_response_cache_keyed_on_junk_query_parameters_stays_bounded(tmp_path: P
     # The parameters a route reads still tell answers apart (the last of a repeated one counts).
     assert client.get(f"/api/weeks/{WEEK}/global?category=tv-english").content != \
         client.get(f"/api/weeks/{WEEK}/global?category=films-english").content
-    assert client.get(f"/api/weeks/{WEEK}/global?category=tv-english&category=films-english").content == \
+    assert client.get(f"/api/weeks/{WEEK}/global?category=films-english&junk=1").content == \
         client.get(f"/api/weeks/{WEEK}/global?category=films-english").content
     assert len(cache) == 3 and cache.cached_bytes == sum(map(len, cache._bodies.values()))
     cache.max_bytes = len(first) * 2   # bounded by bytes as well as by entries
@@ -96,7 +96,8 @@ def test_every_query_parameter_the_site_reads_is_part_of_the_cache_key() -> None
     import re
     from viewrank.web.http import QUERY_PARAMETERS
     web = Path(__file__).resolve().parents[1] / "src" / "viewrank" / "web"
-    read = {name for path in web.glob("*.py") for name in re.findall(r'query_params\.get\("(\w+)"\)', path.read_text())}
+    read = {name for path in web.glob("*.py")
+            for name in re.findall(r'query_params\.(?:get|getlist)\("(\w+)"\)', path.read_text())}
     assert read == set(QUERY_PARAMETERS)
 
 

@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..cli.output import to_jsonable
 
 # Every query parameter a page or API route reads; cache_key ignores the rest.
-QUERY_PARAMETERS = ("category", "page", "per_page", "q", "sort", "week")
+QUERY_PARAMETERS = ("add", "category", "page", "per_page", "q", "sort", "t", "week")
 WEEK_MAX_AGE = 3600
 SHORT_MAX_AGE = 60
 JSON_MEDIA_TYPE = "application/json"
@@ -57,10 +57,10 @@ def cached(request: Request, body: bytes, media_type: str, *, max_age: int,
 
 
 def cache_key(request: Request) -> str:
-    """What identifies a GET's body: its path and the values of the parameters the site reads
-    (the last of a repeated one, as the handlers read it); any other parameter is ignored."""
+    """What identifies a GET's body: its path and every value, in order, of the parameters the
+    site reads (some are lists, such as the titles compared); any other parameter is ignored."""
     params = request.query_params
-    return request.url.path + "?" + urlencode([(name, params[name]) for name in QUERY_PARAMETERS if name in params])
+    return request.url.path + "?" + urlencode([(name, value) for name in QUERY_PARAMETERS for value in params.getlist(name)])
 
 
 def error_payload(status: int, message: str) -> dict[str, Any]:
