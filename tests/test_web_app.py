@@ -26,7 +26,8 @@ from viewrank.reports.facts import title_facts
 from viewrank.reports.factsheet import factsheet
 from viewrank.store.warehouse import Warehouse
 from viewrank.web import create_app
-from viewrank.web.api import ENDPOINTS, openapi_document
+from viewrank.web.api import ENDPOINTS
+from viewrank.web.openapi import openapi_document, samples
 from viewrank.web.params import slug
 from viewrank.web.render import figure
 
@@ -393,9 +394,9 @@ def test_xlsx_and_json_downloads_carry_the_same_cells(client: TestClient, tmp_pa
         assert isinstance(record["weekly_rank"], int)
 
 
-def test_openapi_describes_every_api_route(client: TestClient) -> None:
+def test_openapi_describes_every_api_route(client: TestClient, warehouse: Warehouse) -> None:
     document = client.get("/api/openapi.json").json()
-    assert document == json.loads(json.dumps(to_jsonable(openapi_document())))
+    assert document == json.loads(json.dumps(to_jsonable(openapi_document(ENDPOINTS, samples(warehouse)))))
     assert document["openapi"] == "3.1.0"
     assert set(document["paths"]) == {endpoint.path for endpoint in ENDPOINTS}
     text = json.dumps(document)
@@ -404,9 +405,12 @@ def test_openapi_describes_every_api_route(client: TestClient) -> None:
         for key in reference.split("/"):
             node = node[key]
     for path, item in document["paths"].items():
-        names = {document["components"]["parameters"][ref["$ref"].rsplit("/", 1)[1]]["name"]
-                 for ref in item["get"]["parameters"]}
+        names = {parameter["name"] for parameter in item["get"]["parameters"]}
         assert {part[1:-1] for part in path.split("/") if part.startswith("{")} <= names
+        assert all(parameter == {**document["components"]["parameters"][key], **(
+            {"example": parameter["example"]} if "example" in parameter else {})}
+            for key, parameter in zip(next(e.parameters for e in ENDPOINTS if e.path == path),
+                                      item["get"]["parameters"]))
 
 
 @pytest.fixture()

@@ -4,22 +4,13 @@ progress bars on the terminal that --silent (or a pipe) turns off."""
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
 import sys
 from typing import Any, Callable, Iterator, Sequence
 
 import click
 
-
-def to_jsonable(value: Any) -> Any:
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(key): to_jsonable(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_jsonable(item) for item in value]
-    return value
+from ..shapes import jsonable as to_jsonable
 
 
 def print_json(value: Any) -> None:

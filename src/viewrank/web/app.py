@@ -23,12 +23,13 @@ from starlette.staticfiles import StaticFiles
 from ..charts.weekly import published_weeks
 from ..errors import NotFound, ViewrankError
 from ..store.warehouse import Warehouse
-from . import api, downloads, pages, reports, urls
+from . import api, api_docs, downloads, pages, reports, urls
 from .connection import CACHE_ENTRIES, RETRY_DELAYS, WarehouseReader
 from .http import (
     HTML_MEDIA_TYPE,
     SHORT_MAX_AGE,
     WEEK_MAX_AGE,
+    CorsMiddleware,
     SecurityHeadersMiddleware,
     cache_key,
     cached,
@@ -191,6 +192,7 @@ def routes() -> list[Route | Mount]:
         Route("/downloads", downloads_index),
         Route("/downloads/all-weeks-{name}", download_all),
         Route("/downloads/weeks/{week}/{name}", download_week),
+        *api_docs.routes(),
         *api.routes(),
         *[Route(path, report_endpoint(declared.slug)) for declared in reports.REPORTS
           for path in (urls.report(declared.slug), urls.report(declared.slug) + "/pages/{page}",
@@ -205,7 +207,7 @@ def create_app(warehouse_path: str | os.PathLike[str], *, retry_delays: tuple[fl
     `cache_entries` bodies are kept while the warehouse is unchanged (0: none)."""
     app = Starlette(
         routes=routes(),
-        middleware=[Middleware(SecurityHeadersMiddleware)],
+        middleware=[Middleware(SecurityHeadersMiddleware), Middleware(CorsMiddleware)],
         exception_handlers={HTTPException: http_error, ViewrankError: viewrank_error, Exception: server_error},
     )
     app.state.reader = WarehouseReader(warehouse_path, retry_delays=retry_delays, cache_entries=cache_entries)

@@ -128,8 +128,10 @@ class WarehouseReader:
                             break
                         reason = str(error).splitlines()[0][:160]
                         if locked:
-                            raise WarehouseBusy(f"the warehouse {self.path} is being written by another process "
-                                                f"({reason}); try again in a moment") from None
+                            # The message reaches HTTP clients: no server paths in it.
+                            logger.warning("the warehouse %s is locked: %s", self.path, reason)
+                            raise WarehouseBusy("the warehouse is being written by another process; "
+                                                "try again in a moment") from None
                         if is_disk_full(error):
                             raise storage_error(error, f"a snapshot of {self.path} in {self._snapshots}") from None
                         raise StorageError(f"cannot take a snapshot of the warehouse {self.path} ({reason}); "

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..cli.output import to_jsonable
+from ..shapes import jsonable
 
 # Every query parameter a page or API route reads; cache_key ignores the rest.
 QUERY_PARAMETERS = ("add", "category", "page", "per_page", "q", "sort", "t", "week")
@@ -37,13 +37,23 @@ SECURITY_HEADERS = (
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), interest-cohort=()"),
 )
+# Cross-origin reads (browser plugins, widgets on other sites) of the API and the feeds: GET and
+# HEAD from any origin, no credentials, and a preflight that allows the caching headers.
+CORS_PREFIXES = ("/api", "/feeds")
+CORS_METHODS = "GET, HEAD, OPTIONS"
+CORS_REQUEST_HEADERS = "Accept, Accept-Language, Cache-Control, If-None-Match, If-Modified-Since"
+CORS_HEADERS = (
+    (b"access-control-allow-origin", b"*"),
+    (b"access-control-expose-headers", b"ETag, Cache-Control, Retry-After"),
+)
+CORS_PREFLIGHT_MAX_AGE = 86400
 ERROR_HEADINGS = {400: "That request could not be understood", 404: "Not found", 405: "Method not allowed",
                   500: "Something went wrong", 503: "The charts are being updated"}
 
 
 def json_bytes(value: Any) -> bytes:
-    """JSON with snake_case keys as given, ISO dates, UTF-8 text as is."""
-    return json.dumps(to_jsonable(value), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """JSON with snake_case keys as given, ISO dates, whole numbers as integers, UTF-8 text as is."""
+    return json.dumps(jsonable(value), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def cached(request: Request, body: bytes, media_type: str, *, max_age: int,
@@ -69,9 +79,10 @@ def error_payload(status: int, message: str) -> dict[str, Any]:
 
 
 def wants_json(request: Request) -> bool:
-    """API routes and .json downloads answer errors in JSON; pages answer with an HTML page."""
+    """API routes and .json downloads answer errors in JSON; pages (the API's own docs too)
+    answer with an HTML page."""
     path = request.url.path
-    return path == "/api" or path.startswith("/api/") or path.endswith(".json")
+    return (path.startswith("/api/") and path != "/api/docs") or path.endswith(".json")
 
 
 def error_heading(status: int) -> str:
@@ -95,6 +106,39 @@ class SecurityHeadersMiddleware:
                 present = {name.lower() for name, _ in message.get("headers", [])}
                 message["headers"] = list(message.get("headers", [])) + [
                     header for header in SECURITY_HEADERS if header[0] not in present]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def cors_applies(path: str) -> bool:
+    """The API and the feeds may be read from any origin; the pages may not."""
+    return any(path == prefix or path.startswith(prefix + "/") for prefix in CORS_PREFIXES)
+
+
+class CorsMiddleware:
+    """CORS for GET and HEAD under /api and /feeds: every answer there carries
+    Access-Control-Allow-Origin: *, and an OPTIONS request (a preflight) is answered with 204."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not cors_applies(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] == "OPTIONS":
+            await send({"type": "http.response.start", "status": 204, "headers": [
+                *CORS_HEADERS, (b"access-control-allow-methods", CORS_METHODS.encode()),
+                (b"access-control-allow-headers", CORS_REQUEST_HEADERS.encode()),
+                (b"access-control-max-age", str(CORS_PREFLIGHT_MAX_AGE).encode()),
+                (b"allow", CORS_METHODS.encode())]})
+            await send({"type": "http.response.body", "body": b""})
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = list(message.get("headers", [])) + list(CORS_HEADERS)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -7,6 +7,7 @@ from typing import Any
 
 from .. import catalog
 from ..errors import NotFound
+from ..shapes import public_source
 from ..store.warehouse import Warehouse
 
 EDITIONS_SQL = """
@@ -88,6 +89,7 @@ def editions_by_week(warehouse: Warehouse) -> dict[dt.date, dict[str, dict[str, 
     """The current edition of every published week: {week: {'global': edition, 'country': edition}}."""
     weeks: dict[dt.date, dict[str, dict[str, Any]]] = {}
     for row in warehouse.rows(EDITIONS_SQL):
+        row["source"] = public_source(row["source"])  # no server folders in any page or answer
         weeks.setdefault(row.pop("week"), {})[row.pop("scope")] = row
     return weeks
 

@@ -1,0 +1,183 @@
+"""The API as integrators use it, over Netflix's real published files (slices in tests/fixtures)
+and over the computed fixture warehouse: the documentation page, CORS, whole numbers as
+integers, no server paths in any answer, and `latest` that never answers an older week."""
+
+from __future__ import annotations
+
+import json
+from html import unescape
+import re
+import warnings
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from import_support import COUNTRIES_SLICE, FIXTURES, GLOBAL_SLICE, MOST_POPULAR
+from web_html import hrefs
+from web_support import build_warehouse
+
+from viewrank.imports.netflix_top10 import import_top10_files
+from viewrank.store.warehouse import Warehouse
+from viewrank.web import create_app
+from viewrank.web.api import ENDPOINTS
+
+with warnings.catch_warnings():
+    from starlette.exceptions import StarletteDeprecationWarning
+    warnings.simplefilter("ignore", StarletteDeprecationWarning)
+    from starlette.testclient import TestClient
+
+DIPLOMAT = "the-diplomat-season-1-0ecaa389"
+COUNTRY_WEEK = "2023-04-23"  # the one week of the countries slice
+LATEST_WEEK = "2025-10-26"  # the latest week of the global slice
+
+
+@pytest.fixture(scope="module")
+def imported_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("imported") / "warehouse"
+    with Warehouse.init(path) as warehouse:
+        import_top10_files(warehouse, [GLOBAL_SLICE, COUNTRIES_SLICE, MOST_POPULAR])
+    return path
+
+
+@pytest.fixture(scope="module")
+def imported(imported_path: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(imported_path)) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def computed_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_warehouse(tmp_path_factory.mktemp("computed") / "warehouse")
+
+
+@pytest.fixture(scope="module")
+def computed(computed_path: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(computed_path)) as client:
+        yield client
+
+
+def example_urls(client: TestClient) -> list[str]:
+    document = client.get("/api/openapi.json").json()
+    return [item["get"]["x-example"] for item in document["paths"].values()]
+
+
+@pytest.mark.parametrize("path", ["/api", "/api/docs"])
+def test_the_api_page_documents_every_endpoint_with_a_live_example(imported: TestClient, path: str) -> None:
+    response = imported.get(path)
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    html = unescape(response.text)
+    links = hrefs(response.text)
+    document = imported.get("/api/openapi.json").json()
+    for endpoint in ENDPOINTS:
+        operation = document["paths"][endpoint.path]["get"]
+        assert f"<code>GET {endpoint.path}</code>" in html and operation["summary"] in html
+        assert operation["x-example"] in links
+        for parameter in operation["parameters"]:
+            assert f"<code>{parameter['name']}</code>" in html
+    # the example answers are the live answers, e.g. The Diplomat's facts in its example
+    assert f"/api/titles/{DIPLOMAT}" not in links or "57480000" in html
+    assert '<a href="/api" aria-current="page">API</a>' in html
+    assert "<script>" not in html and "style=" not in html
+
+
+def test_every_page_links_the_api_page_not_the_raw_document(computed: TestClient) -> None:
+    assert "/api" in hrefs(computed.get("/").text) and "/api/openapi.json" not in hrefs(computed.get("/").text)
+
+
+@pytest.mark.parametrize("which", ["imported", "computed"])
+def test_every_example_answers(request: pytest.FixtureRequest, which: str) -> None:
+    client: TestClient = request.getfixturevalue(which)
+    urls = example_urls(client)
+    assert len(urls) == len(ENDPOINTS)
+    has_reports = bool(client.get("/api/reports").json()["reports"])
+    for url in urls:
+        response = client.get(url)
+        if url.startswith("/api/reports/") and not has_reports:  # documented: 404 until a report is imported
+            assert response.status_code == 404 and "has no most popular report yet" in response.json()["error"]
+        else:
+            assert response.status_code == 200, (url, response.text[:300])
+    assert has_reports == (which == "imported")
+
+
+def test_cors_lets_any_origin_read_the_api(imported: TestClient) -> None:
+    origin = {"origin": "https://plugin.example"}
+    for url in [*example_urls(imported), "/api/openapi.json", "/api/titles/nope"]:
+        response = imported.get(url, headers=origin)
+        assert response.headers["access-control-allow-origin"] == "*", url
+        assert "ETag" in response.headers["access-control-expose-headers"]
+    preflight = imported.options("/api/weeks/latest/global", headers={
+        **origin, "access-control-request-method": "GET", "access-control-request-headers": "if-none-match"})
+    assert preflight.status_code == 204 and preflight.content == b""
+    assert preflight.headers["access-control-allow-origin"] == "*"
+    assert set(preflight.headers["access-control-allow-methods"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+    assert "If-None-Match" in preflight.headers["access-control-allow-headers"]
+    assert int(preflight.headers["access-control-max-age"]) > 0
+    # the pages stay same-origin and unframable
+    page = imported.get("/", headers=origin)
+    assert "access-control-allow-origin" not in page.headers and page.headers["x-frame-options"] == "DENY"
+    assert imported.post("/api/weeks", headers=origin).status_code == 405
+
+
+def test_whole_numbers_are_integers(imported: TestClient) -> None:
+    body = imported.get(f"/api/titles/{DIPLOMAT}").text
+    assert '"hours_viewed":57480000,' in body and "57480000.0" not in body
+    lists = imported.get(f"/api/weeks/{COUNTRY_WEEK}/global?category=tv-english").json()
+    first = lists["lists"][0]["entries"][0]
+    assert first["title_id"] == DIPLOMAT and first["hours_viewed"] == 57480000
+    assert isinstance(first["hours_viewed"], int)
+    latest = imported.get(f"/api/weeks/{LATEST_WEEK}/global?category=tv-english").json()["lists"][0]["entries"]
+    diplomat = next(entry for entry in latest if entry["title_id"] == DIPLOMAT)
+    assert (diplomat["hours_viewed"], diplomat["views"], diplomat["runtime_hours"]) == (13800000, 2000000, 6.75)
+    assert not re.search(r'"(hours_viewed|views)":\d+\.0[,}]', imported.get(f"/api/weeks/{LATEST_WEEK}/global").text)
+
+
+def test_no_answer_names_a_server_folder(imported: TestClient, imported_path: Path) -> None:
+    urls = [*example_urls(imported), "/api", "/api/weeks", f"/api/titles/{DIPLOMAT}/factsheet",
+            f"/api/weeks/{COUNTRY_WEEK}/countries/AR", "/api/reports/most-popular", "/api/weeks/2000-01-02/global"]
+    for url in urls:
+        body = imported.get(url).text
+        for folder in (str(FIXTURES), str(imported_path), str(Path.home()), "/tmp/"):
+            assert folder not in body, (url, folder)
+    source = imported.get(f"/api/weeks/{COUNTRY_WEEK}/global").json()["edition"]["source"]
+    assert re.fullmatch(r"all-weeks-global_slice\.tsv sha256:[0-9a-f]{64}", source)
+
+
+def test_latest_is_the_latest_week_for_countries_too(imported: TestClient) -> None:
+    """The countries slice has one week, older than the global slice's latest: `latest` says so."""
+    for url in ("/api/weeks/latest/countries/AR", "/api/weeks/latest/countries"):
+        response = imported.get(url)
+        assert response.status_code == 404, url
+        assert response.json()["error"] == (f"no country lists were published for the latest week ({LATEST_WEEK}); "
+                                            f"country lists run from {COUNTRY_WEEK} to {COUNTRY_WEEK}")
+    named = imported.get(f"/api/weeks/{COUNTRY_WEEK}/countries/AR").json()
+    assert named["week"] == COUNTRY_WEEK and [len(item["entries"]) for item in named["lists"]] == [10, 10]
+    week = imported.get("/api/weeks/2023-04-30/countries/AR")  # a week with global lists only
+    assert week.status_code == 404 and week.json()["error"].startswith(
+        "no country lists were published for the week of 2023-04-30; country lists run from 2023-04-23")
+
+
+def test_a_country_without_lists_says_so(computed: TestClient) -> None:
+    response = computed.get("/api/weeks/latest/countries/DE")
+    assert response.status_code == 404
+    assert response.json()["error"] == "Germany has no Top 10 lists in the week of 2026-11-15 (nor in any other week)"
+
+
+def test_openapi_examples_are_json_values_of_their_types(imported: TestClient) -> None:
+    document = imported.get("/api/openapi.json").json()
+    assert json.loads(json.dumps(document)) == document
+    for item in document["paths"].values():
+        for parameter in item["get"]["parameters"]:
+            if "example" in parameter and parameter["schema"].get("type") == "integer":
+                assert isinstance(parameter["example"], int)
+
+
+def test_no_lists_yet_is_said_plainly(tmp_path: Path) -> None:
+    with Warehouse.init(tmp_path / "empty"):
+        pass
+    with TestClient(create_app(tmp_path / "empty")) as client:
+        for url in ("/api/weeks/latest/global", "/api/weeks/latest/countries/US"):
+            response = client.get(url)
+            assert response.status_code == 404 and "no lists have been published yet" in response.json()["error"]
+        assert client.get("/api").status_code == 200
+        assert client.get("/api/weeks").json() == {"ok": True, "latest": None, "count": 0, "weeks": []}
+
