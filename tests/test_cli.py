@@ -65,12 +65,12 @@ def test_the_whole_pipeline_from_the_command_line(service: dict[str, Path]) -> N
         "Debut:           No. 1 in Films (English), week of 2026-11-15\n"
         "Weeks in Top 10: 1 (peak No. 1, 1 week there)\n"
         "Countries:       Top 10 in 2 of 3 countries in the week of 2026-11-15; No. 1 in 2: United Kingdom, United States\n")
-    facts = json.loads(run("facts", "S1", "--json", env=env))
+    facts = json.loads(run("facts", "S1", "--json", env=env))["facts"]
     assert facts["first_week"]["hours_viewed"] == pytest.approx(40 * 3000 / 3600)
     assert facts["first_week"]["views"] == pytest.approx(40 * 3000 / 6000)
-    lists = json.loads(run("lists", "--country", "gb", "--json", env=env))
-    assert [(r["rank"], r["title_id"]) for r in lists["lists"]["Films"]] == [(1, "F1")]
-    assert json.loads(run("titles", "--search", "GAM", "--json", env=env))[0]["title_id"] == "S1"
+    lists = {item["category"]: item["entries"] for item in json.loads(run("lists", "--country", "gb", "--json", env=env))["lists"]}
+    assert [(r["rank"], r["title_id"]) for r in lists["Films"]] == [(1, "F1")]
+    assert json.loads(run("titles", "--search", "GAM", "--json", env=env))["items"][0]["title_id"] == "S1"
 
 
 def test_errors_are_one_line_and_exit_code_1(tmp_path: Path) -> None:
@@ -119,7 +119,8 @@ def test_a_week_must_be_a_week_end_day(imported: Path) -> None:
                     ["import", "titles-split", "the-diplomat", "--from-week", "2023-04-24"]):
         assert fails(*command, "--warehouse", str(imported)) == monday, command
     lists = json.loads(run("lists", "--week", "2023-04-30", "--json", "--warehouse", str(imported)))
-    assert lists["lists"]["TV (English)"][0]["season_title"] == "The Diplomat: Season 1"
+    assert next(item for item in lists["lists"] if item["category"] == "TV (English)")["entries"][0][
+        "season_title"] == "The Diplomat: Season 1"
 
 
 def test_a_week_without_lists_says_which_weeks_exist(imported: Path) -> None:
@@ -138,8 +139,8 @@ def test_a_country_must_be_one_of_the_warehouses(imported: Path) -> None:
     assert fails("lists", "--week", "2023-04-23", "--country", "AD", "--warehouse", str(imported)) == (
         "Error: no Top 10 lists for AD (Andorra) in the week ending 2023-04-23; 93 countries have lists that week\n")
     argentina = json.loads(run("lists", "--week", "2023-04-23", "--country", "ar", "--json", "--warehouse", str(imported)))
-    assert argentina["country"] == "AR"
-    assert [row["show_title"] for row in argentina["lists"]["Films"][:3]] == [
+    assert argentina["country"] == {"iso2": "AR", "name": "Argentina"}
+    assert [row["show_title"] for row in argentina["lists"][0]["entries"][:3]] == [
         "Let Him Go", "The Last Kingdom: Seven Kings Must Die", "Hunger"]
 
 
@@ -160,7 +161,7 @@ def test_title_search_puts_names_starting_with_the_query_first(tmp_path: Path) -
     run("init", str(tmp_path / "wh"))
     run("catalog", str(titles), "--warehouse", str(tmp_path / "wh"))
     found = json.loads(run("titles", "--search", "squid", "--json", "--warehouse", str(tmp_path / "wh")))
-    assert [row["title_id"] for row in found] == ["S1", "S2", "F1"]
+    assert [row["title_id"] for row in found["items"]] == ["S1", "S2", "F1"]
     assert run("titles", "--search", "squid", "--warehouse", str(tmp_path / "wh")).splitlines()[2].startswith(
         "S1  Squid Game: Season 1")
 

@@ -108,7 +108,7 @@ def test_country_rows_map_to_the_global_titles(tmp_path: Path) -> None:
 
 def test_facts_of_the_diplomat_from_imported_lists(tmp_path: Path) -> None:
     warehouse_path = imported(tmp_path, GLOBAL_SLICE, COUNTRIES_SLICE)
-    facts = run_json("facts", "The Diplomat: Season 1", "--warehouse", warehouse_path)
+    facts = run_json("facts", "The Diplomat: Season 1", "--warehouse", warehouse_path)["facts"]
     assert facts["debut"]["week"] == "2023-04-23"
     assert facts["debut"]["rank"] == 1
     assert facts["debut"]["category"] == "TV (English)"
@@ -127,12 +127,14 @@ def test_facts_of_the_diplomat_from_imported_lists(tmp_path: Path) -> None:
 
 def test_lists_show_imported_editions(tmp_path: Path) -> None:
     warehouse_path = imported(tmp_path, GLOBAL_SLICE, COUNTRIES_SLICE)
-    lists = run_json("lists", "--week", "2023-04-23", "--warehouse", warehouse_path)["lists"]
+    body = run_json("lists", "--week", "2023-04-23", "--warehouse", warehouse_path)
+    lists = {item["category"]: item["entries"] for item in body["lists"]}
     top = lists["TV (English)"][0]
-    assert (top["season_title"], top["hours_viewed"], top["cumulative_weeks"], top["origin"], top["revision"]) == \
-        ("The Diplomat: Season 1", 57_480_000, 1, "imported", 1)
+    assert (top["season_title"], top["season_number"], top["hours_viewed"], top["cumulative_weeks_in_top_10"]) == \
+        ("The Diplomat: Season 1", 1, 57_480_000, 1)
+    assert (body["edition"]["origin"], body["edition"]["revision"]) == ("imported", 1)
     argentina = run_json("lists", "--week", "2023-04-23", "--country", "AR", "--warehouse", warehouse_path)["lists"]
-    assert [row["rank"] for row in argentina["TV"]] == list(range(1, 11))
+    assert [[row["rank"] for row in item["entries"]] for item in argentina] == [list(range(1, 11))] * 2
 
 
 # -- exports and round trips ------------------------------------------------------------------
@@ -251,7 +253,7 @@ def test_a_corrected_week_becomes_a_new_revision(tmp_path: Path) -> None:
             [{"week": D(2023, 4, 23), "revision": 2, "source": f"{corrected} sha256:{report_sha(warehouse, corrected)}"}]
         assert warehouse.scalar("SELECT hours_viewed FROM current_entries WHERE week = '2023-04-23' "
                                 "AND category = 'TV (English)' AND rank = 1") == 57_490_000
-    facts = run_json("facts", "The Diplomat: Season 1", "--warehouse", warehouse_path)
+    facts = run_json("facts", "The Diplomat: Season 1", "--warehouse", warehouse_path)["facts"]
     assert facts["debut"]["revision"] == 2
 
 
@@ -332,7 +334,7 @@ def test_real_facts_exports_and_round_trips(realdata: Path, tmp_path: Path) -> N
     top10 = realdata / "netflix-top10"
     files = [top10 / "all-weeks-global.tsv", top10 / "all-weeks-countries_2023-04-23_extract.csv", top10 / "most-popular.tsv"]
     warehouse_path = imported(tmp_path, *files)
-    facts = run_json("facts", "The Diplomat: Season 1", "--warehouse", warehouse_path)
+    facts = run_json("facts", "The Diplomat: Season 1", "--warehouse", warehouse_path)["facts"]
     assert (facts["debut"]["week"], facts["debut"]["rank"], facts["debut"]["category"], facts["debut"]["hours_viewed"]) == \
         ("2023-04-23", 1, "TV (English)", 57_480_000)
     assert (facts["countries"]["count"], facts["countries"]["of"], len(facts["countries"]["number_one"])) == (86, 93, 15)

@@ -14,7 +14,7 @@ from typing import Iterator
 import pytest
 from import_support import COUNTRIES_SLICE, FIXTURES, GLOBAL_SLICE, MOST_POPULAR
 from web_html import hrefs
-from web_support import build_warehouse
+from web_support import WEEKS, build_warehouse
 
 from viewrank.imports.netflix_top10 import import_top10_files
 from viewrank.store.warehouse import Warehouse
@@ -181,3 +181,67 @@ def test_no_lists_yet_is_said_plainly(tmp_path: Path) -> None:
         assert client.get("/api").status_code == 200
         assert client.get("/api/weeks").json() == {"ok": True, "latest": None, "count": 0, "weeks": []}
 
+
+
+# -- one call per list: season, year and external ids in every entry --------------------------
+
+def test_entries_carry_season_year_and_external_ids(computed: TestClient) -> None:
+    body = computed.get(f"/api/weeks/{WEEKS[-1]}/global").json()
+    entries = {entry["title_id"]: entry for item in body["lists"] for entry in item["entries"]}
+    assert {key: entries["S01-2"][key] for key in ("season_number", "year", "tmdb_id", "imdb_id")} == {
+        "season_number": 2, "year": 2026, "tmdb_id": 900101, "imdb_id": "tt9000101"}
+    assert {key: entries["F03"][key] for key in ("season_number", "year", "tmdb_id", "imdb_id")} == {
+        "season_number": None, "year": 2024, "tmdb_id": 900003, "imdb_id": "tt9000003"}
+    assert entries["F02"]["tmdb_id"] is None and entries["F02"]["imdb_id"] is None
+    country = computed.get(f"/api/weeks/{WEEKS[-1]}/countries/GB").json()
+    harbor = next(entry for item in country["lists"] for entry in item["entries"] if entry["title_id"] == "S01-2")
+    assert (harbor["season_number"], harbor["year"], harbor["tmdb_id"], harbor["imdb_id"]) == (2, 2026, 900101, "tt9000101")
+    found = computed.get("/api/titles?q=harbor%20lights").json()["items"]
+    assert [(item["title_id"], item["season_number"], item["tmdb_id"]) for item in found] == [
+        ("S01-1", 1, 900101), ("S01-2", 2, 900101)]
+    assert computed.get("/api/titles/F03").json()["title"]["imdb_id"] == "tt9000003"
+
+
+def test_imported_entries_carry_the_season_number(imported: TestClient) -> None:
+    lists = imported.get(f"/api/weeks/{COUNTRY_WEEK}/global?category=tv-english").json()["lists"][0]["entries"]
+    assert (lists[0]["title_id"], lists[0]["season_number"], lists[0]["year"], lists[0]["tmdb_id"]) == (
+        DIPLOMAT, 1, None, None)
+
+
+@pytest.mark.parametrize("value, reason", [("tt12", "expected an IMDb id like tt1856010"),
+                                           ("nm0000001", "expected an IMDb id like tt1856010")])
+def test_a_bad_imdb_id_is_refused_with_file_and_row(tmp_path: Path, value: str, reason: str) -> None:
+    from viewrank.catalog import import_catalog
+    from viewrank.errors import InputError
+
+    titles = tmp_path / "titles.csv"
+    titles.write_text(f"title_id,show_title,kind,runtime_seconds,imdb_id\nA,Alpha,film,5400,tt0000001\n"
+                      f"B,Beta,film,5400,{value}\n")
+    with Warehouse.init(tmp_path / "w") as warehouse:
+        with pytest.raises(InputError, match=f"titles.csv row 3 column 'imdb_id': bad imdb_id '{value}' \\({reason}\\)"):
+            import_catalog(warehouse, titles)
+        assert warehouse.scalar("SELECT count(*) FROM titles") == 0
+
+
+# -- one JSON shape: the CLI's --json prints what the API answers -----------------------------
+
+@pytest.mark.parametrize("args, url", [
+    (["lists"], "/api/weeks/latest/global"),
+    (["lists", "--week", COUNTRY_WEEK], f"/api/weeks/{COUNTRY_WEEK}/global"),
+    (["lists", "--week", COUNTRY_WEEK, "--country", "ar"], f"/api/weeks/{COUNTRY_WEEK}/countries/AR"),
+    (["facts", "The Diplomat: Season 1"], f"/api/titles/{DIPLOMAT}/facts"),
+    (["facts", DIPLOMAT], f"/api/titles/{DIPLOMAT}/facts"),
+    (["titles", "--search", "diplomat", "--limit", "3"], "/api/titles?q=diplomat&per_page=3"),
+    (["titles", "--limit", "20", "--page", "2"], "/api/titles?page=2&per_page=20"),
+    (["titles"], "/api/titles"),
+])
+def test_the_cli_json_is_the_api_answer(imported: TestClient, imported_path: Path, args: list[str], url: str) -> None:
+    from click.testing import CliRunner
+
+    from viewrank.cli import cli
+
+    result = CliRunner().invoke(cli, [*args, "--json", "--warehouse", str(imported_path)])
+    assert result.exit_code == 0, result.output
+    answer = imported.get(url)
+    assert answer.status_code == 200
+    assert json.loads(result.stdout) == answer.json()

@@ -19,6 +19,8 @@ QUOTES = '<Script> & "Quotes", Inc.'
 WEEKS = [dt.date(2026, 10, 25), dt.date(2026, 11, 1), dt.date(2026, 11, 8), dt.date(2026, 11, 15)]
 COUNTRIES = {"US": 40, "GB": 20, "KR": 15, "FR": 12, "BR": 10, "JP": 8}
 HOME = {"ko": "KR", "fr": "FR", "pt": "BR", "ja": "JP", "es": "US", "de": "FR"}
+# Made-up TMDB and IMDb ids for a film and both seasons of a show (a season carries its show's ids).
+EXTERNAL_IDS = {"F03": (900003, "tt9000003"), "S01-1": (900101, "tt9000101"), "S01-2": (900101, "tt9000101")}
 NOW = dt.datetime(2027, 1, 1, tzinfo=dt.timezone.utc)
 
 # title_id, show title, season, kind, language, release week index, sessions per week (weeks 0-3)
@@ -67,11 +69,12 @@ def write_inputs(directory: Path) -> tuple[Path, Path, Path]:
     with open(titles, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["title_id", "show_title", "season_number", "kind", "original_language", "release_date",
-                         "runtime_seconds"])
+                         "runtime_seconds", "tmdb_id", "imdb_id"])
         for title_id, name, season, kind, language, release, _ in TITLES:
             writer.writerow([title_id, name, season or "", kind, language,
                              (week_start(release) + dt.timedelta(days=3)).isoformat() if release else "2024-01-05",
-                             5400 + 300 * int(title_id[1:3]) if kind == "film" else ""])
+                             5400 + 300 * int(title_id[1:3]) if kind == "film" else "",
+                             *EXTERNAL_IDS.get(title_id, ("", ""))])
     with open(episodes, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["episode_id", "title_id", "episode_number", "runtime_seconds", "available_date"])

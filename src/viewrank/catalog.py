@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -20,7 +21,7 @@ from .ingest.readers import ROW, read_input
 from .store.warehouse import Warehouse
 
 TITLE_COLUMNS = ("title_id", "show_title", "season_number", "season_title", "kind", "original_language",
-                 "release_date", "is_original", "runtime_seconds", "genre", "is_kids")
+                 "release_date", "is_original", "runtime_seconds", "genre", "is_kids", "tmdb_id", "imdb_id")
 EPISODE_ROW_COLUMNS = ("episode_id", "title_key", "episode_number", "episode_title", "runtime_seconds", "available_date")
 EPISODE_COLUMNS = ("episode_id", "title_id", "episode_number", "episode_title", "runtime_seconds", "available_date")
 KIND_ALIASES = {"film": "film", "movie": "film", "tv": "tv", "series": "tv", "show": "tv", "season": "tv"}
@@ -50,8 +51,8 @@ matches AS (
            OR contains(lower(t.show_title || ' ' || coalesce(t.season_title, '')), lower($query)))
       AND (NOT $charted_only OR t.title_key IN (SELECT title_key FROM chart_entries))
 )
-SELECT t.title_id, t.show_title, t.season_title, t.kind, t.original_language, t.release_date,
-       coalesce(c.weeks_in_top_10, 0) AS weeks_in_top_10, c.peak_rank, count(*) OVER () AS total
+SELECT t.title_id, t.show_title, t.season_number, t.season_title, t.kind, t.original_language, t.release_date,
+       year(t.release_date) AS year, t.tmdb_id, t.imdb_id, coalesce(c.weeks_in_top_10, 0) AS weeks_in_top_10, c.peak_rank, count(*) OVER () AS total
 FROM matches t LEFT JOIN charted c USING (title_key)
 ORDER BY starts_with(lower(coalesce(t.season_title, t.show_title)), lower($query)) DESC,
          coalesce(c.weeks_in_top_10, 0) DESC, lower(t.show_title), t.season_number NULLS FIRST, t.title_id
@@ -121,6 +122,13 @@ def _title_id(text: str) -> str:
     return text
 
 
+def _imdb_id(text: str) -> str:
+    """An IMDb id of a film or show: 'tt' and at least seven digits."""
+    if not re.fullmatch(r"tt\d{7,10}", text):
+        raise ValueError("expected an IMDb id like tt1856010")
+    return text
+
+
 def _kind(text: str) -> str:
     return KIND_ALIASES[text.lower()]
 
@@ -155,18 +163,20 @@ def _import_titles(warehouse: Warehouse, path: str, rows: list[dict[str, Any]]) 
             _field(path, row, "release_date", dt.date.fromisoformat),
             bool(_field(path, row, "is_original", _boolean)), runtime if kind == "film" else None,
             _field(path, row, "genre", str), bool(_field(path, row, "is_kids", _boolean)),
+            _field(path, row, "tmdb_id", _positive), _field(path, row, "imdb_id", _imdb_id),
         ])
     existing = {title_id for (title_id,) in warehouse.execute("SELECT title_id FROM titles").fetchall()}
     with warehouse.atomic(), marking_stale_weeks(warehouse):
         _upsert(warehouse, records, TITLE_COLUMNS,
             """INSERT INTO titles (title_id, show_title, season_number, season_title, kind, original_language,
-                                   release_date, is_original, runtime_seconds, genre, is_kids)
+                                   release_date, is_original, runtime_seconds, genre, is_kids, tmdb_id, imdb_id)
                SELECT * FROM catalog_rows
                ON CONFLICT (title_id) DO UPDATE SET show_title = excluded.show_title,
                  season_number = excluded.season_number, season_title = excluded.season_title,
                  kind = excluded.kind, original_language = excluded.original_language,
                  release_date = excluded.release_date, is_original = excluded.is_original,
-                 runtime_seconds = excluded.runtime_seconds, genre = excluded.genre, is_kids = excluded.is_kids""")
+                 runtime_seconds = excluded.runtime_seconds, genre = excluded.genre, is_kids = excluded.is_kids,
+                 tmdb_id = excluded.tmdb_id, imdb_id = excluded.imdb_id""")
     added = sum(record[0] not in existing for record in records)
     return CatalogReport(path, "titles", added, len(records) - added)
 

@@ -11,7 +11,8 @@ from typing import Any, Callable, TypeVar
 
 import click
 
-from ..catalog import import_catalog, search_titles
+from .. import shapes
+from ..catalog import import_catalog
 from ..charts.published import check_week_end, published_week, week_lists
 from ..charts.weekly import compute_charts, weeks_to_chart
 from ..export import export_all
@@ -26,6 +27,7 @@ from ..store.warehouse import Warehouse
 from ..tools.bench import ENGINES as BENCH_ENGINES
 from ..tools.bench import REPEATS as BENCH_REPEATS
 from ..tools.demo import run_demo
+from ..web.params import MAX_PER_PAGE
 from .options import DATE, json_option, open_warehouse, silent_option, warehouse_option
 from .output import format_table, print_json, progress, show
 from .render import render_lists, render_revisions, render_verification
@@ -268,24 +270,25 @@ def check(warehouse_path: Path, deep: bool, as_json: bool) -> None:
 
 @click.command()
 @warehouse_option
-@click.option("--search", help="Only titles whose name contains this text.")
-@click.option("--limit", default=50, show_default=True, help="At most this many titles.")
+@click.option("--search", default="", help="Only titles whose name contains this text.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, MAX_PER_PAGE),
+              help="At most this many titles (a page).")
+@click.option("--page", default=1, show_default=True, type=click.IntRange(1), help="Which page of --limit titles.")
 @json_option
-def titles(warehouse_path: Path, search: str | None, limit: int, as_json: bool) -> None:
-    """List and search the titles with their stable ids.
+def titles(warehouse_path: Path, search: str, limit: int, page: int, as_json: bool) -> None:
+    """List and search the titles with their stable ids, best match first.
 
     Example:
 
         viewrank titles --search diplomat
     """
     with open_warehouse(warehouse_path, read_only=True) as warehouse:
-        rows, _ = search_titles(warehouse, search or "", limit=limit)
+        result = shapes.titles_page(warehouse, search, page=page, per_page=limit)  # what GET /api/titles answers
     if as_json:
-        print_json(rows)
+        print_json(result)
     else:
-        click.echo(format_table([(r["title_id"], r["season_title"] or r["show_title"], r["kind"],
-                                  r["original_language"], r["release_date"]) for r in rows],
-                                ["Id", "Title", "Kind", "Language", "Released"]))
+        click.echo(format_table([(r["title_id"], r["title"], r["kind"], r["original_language"], r["release_date"])
+                                 for r in result["items"]], ["Id", "Title", "Kind", "Language", "Released"]))
 
 
 @click.command()

@@ -9,11 +9,11 @@ from typing import Any, Callable, TypeVar
 
 import click
 
+from .. import shapes
 from ..charts.lists import window_lists
 from ..charts.specialty import list_definitions as defined_lists
 from ..charts.windows import RANK_BY, Window, date_window, first_days_window
-from ..charts.published import check_week_end, country_code, week_lists
-from ..reports.facts import title_facts
+from ..charts.published import check_country_lists, check_week_end, country_code, published_week, week_lists
 from ..reports.factsheet import factsheet as build_factsheet
 from ..reports.popular import engagement_report, export_engagement, export_most_popular
 from ..reports.popular import most_popular as build_most_popular
@@ -71,8 +71,8 @@ def facts(title: str, warehouse_path: Path, as_json: bool) -> None:
         viewrank facts "The Diplomat: Season 1"
     """
     with open_warehouse(warehouse_path, read_only=True) as warehouse:
-        result = title_facts(warehouse, title)
-    show(result, as_json, render_facts)
+        result = shapes.facts(warehouse, title)  # what GET /api/titles/{title_id}/facts answers
+    show(result, as_json, lambda body: render_facts(body["facts"]))
 
 
 @click.command()
@@ -88,8 +88,16 @@ def lists(warehouse_path: Path, week: dt.date | None, country: str | None, as_js
         viewrank lists --week 2026-11-15 --country KR
     """
     with open_warehouse(warehouse_path, read_only=True) as warehouse:
+        if as_json:  # what GET /api/weeks/{week}/global or /api/weeks/{week}/countries/{iso2} answers
+            chosen = published_week(warehouse, week)
+            code = country_code(warehouse, country) if country else None
+            if code:
+                check_country_lists(warehouse, code, chosen)
+            print_json(shapes.country_lists(warehouse, chosen.isoformat(), code) if code
+                       else shapes.global_lists(warehouse, chosen.isoformat()))
+            return
         result = week_lists(warehouse, week, country)
-    show(result, as_json, render_lists)
+    click.echo(render_lists(result))
 
 
 @click.command()

@@ -2,136 +2,54 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 from typing import Any, Callable
-from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..charts.weekly import COUNTRY_CATEGORIES, GLOBAL_CATEGORIES
-from ..errors import NotFound
-from ..reports.facts import title_facts
+from .. import shapes
 from ..reports.factsheet import factsheet
 from ..store.warehouse import Warehouse
 from . import queries, reports
 from .http import JSON_MEDIA_TYPE, SHORT_MAX_AGE, WEEK_MAX_AGE, cache_key, cached, json_bytes
 from .openapi import Endpoint, openapi_document, samples
-from .params import (
-    LATEST,
-    parse_category,
-    parse_iso2,
-    parse_page,
-    parse_per_page,
-    parse_query,
-    resolve_title_week,
-    parse_date,
-    slug,
-)
-
-GLOBAL_ENTRY_KEYS = ("rank", "title_id", "show_title", "season_title", "title", "kind", "hours_viewed",
-                     "runtime_hours", "views", "cumulative_weeks_in_top_10", "streak_weeks", "is_staggered_launch",
-                     "previous_rank", "movement", "movement_places")
-COUNTRY_ENTRY_KEYS = ("rank", "title_id", "show_title", "season_title", "title", "kind",
-                      "cumulative_weeks_in_top_10", "streak_weeks", "previous_rank", "movement", "movement_places")
-def _entry(row: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
-    renamed = {**row, "cumulative_weeks_in_top_10": row["cumulative_weeks"]}
-    return {key: renamed[key] for key in keys}
-
-
-def _week(warehouse: Warehouse, request: Request, *,
-          scope: str) -> tuple[dt.date, dict[str, Any], dict[dt.date, dict[str, dict[str, Any]]]]:
-    """The week named in the path, that week's edition of `scope`, and all editions. `latest` is
-    the latest published week of any scope: a week without `scope` lists is said to be so, never
-    answered with an older week."""
-    editions = queries.editions_by_week(warehouse)
-    weeks = sorted(week for week, scopes in editions.items() if scope in scopes)
-    text = request.path_params["week"]
-    if not editions:
-        raise NotFound("no lists have been published yet (run 'viewrank charts' or import published charts)")
-    week = max(editions) if text == LATEST else parse_date(text)
-    if week in editions and scope in editions[week]:
-        return week, editions[week][scope], editions
-    what = "country" if scope == "country" else "global"
-    if week in editions:
-        label = f"the latest week ({week})" if text == LATEST else f"the week of {week}"
-        where = f"{what} lists run from {weeks[0]} to {weeks[-1]}" if weeks else f"no {what} lists are published"
-        raise NotFound(f"no {what} lists were published for {label}; {where}")
-    published = sorted(editions)
-    raise NotFound(f"no lists for the week of {week}; published weeks run from {published[0]} to {published[-1]} "
-                   f"and are labelled by their last day ({published[-1].strftime('%A')}s)")
-
-
-def _lists(rows: list[dict[str, Any]], categories: tuple[str, ...], keys: tuple[str, ...]) -> list[dict[str, Any]]:
-    names = [name for name in categories if any(row["category"] == name for row in rows)]
-    names += sorted({row["category"] for row in rows} - set(categories))
-    return [{"category": name, "category_slug": slug(name),
-             "entries": [_entry(row, keys) for row in rows if row["category"] == name]} for name in names]
-
+from .params import LATEST, parse_page, parse_per_page, parse_query, resolve_title_week
 
 def weeks(warehouse: Warehouse, request: Request) -> dict[str, Any]:
     """Every published week, newest first, with its current global and country editions."""
-    editions = queries.editions_by_week(warehouse)
-    method = warehouse.methodology
-    items = [{"week": week, "start": method.week_start_of(week), "global": scopes.get("global"),
-              "countries": scopes.get("country")} for week, scopes in sorted(editions.items(), reverse=True)]
-    return {"ok": True, "latest": items[0]["week"] if items else None, "count": len(items), "weeks": items}
+    return shapes.weeks(warehouse)
 
 
 def global_lists(warehouse: Warehouse, request: Request) -> dict[str, Any]:
-    """A week's global lists: all four categories, or ?category= one of them."""
-    week, edition, editions = _week(warehouse, request, scope="global")
-    text = request.query_params.get("category")
-    category = parse_category(text, GLOBAL_CATEGORIES) if text else None
-    rows = queries.entries(warehouse, editions, week, scope="global", category=category)
-    categories = (category,) if category else GLOBAL_CATEGORIES
-    return {"ok": True, "week": week, "start": warehouse.methodology.week_start_of(week), "edition": edition,
-            "lists": _lists(rows, categories, GLOBAL_ENTRY_KEYS)}
+    """A week's global lists: all four categories, or ?category= one of them. `latest` is the
+    latest published week."""
+    return shapes.global_lists(warehouse, request.path_params["week"], category=request.query_params.get("category"))
 
 
 def countries_overview(warehouse: Warehouse, request: Request) -> dict[str, Any]:
-    """The No. 1 of each category in every country with lists that week."""
-    week, edition, editions = _week(warehouse, request, scope="country")
-    countries = [{"iso2": row["iso2"], "name": row["name"],
-                  "number_one": {slug(category): row["lists"].get(category) for category in COUNTRY_CATEGORIES}}
-                 for row in queries.number_ones(warehouse, editions, week)]
-    return {"ok": True, "week": week, "edition": edition, "count": len(countries), "countries": countries}
+    """The No. 1 of each category in every country with lists that week (`latest`: the latest
+    published week, a 404 if it has no country lists)."""
+    return shapes.countries_overview(warehouse, request.path_params["week"])
 
 
 def country_lists(warehouse: Warehouse, request: Request) -> dict[str, Any]:
-    """A country's Films and TV lists of a week (ranks only, as published)."""
-    iso2 = parse_iso2(request.path_params["iso2"])
-    name = queries.country_name(warehouse, iso2)
-    week, edition, editions = _week(warehouse, request, scope="country")
-    rows = queries.entries(warehouse, editions, week, scope="country", country=iso2)
-    if not rows:
-        covered = {row["iso2"]: row for row in queries.chart_countries(warehouse)}.get(iso2)
-        last = (f"; its latest lists are of the week of {covered['last_week']}: "
-                f"/api/weeks/{covered['last_week']}/countries/{iso2}") if covered else " (nor in any other week)"
-        raise NotFound(f"{name} has no Top 10 lists in the week of {week}{last}")
-    return {"ok": True, "week": week, "country": {"iso2": iso2, "name": name}, "edition": edition,
-            "lists": _lists(rows, COUNTRY_CATEGORIES, COUNTRY_ENTRY_KEYS)}
+    """A country's Films and TV lists of a week (ranks only, as published). `latest` is the
+    latest published week; a country without lists that week is a 404 naming its latest week."""
+    return shapes.country_lists(warehouse, request.path_params["week"], request.path_params["iso2"])
 
 
 def titles(warehouse: Warehouse, request: Request) -> dict[str, Any]:
-    """Titles whose name contains ?q= (all when empty), a page at a time."""
-    query = parse_query(request.query_params.get("q"))
-    page = parse_page(request.query_params.get("page"))
-    per_page = parse_per_page(request.query_params.get("per_page"))
-    items, total = queries.search_titles(warehouse, query, page=page, per_page=per_page)
-    pages = max(1, math.ceil(total / per_page))
-    if page > pages:
-        raise NotFound(f"page {page:,} is past the last page ({pages:,}) of {total:,} titles")
+    """Titles whose name contains ?q= (all when empty), best match first, a page at a time."""
+    return shapes.titles_page(warehouse, parse_query(request.query_params.get("q")),
+                              page=parse_page(request.query_params.get("page")),
+                              per_page=parse_per_page(request.query_params.get("per_page")))
 
-    def link(number: int) -> str:
-        return "/api/titles?" + urlencode({key: value for key, value in
-                                           (("q", query), ("page", number), ("per_page", per_page)) if value})
 
-    return {"ok": True, "query": query, "page": page, "per_page": per_page, "total": total, "pages": pages,
-            "previous": link(page - 1) if page > 1 else None, "next": link(page + 1) if page < pages else None,
-            "items": items}
+def title_facts(warehouse: Warehouse, request: Request) -> dict[str, Any]:
+    """A title's facts: first week, debut, weeks in the Top 10, peak and countries (what
+    `viewrank facts --json` prints)."""
+    return shapes.facts(warehouse, queries.title(warehouse, request.path_params["title_id"])["title_id"])
 
 
 def title(warehouse: Warehouse, request: Request) -> dict[str, Any]:
@@ -141,7 +59,7 @@ def title(warehouse: Warehouse, request: Request) -> dict[str, Any]:
     country_weeks = queries.title_country_weeks(warehouse, found["title_key"])
     chosen = resolve_title_week(found["title"], request.query_params.get("week"), [row["week"] for row in country_weeks])
     catalog = {key: value for key, value in found.items() if key != "title_key"}
-    return {"ok": True, "title": catalog, "facts": title_facts(warehouse, found["title_id"]),
+    return {"ok": True, "title": catalog, "facts": shapes.facts(warehouse, found["title_id"])["facts"],
             "history": history,
             "country_weeks": country_weeks, "countries_week": chosen,
             "countries": queries.title_countries(warehouse, found["title_key"], chosen) if chosen else []}
@@ -187,6 +105,8 @@ ENDPOINTS = (
              (("q", "query"), ("per_page", "per_page"))),
     Endpoint("/api/titles/{title_id}", title, "A title's facts, history and countries", ("title_id", "title_week"),
              "Title", (("title_id", "title_id"),)),
+    Endpoint("/api/titles/{title_id}/facts", title_facts, "A title's facts", ("title_id",), "Facts",
+             (("title_id", "title_id"),)),
     Endpoint("/api/titles/{title_id}/factsheet", title_factsheet,
              "A title's press fact sheet, every figure with its source", ("title_id",), "FactSheet",
              (("title_id", "title_id"),)),

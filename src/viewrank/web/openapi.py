@@ -91,10 +91,28 @@ PARAMETERS: dict[str, dict[str, Any]] = {
 
 EDITION = _object({"edition_id": INTEGER, "origin": {"type": "string", "enum": ["computed", "imported"]},
                    "revision": INTEGER, "source": TEXT, "created_at": {"type": "string", "format": "date-time"}})
-ENTRY_COMMON = {"rank": INTEGER, "title_id": TEXT, "show_title": TEXT, "season_title": NULLABLE_TEXT, "title": TEXT,
-                "kind": {"type": "string", "enum": ["film", "tv"]}, "cumulative_weeks_in_top_10": INTEGER,
+KIND = {"type": "string", "enum": ["film", "tv"]}
+# What every list entry and search result says of its title: enough to match it to a library
+# (season number, release year, TMDB and IMDb ids where the catalog carries them) in one call.
+TITLE_FIELDS = {"title_id": TEXT, "show_title": TEXT, "season_number": NULLABLE_INTEGER, "season_title": NULLABLE_TEXT,
+                "title": TEXT, "kind": KIND, "year": NULLABLE_INTEGER,
+                "tmdb_id": {"type": ["integer", "null"], "description": "The Movie Database id of the film or show"},
+                "imdb_id": {"type": ["string", "null"], "description": "IMDb id of the film or show, like tt1856010"}}
+ENTRY_COMMON = {"rank": INTEGER, **TITLE_FIELDS, "cumulative_weeks_in_top_10": INTEGER,
                 "streak_weeks": INTEGER, "previous_rank": NULLABLE_INTEGER, "movement": MOVEMENT,
                 "movement_places": NULLABLE_INTEGER}
+FIGURES = {"hours_viewed": NULLABLE_NUMBER, "views": NULLABLE_NUMBER}
+FACTS = _object({
+    "title_id": TEXT, "title": TEXT, "show_title": TEXT, "kind": KIND, "release_date": NULLABLE_DATE,
+    "weeks_in_top_10": INTEGER, "peak_rank": NULLABLE_INTEGER, "weeks_at_peak": INTEGER,
+    "history": {"type": "array", "items": _object({"week": DATE, "category": TEXT, "rank": INTEGER, **FIGURES})},
+    "debut": {"oneOf": [{"type": "null"}, _object({"week": DATE, "category": TEXT, "rank": INTEGER, **FIGURES,
+                                                    "edition_id": INTEGER, "origin": TEXT, "revision": INTEGER})]},
+    "first_week": {"oneOf": [{"type": "null"}, _object({"start": DATE, "end": DATE, "days": INTEGER, "week": DATE,
+                                                         **FIGURES, "source": NULLABLE_TEXT})]},
+    "countries": {"oneOf": [{"type": "null"}, _object({
+        "week": DATE, "count": INTEGER, "of": INTEGER, "number_one": {"type": "array", "items": TEXT},
+        "ranks": {"type": "object", "additionalProperties": INTEGER}})]}})
 SCHEMAS: dict[str, dict[str, Any]] = {
     "Error": _object({"ok": {"const": False}, "status": INTEGER, "error": TEXT}),
     "Edition": EDITION,
@@ -117,13 +135,16 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "CountryLists": _object({"ok": {"const": True}, "week": DATE, "edition": _ref("Edition"),
                              "country": _object({"iso2": TEXT, "name": TEXT}),
                              "lists": {"type": "array", "items": _ref("CountryList")}}),
-    "TitleSummary": _object({"title_id": TEXT, "show_title": TEXT, "season_title": NULLABLE_TEXT, "title": TEXT,
-                             "kind": TEXT, "original_language": NULLABLE_TEXT, "release_date": NULLABLE_DATE,
+    "TitleSummary": _object({**TITLE_FIELDS, "original_language": NULLABLE_TEXT, "release_date": NULLABLE_DATE,
                              "weeks_in_top_10": INTEGER, "peak_rank": NULLABLE_INTEGER}),
+    "Facts": _object({"ok": {"const": True}, "facts": FACTS}),
     "TitlesPage": _object({"ok": {"const": True}, "query": TEXT, "page": INTEGER, "per_page": INTEGER,
                            "total": INTEGER, "pages": INTEGER, "previous": NULLABLE_TEXT, "next": NULLABLE_TEXT,
                            "items": {"type": "array", "items": _ref("TitleSummary")}}),
-    "Title": _object({"ok": {"const": True}, "title": {"type": "object"}, "facts": {"type": "object"},
+    "Title": _object({"ok": {"const": True}, "title": _object({
+                          **TITLE_FIELDS, "original_language": NULLABLE_TEXT, "release_date": NULLABLE_DATE,
+                          "is_original": {"type": "boolean"}, "genre": NULLABLE_TEXT, "source": TEXT}),
+                      "facts": FACTS,
                       "history": {"type": "array", "items": {"type": "object"}},
                       "country_weeks": {"type": "array", "items": {"type": "object"}},
                       "countries_week": NULLABLE_DATE, "countries": {"type": "array", "items": {"type": "object"}}}),

@@ -7,7 +7,6 @@ from typing import Any
 
 from .. import catalog
 from ..errors import NotFound
-from ..shapes import public_source
 from ..store.warehouse import Warehouse
 
 EDITIONS_SQL = """
@@ -23,8 +22,8 @@ WITH present AS (
     WHERE edition_id = $edition AND ($country IS NULL OR country = $country) AND ($category IS NULL OR category = $category)
 ),
 previous AS (SELECT title_key, category, country, rank FROM chart_entries WHERE edition_id = $previous)
-SELECT c.country, c.category, c.rank, t.title_id, t.show_title, t.season_title, t.kind,
-       c.hours_viewed, c.runtime_hours, c.views, c.cumulative_weeks, c.streak_weeks,
+SELECT c.country, c.category, c.rank, t.title_id, t.show_title, t.season_number, t.season_title, t.kind,
+       year(t.release_date) AS year, t.tmdb_id, t.imdb_id, c.hours_viewed, c.runtime_hours, c.views, c.cumulative_weeks, c.streak_weeks,
        c.is_staggered_launch, p.rank AS previous_rank
 FROM present c
 JOIN titles t USING (title_key)
@@ -50,7 +49,7 @@ GROUP BY n.iso2, n.name ORDER BY n.name
 
 TITLE_SQL = """
 SELECT title_key, title_id, show_title, season_number, season_title, kind, original_language, release_date,
-       is_original, genre, source
+       year(release_date) AS year, is_original, genre, tmdb_id, imdb_id, source
 FROM titles WHERE title_id = $title_id
 """
 
@@ -83,6 +82,15 @@ SELECT DISTINCT country FROM current_entries WHERE scope = 'country' AND week = 
 CHARTED_TITLES_SQL = """
 SELECT DISTINCT t.title_id FROM current_entries c JOIN titles t USING (title_key) ORDER BY t.title_id
 """
+
+
+def public_source(source: str | None) -> str | None:
+    """An edition's source without the server's folders: '/data/all-weeks-global.tsv sha256:…'
+    becomes 'all-weeks-global.tsv sha256:…' ('rollups' stays as is)."""
+    if not source:
+        return source
+    path, marker, rest = source.partition(" sha256:")
+    return path.replace("\\", "/").rsplit("/", 1)[-1] + (marker + rest if marker else "")
 
 
 def editions_by_week(warehouse: Warehouse) -> dict[dt.date, dict[str, dict[str, Any]]]:
