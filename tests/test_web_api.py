@@ -9,9 +9,11 @@ from html import unescape
 import re
 import warnings
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
+from urllib.parse import quote, urlencode
 
 import pytest
+from jsonschema import Draft202012Validator
 from import_support import COUNTRIES_SLICE, FIXTURES, GLOBAL_SLICE, MOST_POPULAR
 from web_html import hrefs
 from web_support import WEEKS, build_warehouse
@@ -245,3 +247,61 @@ def test_the_cli_json_is_the_api_answer(imported: TestClient, imported_path: Pat
     answer = imported.get(url)
     assert answer.status_code == 200
     assert json.loads(result.stdout) == answer.json()
+
+
+# -- every documented endpoint, called from its OpenAPI example, answers what its schema says ---
+
+def _validator(document: dict[str, Any], schema: dict[str, Any]) -> Draft202012Validator:
+    """A JSON Schema 2020-12 validator (OpenAPI 3.1's dialect) for `schema`, its $refs resolved
+    against the document's components."""
+    return Draft202012Validator({**schema, "components": document["components"]},
+                                format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def _example_url(path: str, parameters: list[dict[str, Any]]) -> str:
+    """The request the parameters' examples make: path parameters filled in, query ones appended."""
+    for parameter in parameters:
+        if parameter["in"] == "path":
+            path = path.replace("{" + parameter["name"] + "}", quote(str(parameter["example"]), safe=""))
+    query = [(p["name"], str(p["example"])) for p in parameters if p["in"] == "query" and "example" in p]
+    return path + ("?" + urlencode(query) if query else "")
+
+
+@pytest.mark.parametrize("which", ["imported", "computed"])
+def test_every_documented_endpoint_answers_its_schema(request: pytest.FixtureRequest, which: str) -> None:
+    client: TestClient = request.getfixturevalue(which)
+    document = client.get("/api/openapi.json").json()
+    Draft202012Validator.check_schema({"$defs": document["components"]["schemas"]})
+    called = 0
+    for path, item in document["paths"].items():
+        operation = item["get"]
+        url = _example_url(path, operation["parameters"])
+        assert url == operation["x-example"]
+        response = client.get(url)
+        status = str(response.status_code)
+        assert status in operation["responses"], (url, status)
+        schema = operation["responses"][status]["content"]["application/json"]["schema"]
+        errors = sorted(_validator(document, schema).iter_errors(response.json()), key=str)
+        assert not errors, (url, [f"{list(error.absolute_path)}: {error.message}" for error in errors[:5]])
+        called += status == "200"
+    assert called == len(document["paths"]) - (which == "computed")  # the computed warehouse has no report
+
+
+@pytest.mark.parametrize("url", ["/api/weeks/1999-01-03/global", "/api/weeks/latest/countries/ZZ",
+                                 "/api/titles?page=0", "/api/titles/nope/facts", "/api/reports/elsewhere"])
+def test_errors_answer_the_error_schema(imported: TestClient, url: str) -> None:
+    document = imported.get("/api/openapi.json").json()
+    response = imported.get(url)
+    assert response.status_code in (400, 404)
+    assert not list(_validator(document, {"$ref": "#/components/schemas/Error"}).iter_errors(response.json()))
+
+
+def test_the_schemas_are_strict_enough_to_fail(imported: TestClient) -> None:
+    """A body missing a key, or with hours as text, is refused: the schema test can fail."""
+    document = imported.get("/api/openapi.json").json()
+    body = imported.get(f"/api/weeks/{COUNTRY_WEEK}/global").json()
+    validator = _validator(document, {"$ref": "#/components/schemas/GlobalLists"})
+    assert not list(validator.iter_errors(body))
+    del body["lists"][0]["entries"][0]["season_number"]
+    body["lists"][0]["entries"][1]["hours_viewed"] = "57.48M"
+    assert {error.validator for error in validator.iter_errors(body)} >= {"required", "type"}
