@@ -355,9 +355,10 @@ def _viewrank_lists(warehouse: Path, week: str, work: Path, titles_csv: Path, lo
     text = result["output"]
     data = json.loads(text[text.index("{"):])
     rows: list[list[Any]] = []
-    for category, entries in data["lists"].items():
-        for entry in entries:
-            rows.append([week, "", category, int(entry["rank"]), entry["title_id"], round(entry["hours_viewed"] * 3600)])
+    for listing in data["lists"]:  # the API's shape: [{"category": ..., "entries": [...]}, ...]
+        for entry in listing["entries"]:
+            rows.append([week, "", listing["category"], int(entry["rank"]), entry["title_id"],
+                         round(entry["hours_viewed"] * 3600)])
     export_dir = work / "export"
     shutil.rmtree(export_dir, ignore_errors=True)
     result = run_child([*VIEWRANK, "export", "--week", week, "--out", str(export_dir), "--warehouse", str(warehouse)],

@@ -28,7 +28,7 @@ import pyarrow as pa
 
 from ..errors import WarehouseError
 from ..settings import Methodology
-from .migrations import migrate, refuse_newer
+from .migrations import migrate, migrations, refuse_newer, schema_version
 from .quoting import sql_literal
 from .rollup_parts import ROLLUP_DIR
 
@@ -64,6 +64,12 @@ class Warehouse:
             raise WarehouseError(f"{self.path} is not a viewrank warehouse (run 'viewrank init {self.path}' first)")
         self.methodology = methodology or Methodology.load(self.path / SETTINGS_FILE)
         self.con = self._connect(read_only)
+        if read_only and schema_version(self.con) < len(migrations()):
+            # A warehouse of an older viewrank is brought up to date before it is read.
+            refuse_newer(self.con, str(self.path))
+            self.con.close()
+            Warehouse(self.path).close()
+            self.con = self._connect(read_only)
         self.con.execute("SET TimeZone = 'UTC'; SET enable_progress_bar = false")
         self.con.execute(f"SET file_search_path = {sql_literal(search_path(self.path))}")
         if read_only:

@@ -36,6 +36,7 @@ import duckdb
 from ..errors import StorageError, WarehouseBusy, WarehouseError
 from ..settings import Methodology
 from ..store.damage import is_disk_full, storage_error
+from ..store.migrations import migrate
 from ..store.quoting import sql_literal
 from ..store.rollup_parts import KINDS
 from ..store.warehouse import DATABASE_FILE, SETTINGS_FILE, Warehouse, search_path
@@ -153,6 +154,11 @@ class WarehouseReader:
             for kind in KINDS:  # the rollup parts' rows, so the snapshot outlives the parts it read
                 cursor.execute(f"DROP VIEW snapshot_target.{kind.view}")
                 cursor.execute(f"CREATE TABLE snapshot_target.{kind.view} AS SELECT * FROM snapshot_source.{kind.view}")
+            cursor.execute("USE snapshot_target")  # a warehouse of an older viewrank is served migrated
+            try:
+                migrate(cursor, "the snapshot of the warehouse")
+            finally:
+                cursor.execute("USE memory")
             cursor.execute("DETACH snapshot_target")
         except BaseException:
             # A half-made snapshot left attached would make every later refresh fail.
