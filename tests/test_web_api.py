@@ -4,7 +4,9 @@ integers, no server paths in any answer, and `latest` that never answers an olde
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import xml.etree.ElementTree as ET
 from html import unescape
 import re
 import warnings
@@ -22,6 +24,7 @@ from viewrank.imports.netflix_top10 import import_top10_files
 from viewrank.store.warehouse import Warehouse
 from viewrank.web import create_app
 from viewrank.web.api import ENDPOINTS
+from viewrank.web.feeds import ATOM
 
 with warnings.catch_warnings():
     from starlette.exceptions import StarletteDeprecationWarning
@@ -79,7 +82,7 @@ def test_the_api_page_documents_every_endpoint_with_a_live_example(imported: Tes
     # the example answers are the live answers, e.g. The Diplomat's facts in its example
     assert f"/api/titles/{DIPLOMAT}" not in links or "57480000" in html
     assert '<a href="/api" aria-current="page">API</a>' in html
-    assert "<script>" not in html and "style=" not in html
+    assert "<script>" not in response.text and ' style="' not in response.text
 
 
 def test_every_page_links_the_api_page_not_the_raw_document(computed: TestClient) -> None:
@@ -305,3 +308,98 @@ def test_the_schemas_are_strict_enough_to_fail(imported: TestClient) -> None:
     del body["lists"][0]["entries"][0]["season_number"]
     body["lists"][0]["entries"][1]["hours_viewed"] = "57.48M"
     assert {error.validator for error in validator.iter_errors(body)} >= {"required", "type"}
+
+
+# -- Atom feeds and the embeddable widget -------------------------------------------------------
+
+def atom(response: Any) -> ET.Element:
+    """A feed parsed, with every element RFC 4287 requires checked."""
+    assert response.status_code == 200 and response.headers["content-type"] == "application/atom+xml; charset=utf-8"
+    feed = ET.fromstring(response.content)
+    assert feed.tag == f"{{{ATOM}}}feed"
+    for name in ("id", "title", "updated", "author/{%s}name" % ATOM):
+        assert (feed.findtext(f"{{{ATOM}}}{name}") or "").strip(), name
+    assert feed.find(f"{{{ATOM}}}link[@rel='self']") is not None
+    for entry in feed.findall(f"{{{ATOM}}}entry"):
+        for name in ("id", "title", "updated"):
+            assert (entry.findtext(f"{{{ATOM}}}{name}") or "").strip(), name
+        assert dt.datetime.fromisoformat(entry.findtext(f"{{{ATOM}}}updated", "").replace("Z", "+00:00")).tzinfo
+        assert entry.find(f"{{{ATOM}}}link[@rel='alternate']") is not None
+    ids = [entry.findtext(f"{{{ATOM}}}id") for entry in feed.findall(f"{{{ATOM}}}entry")]
+    assert len(ids) == len(set(ids))
+    return feed
+
+
+def entries(feed: ET.Element) -> list[ET.Element]:
+    return feed.findall(f"{{{ATOM}}}entry")
+
+
+@pytest.mark.parametrize("category", ["films-english", "tv-english", "films-non-english", "tv-non-english"])
+def test_each_global_list_has_a_feed_with_a_week_per_entry(computed: TestClient, category: str) -> None:
+    feed = atom(computed.get(f"/feeds/global/{category}.atom"))
+    found = entries(feed)
+    assert [entry.findtext(f"{{{ATOM}}}id") for entry in found] == [
+        f"http://testserver/weeks/{week}#{category}" for week in reversed(WEEKS)]  # newest first
+    latest = computed.get(f"/api/weeks/{WEEKS[-1]}/global?category={category}").json()["lists"][0]["entries"]
+    content = found[0].findtext(f"{{{ATOM}}}content") or ""
+    assert found[0].find(f"{{{ATOM}}}content").get("type") == "html"  # type: ignore[union-attr]
+    assert [unescape(text) for text in re.findall(r'<li value="\d+">(.*?) · ', content)] == [
+        entry["title"] for entry in latest]
+    assert computed.get(f"/feeds/global/{category}.atom", headers={"origin": "https://x.example"}).headers[
+        "access-control-allow-origin"] == "*"
+
+
+def test_a_country_feed_gets_an_entry_when_its_week_is_published(tmp_path: Path) -> None:
+    path = tmp_path / "warehouse"
+    with Warehouse.init(path) as warehouse:
+        import_top10_files(warehouse, [GLOBAL_SLICE])
+    with TestClient(create_app(path)) as client:
+        before = atom(client.get("/feeds/countries/AR.atom"))
+        assert entries(before) == [] and before.findtext(f"{{{ATOM}}}title") == "Top 10 in Argentina · viewrank Top 10"
+        with Warehouse(path) as warehouse:
+            import_top10_files(warehouse, [COUNTRIES_SLICE])
+        after = entries(atom(client.get("/feeds/countries/AR.atom")))
+        assert [entry.findtext(f"{{{ATOM}}}id") for entry in after] == [
+            f"http://testserver/weeks/{COUNTRY_WEEK}/countries/AR"]
+        content = after[0].findtext(f"{{{ATOM}}}content") or ""
+        assert content.count("<li ") == 20 and "<h3>Films</h3>" in content and "<h3>TV</h3>" in content
+        assert client.get("/feeds/countries/ZZ.atom").status_code == 404
+        assert client.get("/feeds/global/documentaries.atom").status_code == 400
+
+
+def test_the_widget_may_be_framed_and_the_site_may_not(computed: TestClient) -> None:
+    widget = computed.get("/widget/countries/KR/tv")
+    assert widget.status_code == 200
+    assert "frame-ancestors *" in widget.headers["content-security-policy"]
+    assert "x-frame-options" not in widget.headers and "unsafe-inline" not in widget.headers["content-security-policy"]
+    for page in ("/", "/api", "/countries/KR", "/titles/S06-1"):
+        headers = computed.get(page).headers
+        assert headers["x-frame-options"] == "DENY" and "frame-ancestors 'none'" in headers["content-security-policy"]
+
+
+@pytest.mark.parametrize("url, api", [
+    ("/widget/countries/KR/tv", f"/api/weeks/{WEEKS[-1]}/countries/KR"),
+    (f"/widget/countries/gb/films?week={WEEKS[1]}", f"/api/weeks/{WEEKS[1]}/countries/GB"),
+    ("/widget/global/tv-non-english", "/api/weeks/latest/global?category=tv-non-english"),
+])
+def test_the_widget_shows_the_list_the_api_gives(computed: TestClient, url: str, api: str) -> None:
+    html = computed.get(url).text
+    category = "Films" if "films" in url else ("TV" if "/countries/" in url else "TV (Non-English)")
+    expected = next(item["entries"] for item in computed.get(api).json()["lists"] if item["category"] == category)
+    assert re.findall(r'<li data-title-id="([^"]+)">', html) == [entry["title_id"] for entry in expected]
+    assert "<script" not in html and 'target="_blank" rel="noopener"' in html
+
+
+def test_the_widget_of_a_country_shows_its_latest_lists_with_their_week(imported: TestClient) -> None:
+    html = imported.get("/widget/countries/AR/tv").text
+    assert "Week ending 23 April 2023" in html and html.count("<li data-title-id=") == 10
+    assert imported.get("/widget/countries/AR/documentaries").status_code == 400
+    assert imported.get("/widget/countries/ZZ/tv").status_code == 404
+
+
+def test_the_api_page_offers_feeds_and_a_widget_snippet(imported: TestClient) -> None:
+    html = unescape(imported.get("/api").text)
+    assert '<iframe src="http://testserver/widget/countries/AR/tv" title="Top 10 TV in Argentina"' in html
+    assert "http://testserver/feeds/global/tv-english.atom" in html and "http://testserver/feeds/countries/AR.atom" in html
+    for url in re.findall(r'href="(http://testserver/(?:feeds|widget)/[^"]+)"', imported.get("/api").text):
+        assert imported.get(url).status_code == 200, url

@@ -39,7 +39,8 @@ def assert_safe(response: object, path: str) -> None:
     status, headers, body = response.status_code, response.headers, response.text  # type: ignore[attr-defined]
     assert status in (200, 400, 404), (path, status, body[:300])
     assert headers["x-content-type-options"] == "nosniff", path
-    assert "frame-ancestors 'none'" in headers["content-security-policy"], path
+    framing = "frame-ancestors *" if path.startswith("/widget/") else "frame-ancestors 'none'"  # the widget alone
+    assert framing in headers["content-security-policy"], path
     assert not any(secret in body for secret in SECRETS), (path, body[:300])
     if headers.get("content-type", "").startswith("text/html"):  # JSON carries hostile titles as data
         assert "<script>alert" not in body and "<img src=x" not in body, path
@@ -52,7 +53,8 @@ TRAVERSALS = ["%2e%2e/%2e%2e/%2e%2e/etc/passwd", "..%2f..%2f..%2fetc%2fpasswd", 
 
 
 @pytest.mark.parametrize("prefix", ["/static/", "/titles/", "/countries/", "/weeks/", "/downloads/weeks/",
-                                    "/downloads/all-weeks-", "/api/titles/", "/api/reports/", "/"])
+                                    "/downloads/all-weeks-", "/api/titles/", "/api/reports/", "/feeds/countries/",
+                                    "/widget/countries/", "/"])
 @pytest.mark.parametrize("attack", TRAVERSALS)
 def test_no_path_reaches_a_file_it_should_not(client: TestClient, prefix: str, attack: str) -> None:
     response = client.get(prefix + attack)
@@ -71,7 +73,9 @@ ROUTES = [
     "/titles/{a}/weeks/{b}", "/titles/{a}/factsheet", "/search?q={a}&page={b}", "/downloads/weeks/{a}/{b}",
     "/downloads/all-weeks-{a}", "/api/weeks/{a}/global?category={b}", "/api/weeks/{a}/countries",
     "/api/weeks/{a}/countries/{b}", "/api/titles?q={a}&page={b}&per_page={c}", "/api/titles/{a}?week={b}",
-    "/api/titles/{a}/factsheet", "/api/reports/{a}?q={b}&sort={c}&page={b}",
+    "/api/titles/{a}/factsheet", "/api/titles/{a}/facts", "/api/reports/{a}?q={b}&sort={c}&page={b}",
+    "/feeds/global/{a}.atom", "/feeds/countries/{a}.atom", "/widget/global/{a}?week={b}",
+    "/widget/countries/{a}/{b}?week={c}",
     *[f"/{report.slug}?q={{a}}&sort={{b}}" for report in REPORTS], *[f"/{report.slug}/pages/{{a}}" for report in REPORTS],
     *[f"/{report.slug}/{{a}}?q={{b}}" for report in REPORTS], *[f"/{report.slug}/{{a}}/pages/{{b}}" for report in REPORTS],
 ]

@@ -11,12 +11,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..charts.weekly import COUNTRY_CATEGORIES, GLOBAL_CATEGORIES
 from ..errors import ViewrankError
 from ..store.warehouse import Warehouse
-from . import queries, reports
+from . import feeds, queries, reports, widget
 from .api import ENDPOINTS
 from .http import HTML_MEDIA_TYPE, SHORT_MAX_AGE, cache_key, cached, error_payload, json_bytes
 from .openapi import Endpoint, openapi_document, samples
+from .params import slug
 from .render import Page, render
 
 EXAMPLE_LINES = 40
@@ -57,7 +59,23 @@ def _schema_text(schema: dict[str, Any]) -> str:
     return ", ".join(words)
 
 
-def docs_page(warehouse: Warehouse, path: str) -> Page:
+def embeds(warehouse: Warehouse, values: dict[str, str], base: str) -> dict[str, Any]:
+    """The feeds and widgets to offer: every global list, and the example country's lists."""
+    iso2 = values["iso2"]
+    name = queries.country_names(warehouse).get(iso2, iso2)
+    return {
+        "feeds": [(category, base + feeds.global_path(category)) for category in GLOBAL_CATEGORIES]
+                 + [(name, base + feeds.country_path(iso2))],
+        "widgets": [(f"{category}, global", base + widget.global_path(category),
+                     widget.snippet(base, widget.global_path(category), f"Top 10 {category}"))
+                    for category in GLOBAL_CATEGORIES if slug(category) == values["category"]]
+                   + [(f"{category}, {name}", base + widget.country_path(iso2, category),
+                       widget.snippet(base, widget.country_path(iso2, category), f"Top 10 {category} in {name}"))
+                      for category in COUNTRY_CATEGORIES],
+        "iso2": iso2}
+
+
+def docs_page(warehouse: Warehouse, path: str, base: str = "") -> Page:
     """Every endpoint of the OpenAPI document with its parameters, an example request and its answer."""
     values = samples(warehouse)
     document = openapi_document(ENDPOINTS, values)
@@ -75,13 +93,14 @@ def docs_page(warehouse: Warehouse, path: str) -> Page:
                            for parameter in operation["parameters"]]})
     return Page("api.html", path, "API", {
         "latest_week": queries.latest_week(warehouse), "reports": reports.available(warehouse),
-        "info": document["info"], "endpoints": endpoints})
+        "info": document["info"], "endpoints": endpoints, **embeds(warehouse, values, base)})
 
 
 def docs(request: Request) -> Response:
     """/api and /api/docs: the API documented, from the OpenAPI document."""
-    body = request.app.state.reader.read(cache_key(request), lambda warehouse: render(
-        docs_page(warehouse, request.url.path)).encode("utf-8"))
+    base = str(request.base_url).rstrip("/")  # the snippets name this server
+    body = request.app.state.reader.read(base + cache_key(request), lambda warehouse: render(
+        docs_page(warehouse, request.url.path, base)).encode("utf-8"))
     return cached(request, body, HTML_MEDIA_TYPE, max_age=SHORT_MAX_AGE)
 
 

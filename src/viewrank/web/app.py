@@ -23,7 +23,7 @@ from starlette.staticfiles import StaticFiles
 from ..charts.weekly import published_weeks
 from ..errors import NotFound, ViewrankError
 from ..store.warehouse import Warehouse
-from . import api, api_docs, downloads, pages, reports, urls
+from . import api, api_docs, downloads, feeds, pages, reports, urls, widget
 from .connection import CACHE_ENTRIES, RETRY_DELAYS, WarehouseReader
 from .http import (
     HTML_MEDIA_TYPE,
@@ -193,6 +193,8 @@ def routes() -> list[Route | Mount]:
         Route("/downloads/all-weeks-{name}", download_all),
         Route("/downloads/weeks/{week}/{name}", download_week),
         *api_docs.routes(),
+        *feeds.routes(),
+        *widget.routes(),
         *api.routes(),
         *[Route(path, report_endpoint(declared.slug)) for declared in reports.REPORTS
           for path in (urls.report(declared.slug), urls.report(declared.slug) + "/pages/{page}",

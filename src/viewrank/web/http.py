@@ -29,6 +29,9 @@ HTML_MEDIA_TYPE = "text/html; charset=utf-8"
 
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                            "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+# The widget is the one page other sites may frame: its own policy, and no X-Frame-Options.
+FRAMABLE_PREFIX = "/widget/"
+FRAMABLE_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'", "frame-ancestors *")
 SECURITY_HEADERS = (
     (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
     (b"x-content-type-options", b"nosniff"),
@@ -47,6 +50,9 @@ CORS_HEADERS = (
     (b"access-control-expose-headers", b"ETag, Cache-Control, Retry-After"),
 )
 CORS_PREFLIGHT_MAX_AGE = 86400
+FRAMABLE_HEADERS = tuple((b"content-security-policy", FRAMABLE_CONTENT_SECURITY_POLICY.encode())
+                         if name == b"content-security-policy" else (name, value)
+                         for name, value in SECURITY_HEADERS if name != b"x-frame-options")
 ERROR_HEADINGS = {400: "That request could not be understood", 404: "Not found", 405: "Method not allowed",
                   500: "Something went wrong", 503: "The charts are being updated"}
 
@@ -91,7 +97,7 @@ def error_heading(status: int) -> str:
 
 class SecurityHeadersMiddleware:
     """Adds the security headers (CSP without inline scripts, nosniff, referrer policy,
-    no framing) to every response."""
+    no framing) to every response; the widget's allow framing by any site."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
@@ -101,11 +107,13 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
 
+        headers = FRAMABLE_HEADERS if scope["path"].startswith(FRAMABLE_PREFIX) else SECURITY_HEADERS
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
                 message["headers"] = list(message.get("headers", [])) + [
-                    header for header in SECURITY_HEADERS if header[0] not in present]
+                    header for header in headers if header[0] not in present]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
