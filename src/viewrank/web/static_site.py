@@ -2,23 +2,28 @@
 
 The site is built in a temporary sibling directory and then swapped in atomically, so a
 static host serving DIR never shows a half-written site and a killed publish leaves the
-previous site whole (its leftovers are removed by the next publish). A directory is only replaced when it holds a
+previous site whole. Ctrl+C or SIGTERM removes the half-built directory before exiting (a
+second Ctrl+C cannot stop that); only SIGKILL leaves one, which the next publish removes. A directory is only replaced when it holds a
 site written by this command (the marker file), so a mistyped --site cannot delete other files.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import datetime as dt
 import errno
 import glob
 import os
 import shutil
+import signal
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from functools import partial
 from importlib import resources
 from pathlib import Path
+from types import FrameType
 from typing import Callable, Iterable, Iterator
 
 from ..errors import WarehouseError
@@ -99,16 +104,61 @@ def publish_site(warehouse: Warehouse, site_dir: str | os.PathLike[str], *,
                              "choose an empty or new directory for --site")
     target.parent.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(target)
-    building = Path(tempfile.mkdtemp(prefix=f".{target.name}-{os.getpid()}-", dir=target.parent))
-    try:
-        (building / MARKER_FILE).write_text("written by viewrank publish\n")
-        report = _write(warehouse, building, progress)
-        _swap(building, target)
-    except BaseException:
-        shutil.rmtree(building, ignore_errors=True)
-        raise
+    building: Path | None = None
+    with _terminate_as_interrupt():
+        try:
+            building = Path(tempfile.mkdtemp(prefix=f".{target.name}-{os.getpid()}-", dir=target.parent))
+            (building / MARKER_FILE).write_text("written by viewrank publish\n")
+            report = _write(warehouse, building, progress)
+            _swap(building, target)
+        except BaseException:
+            if building is not None:
+                with _signals_held():  # a second Ctrl+C must not stop the cleanup half way
+                    shutil.rmtree(building, ignore_errors=True)
+            raise
     report.directory = str(target)
     return report
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _in_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(f"stopped by signal {signum}")
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a service manager, `timeout`, kill) stops a publish as Ctrl+C does, so its
+    half-built site is removed rather than left behind (only the main thread can do this)."""
+    if not _in_main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        if previous is not None:  # None: a handler not set from Python, which cannot be restored
+            signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Ignore Ctrl+C and SIGTERM for the length of the block (a cleanup that must finish)."""
+    if not _in_main_thread():
+        yield
+        return
+    previous = {number: signal.signal(number, signal.SIG_IGN) for number in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            if handler is not None:
+                signal.signal(number, handler)
 
 
 def _remove_leftovers(target: Path) -> None:
