@@ -235,8 +235,9 @@ def test_jsonl_with_a_byte_order_mark_keeps_its_first_row(tmp_path: Path) -> Non
 
 def figures(warehouse: Warehouse) -> dict[str, Any]:
     """Every figure a chart is made of, to compare a repaired warehouse with a clean one."""
-    return {name: warehouse.execute(f"SELECT * FROM {name} ORDER BY ALL").fetchall()
-            for name in ("daily_rollup", "weekly_rollup", "current_entries")
+    # Edition ids are left out: a transaction rolled back still uses up sequence values.
+    return {name: warehouse.execute(f"SELECT * {exclude} FROM {name} ORDER BY ALL").fetchall()
+            for name, exclude in (("daily_rollup", ""), ("weekly_rollup", ""), ("current_entries", "EXCLUDE (edition_id)"))
             } | {"editions": warehouse.execute("SELECT week, scope, revision FROM editions ORDER BY ALL").fetchall()}
 
 
