@@ -30,7 +30,7 @@ from ..tools.demo import run_demo
 from ..web.params import MAX_PER_PAGE
 from .options import DATE, json_option, open_warehouse, silent_option, warehouse_option
 from .output import format_table, print_json, progress, show
-from .render import render_lists, render_revisions, render_verification
+from .render import render_ingested, render_lists, render_revisions, render_verification
 
 T = TypeVar("T")
 
@@ -100,13 +100,7 @@ def ingest(files: tuple[Path, ...], warehouse_path: Path, strict: bool, input_fo
         print_json([report.__dict__ for report in reports])
         return
     for report in reports:
-        if report.already_ingested_as:
-            click.echo(f"{report.path}: already ingested as {report.already_ingested_as}; nothing to do")
-            continue
-        click.echo(f"{report.path}: {report.rows_read:,} rows read, {report.rows_loaded:,} loaded, "
-                   f"{report.rows_quarantined:,} quarantined, {report.rows_duplicate:,} duplicates")
-        for row, reason in report.first_problems:
-            click.echo(f"  row {row}: {reason}")
+        click.echo(render_ingested(report, skipped="nothing to do"))
 
 
 @click.command()

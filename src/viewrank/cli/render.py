@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..formats.top10 import round_display
+from ..ingest import IngestReport
 from ..reports.audience import AUDIENCE_COLUMNS
 from ..reports.factsheet import FIGURE_DAYS, NAMED_COUNTRIES
 from .output import format_table, humanize
@@ -47,6 +48,16 @@ def render_lists(result: dict[str, Any]) -> str:
             ["#", "Title", "Hours viewed", "Views", "Weeks"], right=(0, 2, 3, 4))
         blocks.append(f"{category}, {where}, week ending {result['week']}\n{table}")
     return "\n\n".join(blocks)
+
+
+def render_ingested(report: IngestReport, *, skipped: str) -> str:
+    """One ingested file's counts and first problems (local or Spark ingest), or that it was skipped."""
+    if report.already_ingested_as:
+        return f"{report.path}: already ingested as {report.already_ingested_as}; {skipped}"
+    lines = [f"{report.path}: {report.rows_read:,} rows read, {report.rows_loaded:,} loaded, "
+             f"{report.rows_quarantined:,} quarantined, {report.rows_duplicate:,} duplicates"]
+    lines += [f"  row {row}: {reason}" for row, reason in report.first_problems]
+    return "\n".join(lines)
 
 
 def render_revisions(editions: list[dict[str, Any]]) -> str:

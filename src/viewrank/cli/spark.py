@@ -9,6 +9,7 @@ import click
 
 from .options import json_option, open_warehouse, silent_option, warehouse_option
 from .output import print_json
+from .render import render_ingested
 
 
 @click.command("spark-ingest")
@@ -45,13 +46,7 @@ def spark_ingest(sources: tuple[str, ...], warehouse_path: Path, master: str, as
                     "event_rows": report.event_rows, "files": [item.__dict__ for item in report.files]})
         return
     for item in report.files:
-        if item.already_ingested_as:
-            click.echo(f"{item.path}: already ingested as {item.already_ingested_as}; not read")
-            continue
-        click.echo(f"{item.path}: {item.rows_read:,} rows read, {item.rows_loaded:,} loaded, "
-                   f"{item.rows_quarantined:,} quarantined, {item.rows_duplicate:,} duplicates")
-        for row, reason in item.first_problems:
-            click.echo(f"  row {row}: {reason}")
+        click.echo(render_ingested(item, skipped="not read"))
     click.echo(f"Rolled up {len(report.days)} days ({report.event_rows:,} events) on Spark ({report.master})")
 
 
