@@ -9,9 +9,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from import_support import TOP10, fingerprint, new_warehouse, run, run_json
+from import_support import COUNTRIES_SLICE, GLOBAL_SLICE, TOP10, fingerprint, new_warehouse, run, run_json
 
 from viewrank import Warehouse
+from viewrank.export import global_rows
 
 PUBLICATIONS = TOP10 / "publications"
 P2021 = PUBLICATIONS / "all-weeks-global_published-2021-11-17_slice.tsv"    # 7 columns
@@ -22,7 +23,7 @@ ALL = [P2021, P2023, P2024, CURRENT]
 
 CONTENT_SQL = """
 SELECT week, category, rank, t.show_title, t.season_title, hours_viewed, runtime_hours, views, cumulative_weeks
-FROM current_entries c JOIN titles t USING (title_key) ORDER BY week, category, rank
+FROM current_entries c JOIN titles t USING (title_key) WHERE scope = 'global' ORDER BY week, category, rank
 """
 
 
@@ -146,3 +147,92 @@ def test_any_import_order_ends_with_the_newest_publication_current(tmp_path: Pat
 
 def D(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
+
+
+# -- identity whatever the order -----------------------------------------------------------------
+
+IDS_SQL = """
+SELECT week, scope, coalesce(country, '') AS country, category, rank, t.title_id
+FROM current_entries c JOIN titles t USING (title_key) ORDER BY ALL
+"""
+
+
+def current_ids(warehouse_path: Path) -> list[tuple]:
+    with Warehouse(warehouse_path, read_only=True) as warehouse:
+        return warehouse.execute(IDS_SQL).fetchall()
+
+
+def test_a_case_only_rename_keeps_one_id_and_records_both_names(tmp_path: Path) -> None:
+    ids = []
+    for name, order in (("old-first", [P2021, CURRENT]), ("new-first", [CURRENT, P2021])):
+        warehouse_path = new_warehouse(tmp_path, name)
+        for file in order:
+            import_files(warehouse_path, file)
+        with Warehouse(warehouse_path, read_only=True) as warehouse:
+            titles = warehouse.execute(
+                "SELECT title_id, show_title, title_key FROM titles WHERE lower(show_title) = 'this little love of mine'"
+            ).fetchall()
+            assert len(titles) == 1 and titles[0][1] == "This Little Love of Mine"   # the newest spelling
+            assert warehouse.execute("SELECT show_title, published FROM title_aliases WHERE title_key = ? ORDER BY 2",
+                                     [titles[0][2]]).fetchall() == [
+                ("This Little Love Of Mine", D("2021-11-17")), ("This Little Love of Mine", D("2026-07-19"))]
+            # Both publications' rows of 2021-07-11 are the one title.
+            assert warehouse.scalar(
+                """SELECT count(DISTINCT title_key) FROM chart_entries c JOIN editions e USING (edition_id)
+                   WHERE e.week = '2021-07-11' AND c.category = 'Films (English)' AND c.rank = 6""") == 1
+        ids.append(current_ids(warehouse_path))
+    assert ids[0] == ids[1]
+
+
+def test_country_lists_before_the_global_list_give_the_same_ids(tmp_path: Path) -> None:
+    global_first = new_warehouse(tmp_path, "global-first")
+    import_files(global_first, GLOBAL_SLICE)
+    import_files(global_first, COUNTRIES_SLICE)
+    countries_first = new_warehouse(tmp_path, "countries-first")
+    import_files(countries_first, COUNTRIES_SLICE)
+    import_files(countries_first, GLOBAL_SLICE)
+    assert current_ids(countries_first) == current_ids(global_first)
+    with Warehouse(countries_first, read_only=True) as warehouse:
+        assert warehouse.scalar("SELECT count(DISTINCT title_key) FROM current_entries c JOIN titles t USING (title_key) "
+                                "WHERE t.season_title = 'The Diplomat: Season 1'") == 1
+
+
+@pytest.mark.realdata
+def test_every_order_of_the_real_publications_ends_the_same(realdata: Path, tmp_path: Path) -> None:
+    top10 = realdata / "netflix-top10"
+    files = sorted((top10 / "publications").glob("*.tsv")) + [top10 / "all-weeks-global.tsv",
+                                                               top10 / "all-weeks-countries_2023-04-23_extract.csv"]
+    orders = [tuple(range(len(files))), tuple(reversed(range(len(files)))), (3, 4, 0, 2, 1), (4, 0, 1, 2, 3)]
+    ends = []
+    for number, order in enumerate(orders):
+        warehouse_path = new_warehouse(tmp_path, f"order-{number}")
+        for index in order:
+            import_files(warehouse_path, files[index])
+        ends.append((current_ids(warehouse_path), content(warehouse_path)))
+        with Warehouse(warehouse_path, read_only=True) as warehouse:
+            # The current file's cumulative weeks are reproduced by the stored history.
+            assert warehouse.execute(
+                """SELECT count(*) FROM (SELECT cumulative_weeks, count(*) OVER (PARTITION BY title_key, category
+                                                                             ORDER BY week) AS counted
+                                         FROM current_entries WHERE scope = 'global') WHERE cumulative_weeks <> counted"""
+            ).fetchone() == (0,)
+    assert all(end == ends[0] for end in ends[1:])
+    # What is current is the newest publication: the current file's rows, exactly.
+    reference = new_warehouse(tmp_path, "current")
+    import_files(reference, top10 / "all-weeks-global.tsv")
+    assert [row for row in ends[0][1] if row[0] in {r[0] for r in content(reference)}] == content(reference)
+
+
+# -- export conventions --------------------------------------------------------------------------
+
+def test_a_computed_tv_title_without_a_season_title_is_exported_as_n_a(tmp_path: Path) -> None:
+    from builders import build_warehouse, plays, season
+
+    special = season("special", "The Special", 1) | {"season_number": "", "runtime_seconds": 3600}
+    warehouse = build_warehouse(tmp_path, titles=[special, season("gamma-1", "Gamma", 1) | {"runtime_seconds": 3600}],
+                                events=plays("special", day="2026-11-12", count=3) + plays("gamma-1", day="2026-11-12"),
+                                weeks=["2026-11-15"])
+    with warehouse:
+        assert warehouse.scalar("SELECT season_title FROM titles WHERE title_id = 'special'") == "The Special"
+        rows = [row[3:5] for row in global_rows(warehouse)]
+    assert rows == [("The Special", "N/A"), ("Gamma", "Gamma: Season 1")]

@@ -23,26 +23,35 @@ from .store.warehouse import Warehouse
 # revision of each week that has one (a published edition stays readable after late data),
 # or with $editions set, those editions (what one imported file held).
 ENTRIES_SQL = """
-SELECT e.week, e.scope, e.origin, e.revision, c.*
+SELECT e.week, e.scope, e.origin, e.revision, e.published, c.*
 FROM chart_entries c JOIN editions e USING (edition_id)
 WHERE CASE WHEN $editions IS NOT NULL THEN list_contains($editions, e.edition_id)
            ELSE e.revision = coalesce($revision, (SELECT max(revision) FROM editions x
                                                   WHERE x.week = e.week AND x.scope = e.scope)) END
 """
 
+# A title as its publication spelled it: the spelling (title_aliases) of the earliest
+# publication at or after the edition's that named it, else the catalog's.
+SPELLING_SQL = """
+LEFT JOIN LATERAL (SELECT a.show_title, a.season_title FROM title_aliases a
+                   WHERE a.title_key = c.title_key AND a.published >= c.published
+                   ORDER BY a.published LIMIT 1) a ON true"""
+SPELLED_NAMES = """coalesce(a.show_title, t.show_title) AS show_title,
+       CASE WHEN a.show_title IS NULL THEN t.season_title ELSE a.season_title END AS season_title"""
+
 GLOBAL_ROWS_SQL = """
-SELECT c.week, c.category, c.rank, t.show_title, t.season_title, t.kind, c.hours_viewed, c.runtime_hours,
+SELECT c.week, c.category, c.rank, """ + SPELLED_NAMES + """, t.kind, c.hours_viewed, c.runtime_hours,
        c.views, c.cumulative_weeks, c.is_staggered_launch, c.episode_launch_details, c.runtime_override_flag,
        c.origin
-FROM (""" + ENTRIES_SQL + """) c JOIN titles t USING (title_key)
+FROM (""" + ENTRIES_SQL + """) c JOIN titles t USING (title_key) """ + SPELLING_SQL + """
 WHERE c.scope = 'global' AND ($since IS NULL OR c.week >= $since) AND ($until IS NULL OR c.week <= $until)
 ORDER BY c.week DESC, c.category, c.rank
 """
 
 COUNTRY_ROWS_SQL = """
-SELECT n.name AS country_name, c.country, c.week, c.category, c.rank, t.show_title, t.season_title, t.kind,
-       c.cumulative_weeks
-FROM (""" + ENTRIES_SQL + """) c JOIN titles t USING (title_key) JOIN countries n ON n.iso2 = c.country
+SELECT n.name AS country_name, c.country, c.week, c.category, c.rank, """ + SPELLED_NAMES + """, t.kind,
+       c.cumulative_weeks, c.origin
+FROM (""" + ENTRIES_SQL + """) c JOIN titles t USING (title_key) """ + SPELLING_SQL + """ JOIN countries n ON n.iso2 = c.country
 WHERE c.scope = 'country' AND ($since IS NULL OR c.week >= $since) AND ($until IS NULL OR c.week <= $until)
 ORDER BY n.name, c.week DESC, c.category, c.rank
 """
@@ -63,7 +72,7 @@ def global_rows(warehouse: Warehouse, *, since: dt.date | None = None, until: dt
         staggered = row["is_staggered_launch"]
         values = {
             "week": row["week"].isoformat(), "category": row["category"], "weekly_rank": str(row["rank"]),
-            "show_title": clean_text(row["show_title"]), "season_title": season_cell(row["season_title"], row["kind"]),
+            "show_title": clean_text(row["show_title"]), "season_title": season_cell(row, imported),
             "weekly_hours_viewed": format_number(
                 _as_published(row["hours_viewed"]) if imported
                 else round_display(row["hours_viewed"], method.hours_rounding_for(row["week"]))),
@@ -78,9 +87,14 @@ def global_rows(warehouse: Warehouse, *, since: dt.date | None = None, until: dt
         yield tuple(values[COLUMN_ALIASES.get(name, name)] for name in names)
 
 
-def season_cell(season_title: str | None, kind: str) -> str:
-    """The season_title cell as Netflix writes it: the season's title, else N/A."""
-    return clean_text(season_title)
+def season_cell(row: dict[str, Any], imported: bool) -> str:
+    """The season_title cell as Netflix writes it: the season's title, else N/A. Imported rows
+    are written as published; a catalog TV title without a season carries its show's name
+    as season title, which Netflix writes N/A."""
+    season = row["season_title"]
+    if not imported and season == row["show_title"]:
+        season = None
+    return clean_text(season)
 
 
 def _as_published(value: float | None) -> int | None:
@@ -94,7 +108,7 @@ def country_rows(warehouse: Warehouse, *, since: dt.date | None = None, until: d
     for row in warehouse.rows(COUNTRY_ROWS_SQL, {"since": since, "until": until, "revision": revision,
                                                  "editions": editions}):
         yield (row["country_name"], row["country"], row["week"].isoformat(), row["category"], str(row["rank"]),
-               clean_text(row["show_title"]), season_cell(row["season_title"], row["kind"]),
+               clean_text(row["show_title"]), season_cell(row, row["origin"] == "imported"),
                str(row["cumulative_weeks"]))
 
 

@@ -76,7 +76,7 @@ def merge_titles(warehouse: Warehouse, from_id: str, into_id: str) -> dict[str, 
         raise CatalogError(f"{from_id} and {into_id} are both on the {where} of {clash[0]}: they are different titles")
     with warehouse.atomic():
         editions = _rekey(warehouse, source["title_key"], target["title_key"], None, f"titles-merge {from_id} into {into_id}")
-        for table in ("engagement_rows", "most_popular", "viewing_history_plays", "episodes"):
+        for table in ("engagement_rows", "most_popular", "viewing_history_plays", "episodes", "title_aliases"):
             warehouse.execute(f"UPDATE {table} SET title_key = ? WHERE title_key = ?",
                               [target["title_key"], source["title_key"]])
         warehouse.execute("DELETE FROM titles WHERE title_key = ?", [source["title_key"]])

@@ -50,6 +50,13 @@ def fold(text: str | None) -> str:
     return " ".join((text or "").split()).casefold()
 
 
+def name_key(text: str | None) -> str:
+    """A published name as Top 10 identity compares it: case, punctuation and spacing do not
+    matter ("This Little Love Of Mine" is "This Little Love of Mine")."""
+    folded = unicodedata.normalize("NFKC", text or "").casefold()
+    return " ".join("".join(c if c.isalnum() else " " for c in folded).split())
+
+
 @dataclass
 class Sighting:
     """One published row of a title on a list, as identity inference sees it."""
@@ -59,10 +66,14 @@ class Sighting:
     cumulative: int
     title_id: str | None = None   # known from the warehouse, else assigned here
     ref: Any = None               # the caller's row
+    runtime: float | None = None  # published runtime (hours), evidence between namesakes
 
 
-def runs(sightings: Iterable[Sighting]) -> list[list[Sighting]]:
-    """Split sightings into titles: within a group, a run continues while the count goes up."""
+def runs(sightings: Iterable[Sighting], ties: list[Sighting] | None = None) -> list[list[Sighting]]:
+    """Split sightings into titles: within a group, a run continues while the count goes up.
+    Where several runs could take a row, the evidence decides: the count continuing exactly,
+    then the same runtime, then the shorter gap; rows still tied go to the later run and are
+    added to `ties` to be reported."""
     by_group: dict[tuple[str, ...], list[Sighting]] = {}
     for sighting in sightings:
         by_group.setdefault(sighting.group, []).append(sighting)
@@ -74,13 +85,23 @@ def runs(sightings: Iterable[Sighting]) -> list[list[Sighting]]:
             candidates = [run for run in open_runs
                           if run[-1].week < sighting.week and run[-1].cumulative < sighting.cumulative]
             if candidates:
-                best = max(candidates, key=lambda run: (run[-1].cumulative == sighting.cumulative - 1,
-                                                        run[-1].cumulative))
-                best.append(sighting)
+                scores = [_evidence(run, sighting) for run in candidates]
+                best = max(scores)
+                if scores.count(best) > 1 and ties is not None:
+                    ties.append(sighting)
+                candidates[len(scores) - 1 - scores[::-1].index(best)].append(sighting)
             else:
                 open_runs.append([sighting])
         found.extend(open_runs)
     return found
+
+
+def _evidence(run: list[Sighting], sighting: Sighting) -> tuple[bool, bool, int]:
+    """How well a row continues a run: exact count, same runtime, then the shorter gap."""
+    last = run[-1]
+    runtimes = [s.runtime for s in run if s.runtime]
+    same_runtime = bool(sighting.runtime) and bool(runtimes) and runtimes[-1] == sighting.runtime
+    return (last.cumulative == sighting.cumulative - 1, same_runtime, -(sighting.week - last.week).days)
 
 
 def assign_ids(found: list[list[Sighting]], new_id: Callable[[list[Sighting]], str]) -> None:

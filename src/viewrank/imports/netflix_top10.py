@@ -31,13 +31,11 @@ from ..formats.top10 import (
     format_runtime,
 )
 from ..store.warehouse import Warehouse
-from .identity import Sighting, assign_ids, make_title_id, runs, season_number
 from .sources import read_new_files, record_source
-from .titles import insert_titles, title_keys
+from .top10_titles import Titles, country_titles, global_titles, popular_titles, record_names
 
 GLOBAL, COUNTRIES, MOST_POPULAR = "netflix-top10-global", "netflix-top10-countries", "netflix-most-popular"
 IMPORT_ORDER = (GLOBAL, COUNTRIES, MOST_POPULAR)   # country rows and most-popular map onto global titles
-TITLE_SOURCE = "netflix-top10"
 GLOBAL_REQUIRED = ("week", "category", "weekly_rank", "show_title", "season_title", "weekly_hours_viewed",
                    "cumulative_weeks_in_top_10")
 POPULAR_28_DAYS = "hours_viewed_first_28_days"
@@ -104,6 +102,7 @@ class Top10Report:
     restated: list[dict[str, Any]] = field(default_factory=list)   # weeks whose lists changed, and how
     titles_new: int = 0
     namesakes: int = 0
+    identity_ties: list[dict[str, Any]] = field(default_factory=list)   # rows two namesakes could equally be
     rows_on_titles_not_in_global_lists: int = 0
     weeks_count_mismatches: int = 0
     noncanonical_cells: int = 0
@@ -321,159 +320,6 @@ def _row_order(parsed: Top10File) -> str:
     return "other"
 
 
-# -- titles ---------------------------------------------------------------------------------
-
-def _kind_of(category: str) -> str:
-    return "film" if category.startswith("Films") else "tv"
-
-
-def _language_of(category: str, english: str) -> str | None:
-    return english if category.endswith("(English)") else None
-
-
-class _Titles:
-    """Titles created or re-used during one import (written together at the end)."""
-
-    def __init__(self, warehouse: Warehouse):
-        self.warehouse = warehouse
-        self.new: list[dict[str, Any]] = []
-        self.languages: dict[str, str | None] = {}
-        # Titles from earlier country or most-popular imports that are on no global list yet.
-        self.unlisted: dict[tuple[str, str, str], list[str]] = {}
-        for title_id, kind, show, season in warehouse.execute(
-                """SELECT title_id, kind, show_title, coalesce(season_title, '') FROM titles t
-                   WHERE source = ? AND NOT EXISTS (SELECT 1 FROM current_entries c
-                                                    WHERE c.scope = 'global' AND c.title_key = t.title_key)
-                   ORDER BY title_id""", [TITLE_SOURCE]).fetchall():
-            self.unlisted.setdefault((kind, show, season), []).append(title_id)
-
-    def create(self, title_id: str, kind: str, show: str, season: str | None, language: str | None, *,
-               unlisted: bool) -> str:
-        """A new title; `unlisted` ones (from country or most-popular rows) are shared by later rows."""
-        self.new.append({"title_id": title_id, "show_title": show, "season_number": season_number(season),
-                         "season_title": season, "kind": kind, "original_language": language, "source": TITLE_SOURCE})
-        if unlisted:
-            self.unlisted.setdefault((kind, show, season or ""), []).append(title_id)
-        return title_id
-
-    def reuse_unlisted(self, kind: str, show: str, season: str, language: str | None, *, take: bool) -> str | None:
-        """An existing title not on any global list with these names (taken off the list if `take`)."""
-        spare = self.unlisted.get((kind, show, season))
-        if not spare:
-            return None
-        title_id = spare.pop(0) if take else spare[0]
-        if take and language is not None:
-            self.languages[title_id] = language
-        return title_id
-
-    def write(self) -> dict[str, int]:
-        """Insert new titles, fix languages learnt from global lists; returns title_id -> title_key."""
-        insert_titles(self.warehouse, self.new)
-        for title_id, language in self.languages.items():
-            self.warehouse.execute("UPDATE titles SET original_language = ? WHERE title_id = ?", [language, title_id])
-        return title_keys(self.warehouse)
-
-
-def _global_titles(warehouse: Warehouse, parsed: Top10File, titles: _Titles, report: Top10Report) -> None:
-    """Identify the titles of global rows against the stored global history."""
-    english = warehouse.methodology.english_language
-    weeks = {row.week for row in parsed.rows}
-    sightings: list[Sighting] = []
-    known_at: dict[tuple[Any, ...], str] = {}
-    for week, category, show, season, cumulative, title_id in warehouse.execute(
-            """SELECT c.week, c.category, t.show_title, coalesce(t.season_title, ''), c.cumulative_weeks, t.title_id
-               FROM current_entries c JOIN titles t USING (title_key) WHERE c.scope = 'global'""").fetchall():
-        if week in weeks:   # the file replaces this week: its rows keep the ids they had
-            known_at[(week, category, show, season, cumulative)] = title_id
-        else:
-            sightings.append(Sighting(week, (category, show, season), cumulative, title_id))
-    for row in parsed.rows:
-        group = (row.category, row.show_title, row.season_title or "")
-        sightings.append(Sighting(row.week, group, row.cumulative, known_at.get((row.week, *group, row.cumulative)), row))
-
-    def new_id(run: list[Sighting]) -> str:
-        category, show, season = run[0].group
-        kind, language = _kind_of(category), _language_of(category, english)
-        return (titles.reuse_unlisted(kind, show, season, language, take=True)
-                or titles.create(make_title_id(season or show, TITLE_SOURCE, category, show, season, run[0].week),
-                                 kind, show, season or None, language, unlisted=False))
-
-    found = runs(sightings)
-    before = len(titles.new)
-    assign_ids(found, new_id)
-    report.titles_new = len(titles.new) - before
-    groups: dict[tuple[str, ...], int] = {}
-    for run in found:
-        if any(s.ref is not None for s in run):
-            groups[run[0].group] = groups.get(run[0].group, 0) + 1
-    report.namesakes = sum(count - 1 for count in groups.values())
-    for sighting in sightings:
-        if sighting.ref is not None:
-            sighting.ref.title_id = sighting.title_id
-
-
-def _global_candidates(warehouse: Warehouse) -> dict[tuple[str, str, str], list[tuple[str, str, list[dt.date], float]]]:
-    """Titles on the global lists by (kind, show, season): (id, category, weeks, hours)."""
-    found: dict[tuple[str, str, str], list[tuple[str, str, list[dt.date], float]]] = {}
-    for title_id, kind, show, season, category, weeks, hours in warehouse.execute(
-            """SELECT t.title_id, t.kind, t.show_title, coalesce(t.season_title, ''), c.category,
-                      list(DISTINCT c.week ORDER BY c.week), coalesce(sum(c.hours_viewed), 0)
-               FROM titles t JOIN current_entries c USING (title_key) WHERE c.scope = 'global'
-               GROUP BY ALL ORDER BY min(c.week), t.title_id""").fetchall():
-        found.setdefault((kind, show, season), []).append((title_id, category, weeks, hours))
-    return found
-
-
-def _covering(week: dt.date, candidates: list[tuple[str, str, list[dt.date], float]]) -> str:
-    """The namesake whose global history covers `week`: on the list that week, else charting
-    around it, else the latest to debut before it, else the first (candidates by debut)."""
-    on_list = [c for c in candidates if week in c[2]]
-    around = [c for c in candidates if c[2][0] <= week <= c[2][-1]]
-    earlier = [c for c in candidates if c[2][0] <= week]
-    if on_list or around:
-        return (on_list or around)[0][0]
-    return earlier[-1][0] if earlier else candidates[0][0]
-
-
-def _country_titles(warehouse: Warehouse, parsed: Top10File, titles: _Titles, report: Top10Report) -> None:
-    """Country rows take the id of the global title with the same names and kind whose
-    history covers that week; titles never on a global list get ids of their own."""
-    candidates = _global_candidates(warehouse)
-    before = len(titles.new)
-    for row in parsed.rows:
-        kind, season = _kind_of(row.category), row.season_title or ""
-        options = candidates.get((kind, row.show_title, season))
-        if options:
-            row.title_id = _covering(row.week, options)
-            continue
-        report.rows_on_titles_not_in_global_lists += 1
-        row.title_id = (titles.reuse_unlisted(kind, row.show_title, season, None, take=False)
-                        or titles.create(make_title_id(season or row.show_title, TITLE_SOURCE, "country", kind,
-                                                       row.show_title, season),
-                                         kind, row.show_title, row.season_title, None, unlisted=True))
-    report.titles_new = len(titles.new) - before
-
-
-def _popular_titles(warehouse: Warehouse, parsed: Top10File, titles: _Titles, report: Top10Report) -> None:
-    """A most-popular row is the global title of that category and names with the most hours."""
-    english = warehouse.methodology.english_language
-    candidates = _global_candidates(warehouse)
-    before = len(titles.new)
-    for row in parsed.rows:
-        kind, season = _kind_of(row.category), row.season_title or ""
-        options = [c for c in candidates.get((kind, row.show_title, season), []) if c[1] == row.category]
-        if options:
-            row.title_id = max(options, key=lambda c: (c[3], c[0]))[0]
-            continue
-        report.rows_on_titles_not_in_global_lists += 1
-        language = _language_of(row.category, english)
-        row.title_id = (titles.reuse_unlisted(kind, row.show_title, season, language, take=False)
-                        or titles.create(make_title_id(season or row.show_title, TITLE_SOURCE, "most-popular",
-                                                       row.category, row.show_title, season),
-                                         kind, row.show_title, row.season_title, language, unlisted=True))
-    report.titles_new = len(titles.new) - before
-
-
 # -- writing --------------------------------------------------------------------------------
 
 WEEKS_COUNT_SQL = """
@@ -521,11 +367,12 @@ def import_top10(warehouse: Warehouse, parsed: Top10File, report: Top10Report) -
     report.noncanonical_cells = parsed.noncanonical_cells
     layout.extra = {"order": _row_order(parsed), "noncanonical_cells": parsed.noncanonical_cells,
                     "booleans": {"true": parsed.booleans.get(True, "True"), "false": parsed.booleans.get(False, "False")}}
-    identify = {GLOBAL: _global_titles, COUNTRIES: _country_titles, MOST_POPULAR: _popular_titles}[parsed.kind]
+    identify = {GLOBAL: global_titles, COUNTRIES: country_titles, MOST_POPULAR: popular_titles}[parsed.kind]
     with warehouse.atomic():
-        titles = _Titles(warehouse)
+        titles = Titles(warehouse)
         identify(warehouse, parsed, titles, report)
         keys = titles.write()
+        record_names(warehouse, parsed, keys)
         written: dict[dt.date, Written] = {}
         scope = "global" if parsed.kind == GLOBAL else "country"
         if parsed.kind != MOST_POPULAR:
