@@ -31,7 +31,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", StarletteDeprecationWarning)
     from starlette.testclient import TestClient
 
-DIPLOMAT = "the-diplomat-season-1-0ecaa389"
+DIPLOMAT = "the-diplomat-season-1-0339b047"
 COUNTRY_WEEK = "2023-04-23"  # the one week of the countries slice
 LATEST_WEEK = "2025-10-26"  # the latest week of the global slice
 

@@ -170,7 +170,7 @@ def _error_response(description: str) -> dict[str, Any]:
 
 # Values for the examples when the warehouse has no published week yet.
 FALLBACK_SAMPLES = {"latest": LATEST, "week": LATEST, "country_week": LATEST, "iso2": "US",
-                    "category": "tv-english", "title_id": "the-diplomat-season-1-0ecaa389", "query": "diplomat",
+                    "category": "tv-english", "title_id": "the-diplomat-season-1-0339b047", "query": "diplomat",
                     "per_page": "10", "report": "most-popular"}
 
 
