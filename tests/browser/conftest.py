@@ -19,15 +19,28 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test 
 
 from web_support import build_warehouse  # noqa: E402
 
+from viewrank.store.warehouse import Warehouse  # noqa: E402
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
+ENGAGEMENT_SLICE = (Path(__file__).resolve().parents[1] / "fixtures" / "engagement"
+                    / "What_We_Watched_A_Netflix_Engagement_Report_2024Jul-Dec_slice.xlsx")
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
 @pytest.fixture(scope="session")
 def browser_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_warehouse(tmp_path_factory.mktemp("browser") / "warehouse")
+    """The hand-made warehouse plus a slice of Netflix's real 2024H2 engagement report."""
+    from viewrank.imports.engagement import import_engagement_files
+
+    path = build_warehouse(tmp_path_factory.mktemp("browser") / "warehouse")
+    with Warehouse(path) as warehouse:
+        import_engagement_files(warehouse, [ENGAGEMENT_SLICE])
+    return path
 
 
 @pytest.fixture(scope="session")
@@ -75,6 +88,13 @@ def page(browser: Any) -> Iterator[Any]:
     opened.on("dialog", lambda dialog: (opened.problems.append(f"dialog: {dialog.message}"), dialog.dismiss()))
     yield opened
     context.close()
+
+
+@pytest.fixture(scope="session")
+def docs() -> Path:
+    """Where the README's screenshots live (committed)."""
+    DOCS.mkdir(exist_ok=True)
+    return DOCS
 
 
 @pytest.fixture(scope="session")
