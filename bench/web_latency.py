@@ -58,7 +58,7 @@ SELECT 2 * w + 1, NULL,
        ['Films (English)', 'TV (English)', 'Films (Non-English)', 'TV (Non-English)'][k + 1], r, t.title_key,
        1e6 * (11 - r) + hash(w, k, r) % 100000, 1.5 + (i % 7) / 10.0, (1e6 * (11 - r)) / (1.5 + (i % 7) / 10.0),
        CAST(row_number() OVER (PARTITION BY k, t.title_key ORDER BY w) AS INTEGER),
-       CAST(row_number() OVER (PARTITION BY k, t.title_key ORDER BY w) AS INTEGER), false, NULL
+       CAST(row_number() OVER (PARTITION BY k, t.title_key ORDER BY w) AS INTEGER), false, NULL, NULL
 FROM picked JOIN titles t ON t.title_id = 'B' || lpad(CAST(i AS VARCHAR), 5, '0');
 INSERT INTO chart_entries
 WITH picked AS (
@@ -69,7 +69,7 @@ WITH picked AS (
 )
 SELECT 2 * w + 2, country, CASE WHEN f = 0 THEN 'Films' ELSE 'TV' END, r, t.title_key, NULL, NULL, NULL,
        CAST(row_number() OVER (PARTITION BY country, f, t.title_key ORDER BY w) AS INTEGER),
-       CAST(row_number() OVER (PARTITION BY country, f, t.title_key ORDER BY w) AS INTEGER), NULL, NULL
+       CAST(row_number() OVER (PARTITION BY country, f, t.title_key ORDER BY w) AS INTEGER), NULL, NULL, NULL
 FROM picked JOIN titles t ON t.title_id = 'B' || lpad(CAST(i AS VARCHAR), 5, '0')
 """
 
@@ -94,8 +94,11 @@ def routes(path: Path) -> list[tuple[str, str]]:
     """(label, path) of every route measured, baselines first."""
     con = duckdb.connect(str(path / "viewrank.duckdb"), read_only=True)
     weeks = [week for (week,) in con.execute("SELECT DISTINCT week FROM editions ORDER BY week").fetchall()]
-    title_id = con.execute("""SELECT t.title_id FROM chart_entries c JOIN titles t USING (title_key)
-                              GROUP BY ALL ORDER BY count(*) DESC, t.title_id LIMIT 1""").fetchone()[0]  # type: ignore[index]
+    most_listed = con.execute("""SELECT t.title_id FROM chart_entries c JOIN titles t USING (title_key)
+                                 GROUP BY ALL ORDER BY count(*) DESC, t.title_id LIMIT 4""").fetchall()
+    title_id = most_listed[0][0]
+    map_week = con.execute("""SELECT max(c.week) FROM current_entries c JOIN titles t USING (title_key)
+                              WHERE t.title_id = ? AND c.scope = 'country'""", [title_id]).fetchone()[0]  # type: ignore[index]
     con.close()
     middle = weeks[len(weeks) // 2].isoformat()
     return [
@@ -106,6 +109,8 @@ def routes(path: Path) -> list[tuple[str, str]]:
         ("/countries (No. 1 in 93 countries)", "/countries"),
         ("/weeks/{week}/countries/{iso2}", f"/weeks/{middle}/countries/KR"),
         ("/titles/{id} (facts, history, SVG charts)", f"/titles/{title_id}"),
+        ("/titles/{id}/weeks/{week} (world map, rank by week per country)", f"/titles/{title_id}/weeks/{map_week}"),
+        ("/compare?t=... (four titles by week since premiere)", "/compare?" + "&".join(f"t={row[0]}" for row in most_listed)),
         ("/search?q=", "/search?q=bench%20title%2012"),
         ("/api/weeks/{week}/global", f"/api/weeks/{middle}/global"),
         ("/api/weeks/latest/countries/{iso2}", "/api/weeks/latest/countries/US"),
