@@ -16,6 +16,7 @@ from starlette.exceptions import StarletteDeprecationWarning
 from web_html import table_rows
 from web_support import WEEKS, build_warehouse
 
+from viewrank.reports.popular import most_popular
 from viewrank.store.warehouse import Warehouse
 from viewrank.web import create_app, pages
 from viewrank.web.render import figure
@@ -209,3 +210,18 @@ def test_compare_aligns_titles_by_week_since_premiere(real: TestClient, real_pat
         assert f'id="{chart}"' in html
     assert real.get("/compare?t=a&t=b&t=c&t=d&t=e").status_code == 404
     assert "No title matches" in real.get("/compare?add=zzzzzzzz").text
+
+
+def test_most_popular_from_the_rollups_where_none_is_imported(tmp_path: Path) -> None:
+    path = build_warehouse(tmp_path / "warehouse")
+    with Warehouse(path) as warehouse:  # make the fixture's films originals, as the demo's are
+        warehouse.execute("UPDATE titles SET is_original = true, release_date = DATE '2026-10-19'")  # 28 days rolled up
+        expected = most_popular(warehouse, rule="hours28")["lists"]["Films (English)"]
+    with TestClient(create_app(path)) as client:
+        html = client.get("/").text
+        assert 'href="/most-popular"' in html
+        page = client.get("/most-popular/28-days-films-english").text
+    rows = [row for row in table_rows(page) if "data-title-id" in row["_attrs"]]
+    assert expected and [row["_attrs"]["data-title-id"] for row in rows] == [entry["title_id"] for entry in expected]
+    assert [row["Hours viewed"] for row in rows] == [f"{entry['hours_viewed']:,.0f}" for entry in expected]
+    assert "First 28 days, by hours" in text_of(page)

@@ -17,7 +17,7 @@ from ..errors import NotFound
 from ..reports.facts import title_facts
 from ..reports.factsheet import factsheet
 from ..store.warehouse import Warehouse
-from . import compare, queries, reports, svg, urls, worldmap
+from . import compare, popular, queries, reports, svg, urls, worldmap
 from .params import parse_iso2, resolve_title_week, resolve_week, slug
 from .render import Page, number
 
@@ -27,8 +27,12 @@ STATIC_REPORT_PER_PAGE = 500
 
 
 def _frame(warehouse: Warehouse) -> dict[str, Any]:
-    """What every page's frame needs: the latest week and the report pages that have data."""
-    return {"latest_week": queries.latest_week(warehouse), "reports": reports.available(warehouse)}
+    """What every page's frame needs: the latest week and the report pages that have data
+    (most popular computed from the rollups where none is imported)."""
+    found: list[Any] = reports.available(warehouse)
+    if all(report.slug != popular.SLUG for report in found) and popular.has_rollups(warehouse):
+        found.insert(0, popular.NavEntry())
+    return {"latest_week": queries.latest_week(warehouse), "reports": found}
 
 
 def week_picker(weeks: list[dt.date], current: dt.date, path_for: Callable[[dt.date], str]) -> dict[str, Any]:
@@ -258,10 +262,30 @@ def _report_page(warehouse: Warehouse, report: reports.ReportTable, query: str, 
 def report_page(warehouse: Warehouse, report_slug: str, query: str, sort: str | None, page: int,
                 section_key: str | None = None) -> Page:
     """A page of a report table (most popular, engagement) in one tab and half year, with search and sorting."""
+    if report_slug == popular.SLUG and all(found.slug != report_slug for found in reports.available(warehouse)) \
+            and popular.has_rollups(warehouse):
+        return popular_page(warehouse, section_key)
     report = reports.find(warehouse, report_slug)
     sections = reports.sections(warehouse, report)
     section = reports.find_section(sections, section_key)
     return _report_page(warehouse, report, query, sort, page, reports.PER_PAGE, sections, section)
+
+
+def popular_pages(warehouse: Warehouse) -> Iterator[Page]:
+    """The computed most-popular page and one per other list (for the static site)."""
+    yield popular_page(warehouse, None)
+    for section in popular.sections(warehouse)[1:]:
+        yield popular_page(warehouse, section["key"])
+
+
+def popular_page(warehouse: Warehouse, section_key: str | None) -> Page:
+    """Most popular computed from the rollups: a tab per rule and category that has entries."""
+    found = popular.sections(warehouse)
+    section = popular.pick(found, section_key)
+    first = found[0]["key"] if found else None
+    return Page("popular.html", urls.report(popular.SLUG, section=None if section_key in (None, first) else section_key),
+                popular.LABEL, {**_frame(warehouse), "sections": found, "section": section, "first_key": first,
+                                "bases": list(dict.fromkeys(item["basis"] for item in found))})
 
 
 def report_pages(warehouse: Warehouse, report_slug: str) -> Iterator[Page]:

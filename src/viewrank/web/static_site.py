@@ -28,7 +28,7 @@ from typing import Callable, Iterable, Iterator
 
 from ..errors import WarehouseError
 from ..store.warehouse import Warehouse
-from . import downloads, pages, queries, reports, urls
+from . import downloads, pages, popular, queries, reports, urls
 from .http import CONTENT_SECURITY_POLICY
 from .render import Page, render
 
@@ -71,8 +71,11 @@ def page_jobs(warehouse: Warehouse) -> Iterator[Callable[[], Iterable[Page]]]:
     editions = queries.editions_by_week(warehouse)
     weeks = sorted(editions)
     yield partial(_front_pages, warehouse)
-    for report in reports.available(warehouse):
+    found = reports.available(warehouse)
+    for report in found:
         yield partial(pages.report_pages, warehouse, report.slug)
+    if all(report.slug != popular.SLUG for report in found) and popular.has_rollups(warehouse):
+        yield partial(pages.popular_pages, warehouse)
     for week in weeks:
         if "global" in editions[week]:
             yield partial(_week_pages, warehouse, week)
