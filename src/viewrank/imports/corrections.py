@@ -16,6 +16,7 @@ from typing import Any
 
 from ..charts.editions import ENTRY_COLUMNS, Entry, fill_streaks, write_editions
 from ..errors import CatalogError, NotFound
+from ..store import events
 from ..store.warehouse import Warehouse
 from .identity import make_title_id
 
@@ -28,10 +29,11 @@ def _title(warehouse: Warehouse, title_id: str) -> dict[str, Any]:
 
 
 def _refuse_events(warehouse: Warehouse, title: dict[str, Any]) -> None:
-    parts = warehouse.event_part_paths()
+    parts = events.part_paths(warehouse)
     viewed = warehouse.scalar("SELECT count(*) FROM daily_rollup WHERE title_key = ?", [title["title_key"]])
     if not viewed and parts:
-        viewed = warehouse.scalar("SELECT count(*) FROM read_parquet(?) WHERE title_key = ?", [parts, title["title_key"]])
+        viewed = warehouse.scalar(f"SELECT count(*) FROM {events.relation(parts, ['title_key'])} WHERE title_key = ?",
+                                  [title["title_key"]])
     if viewed:
         raise CatalogError(f"{title['title_id']} has playback events; only titles known from imported lists "
                            "can be merged or split")

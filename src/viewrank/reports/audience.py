@@ -28,6 +28,7 @@ from ..charts.weekly import PREMIERE_DAYS_SQL, runtime_sql
 from ..charts.windows import Window, bind
 from ..errors import NotFound
 from ..rollup import sketch
+from ..store import events
 from ..store.warehouse import Warehouse
 
 # Which days of the rows (`day`, with titles joined as `p`) a window takes.
@@ -47,7 +48,7 @@ GROUP BY s.title_key ORDER BY s.title_key
 EXACT_AUDIENCE_SQL = """
 WITH events AS (
     SELECT e.day, e.title_key, e.account_key, e.seconds, c.iso2 AS country
-    FROM read_parquet($paths, hive_partitioning = true) e JOIN countries c USING (country_index)
+    FROM {events} e JOIN countries c USING (country_index)
     WHERE e.title_key BETWEEN $first_key AND $last_key AND list_contains($title_keys, e.title_key)
 ),
 per_account AS (
@@ -106,7 +107,8 @@ def exact_audience(warehouse: Warehouse, window: Window, title_keys: list[int], 
     read from the event parts a batch of titles at a time."""
     method = warehouse.methodology
     sql = EXACT_AUDIENCE_SQL.format(days=WINDOW_DAYS_SQL[window.source], country_filter=where.country_filter,
-                                    runtime=runtime_sql(window.source))
+                                    runtime=runtime_sql(window.source),
+                                    events=events.parameter_relation("paths"))
     result: dict[Key, dict[str, int | None]] = {}
     for batch in _batches(warehouse, window, title_keys):
         paths = _window_parts(warehouse, window, batch)
@@ -149,4 +151,4 @@ def _window_parts(warehouse: Warehouse, window: Window, title_keys: list[int]) -
         first = max(first, released[0])
         last = min(last, released[1] + dt.timedelta(days=window.first_days - 1))
     return [path for offset in range((last - first).days + 1)
-            for path in warehouse.event_part_paths(first + dt.timedelta(days=offset))]
+            for path in events.part_paths(warehouse, first + dt.timedelta(days=offset))]

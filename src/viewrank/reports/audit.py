@@ -10,7 +10,7 @@ from typing import Any
 from ..charts.weekly import list_parameters, ranked_lists_sql
 from ..errors import NotFound
 from ..settings import Methodology
-from ..store.quoting import sql_literal
+from ..store import events
 from ..store.warehouse import Warehouse
 
 ENTRY_SQL = """
@@ -79,12 +79,11 @@ def verify(warehouse: Warehouse, week: dt.date) -> dict[str, Any]:
         current[edition["scope"]] = edition  # ordered by revision: the last one wins
     method_now = warehouse.methodology
     days = [week - dt.timedelta(days=offset) for offset in range(6, -1, -1)]
-    parts = [part for day in days for part in warehouse.event_part_paths(day)]
+    parts = [part for day in days for part in events.part_paths(warehouse, day)]
     report: dict[str, Any] = {"week": week, "event_parts": len(parts), "scopes": {}}
     if not parts:
         raise NotFound(f"no stored events for the week of {week}: an imported edition cannot be recomputed")
-    warehouse.execute("CREATE OR REPLACE TEMP VIEW week_events AS SELECT * FROM read_parquet(["
-                      + ", ".join(map(sql_literal, parts)) + "])")
+    warehouse.execute(f"CREATE OR REPLACE TEMP VIEW week_events AS SELECT * FROM {events.relation(parts, with_day=True)}")
     try:
         for scope, edition in current.items():
             recorded = Methodology.from_values(json.loads(edition["methodology"]))

@@ -13,7 +13,9 @@ import sys
 from typing import Any, Callable
 
 from ..errors import SettingsError
-from ..store.warehouse import EVENTS_DIR, Warehouse
+from ..store import events
+from ..store.events import EVENTS_DIR
+from ..store.warehouse import Warehouse
 from .daily import ROLLUP_SELECT, RollupReport, pending_weeks, store_rollups
 
 
@@ -55,10 +57,9 @@ def rollup_with_spark(warehouse: Warehouse, *, master: str = "local[2]", events_
     if not base.endswith("/" + EVENTS_DIR):
         base += "/" + EVENTS_DIR
     for chunk in pending:
-        relative = [path.removeprefix(EVENTS_DIR + "/") for day, _, _ in chunk
-                    for (path,) in warehouse.execute("SELECT path FROM event_files WHERE day = ?", [day]).fetchall()]
-        events = spark.read.option("basePath", base).parquet(*(f"{base}/{path}" for path in relative))
-        events.createOrReplaceTempView("events")
+        relative = events.relative_part_paths(warehouse, [day for day, _, _ in chunk])
+        frame = spark.read.option("basePath", base).parquet(*(f"{base}/{path}" for path in relative))
+        frame.createOrReplaceTempView("events")
         result = spark.sql(ROLLUP_SELECT).toArrow()
         store_rollups(warehouse, chunk, [result], engine="spark")
         report.days += [day for day, _, _ in chunk]

@@ -19,7 +19,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .quoting import sql_literal
-from .warehouse import EVENTS_DIR, Warehouse
+from .warehouse import EVENTS_DIR as EVENTS_DIR  # re-exported: where parts live
+from .warehouse import Warehouse
 
 PART_SCHEMA = pa.schema([
     ("event_id", pa.string()), ("account_key", pa.int32()), ("title_key", pa.int32()),
@@ -119,3 +120,15 @@ class PartWriter:
                 writer.close()
             except (OSError, pa.ArrowException):
                 pass
+
+
+def parameter_relation(name: str) -> str:
+    """A FROM-clause relation over the event parts listed in the SQL parameter `$name`, with `day`."""
+    return f"read_parquet(${name}, hive_partitioning = true)"
+
+
+def relative_part_paths(warehouse: Warehouse, days: list[dt.date]) -> list[str]:
+    """The days' parts relative to the events folder (day=.../batch-....parquet), for engines
+    that read a copy of that folder elsewhere (Spark)."""
+    return [path.removeprefix(EVENTS_DIR + "/") for (path,) in warehouse.execute(
+        "SELECT path FROM event_files WHERE list_contains(?, day) ORDER BY path", [days]).fetchall()]

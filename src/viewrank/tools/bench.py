@@ -24,11 +24,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..store.events import PART_FORMAT
 from ..rollup.daily import ROLLUP_SELECT, clear_rollups, rollup
 from ..rollup.kernel import rollup_sorted_parts
 from ..store.quoting import sql_literal
-from ..store.warehouse import EVENTS_DIR, STAGING_DIR, Warehouse
+from ..store import events
+from ..store.events import PART_FORMAT
+from ..store.warehouse import STAGING_DIR, Warehouse
 
 ENGINES = ("scan", "duckdb_group_by", "duckdb_group_by_distinct", "viewrank", "viewrank_kernel", "viewrank_duckdb",
            "pandas", "spark")
@@ -57,7 +58,7 @@ def build_dataset(root: Path, *, sessions: int, days: int = 7, titles: int = 20_
     for offset, count in enumerate(per_day):
         day = FIRST_DAY + dt.timedelta(days=offset)
         written = 0
-        relative = f"{EVENTS_DIR}/day={day.isoformat()}/batch-{offset + 1:08d}.parquet"
+        relative = events.part_relative_path(day, offset + 1)
         (root / relative).parent.mkdir(parents=True, exist_ok=True)
         boundaries = np.linspace(0, titles, max(int(count) // 20_000_000, 1) + 1).astype(int)
         title_weights = 1.0 / np.arange(1, titles + 1) ** 1.1
@@ -101,15 +102,15 @@ def _schema() -> pa.Schema:
 def run_engine(engine: str, warehouse_path: Path) -> dict[str, Any]:
     """Time one engine over the whole event store (called in a fresh process)."""
     warehouse = Warehouse(warehouse_path)
-    parts = warehouse.event_part_paths()
-    events = f"(SELECT * FROM read_parquet({parts!r}, hive_partitioning = true))"
+    parts = events.part_paths(warehouse)
+    every_event = events.relation(parts, with_day=True)
     start = time.perf_counter()
     if engine == "scan":
-        warehouse.execute(f"SELECT sum(title_key), sum(country_index), sum(account_key), sum(seconds) FROM {events}").fetchall()
+        warehouse.execute(f"SELECT sum(title_key), sum(country_index), sum(account_key), sum(seconds) FROM {every_event}").fetchall()
     elif engine == "duckdb_group_by":
-        warehouse.execute(f"SELECT day, title_key, country_index, sum(seconds), count(*) FROM {events} GROUP BY ALL").fetchall()
+        warehouse.execute(f"SELECT day, title_key, country_index, sum(seconds), count(*) FROM {every_event} GROUP BY ALL").fetchall()
     elif engine == "duckdb_group_by_distinct":
-        warehouse.execute(f"WITH events AS {events} {ROLLUP_SELECT}").fetchall()
+        warehouse.execute(f"WITH events AS {every_event} {ROLLUP_SELECT}").fetchall()
     elif engine in ("viewrank", "viewrank_duckdb"):
         rollup(warehouse, full=True, engine="auto" if engine == "viewrank" else "duckdb")
     elif engine == "viewrank_kernel":  # the same computation, its results not stored
@@ -156,7 +157,7 @@ def read_parts_once(root: Path) -> int:
     """Read every event part once, so that each engine finds them in the page cache (the first
     engine would otherwise pay for the disk alone), and return their total size in bytes."""
     total = 0
-    for path in sorted((root / EVENTS_DIR).rglob("*.parquet")):
+    for path in sorted((root / events.EVENTS_DIR).rglob("*.parquet")):
         with open(path, "rb") as handle:
             while chunk := handle.read(1 << 24):
                 total += len(chunk)
