@@ -253,3 +253,78 @@ def test_ingest_memory_is_flat_from_5m_to_50m_rows(tmp_path: Path) -> None:
     index_growth_mb = 16 * 45_000_000 / 2**20
     assert peaks[50_000_000] <= 1.2 * peaks[5_000_000] + index_growth_mb, peaks
     assert peaks[50_000_000] < 2048, peaks
+
+
+# Modules allowed to name event parts' files, and why: the events reader; the warehouse, which
+# creates the folder and removes parts no transaction registered; the integrity check, which
+# compares the folder's listing with the registry; the rollup benchmark, which compares
+# engines reading the same parts directly; Spark, which reads a copy of the folder elsewhere.
+EVENT_PART_NAMERS = {"store/events.py", "store/warehouse.py", "store/integrity.py", "tools/bench.py", "rollup/spark.py"}
+# Modules allowed to open Parquet files: the events reader, rollup parts, input files, the benchmark.
+PARQUET_READERS = {"store/events.py", "store/rollup_parts.py", "ingest/readers.py", "tools/bench.py"}
+
+
+def test_only_the_events_module_reads_event_parts() -> None:
+    """Issue 12: one events reader. Every other module reaches raw events through store/events.py."""
+    package = Path(__file__).resolve().parents[1] / "src" / "viewrank"
+    offenders = []
+    for path in sorted(package.rglob("*.py")):
+        name = path.relative_to(package).as_posix()
+        text = path.read_text()
+        if name not in EVENT_PART_NAMERS and any(
+                word in text for word in ("event_part_paths", "EVENTS_DIR", "events_dir", '"events/')):
+            offenders.append(f"{name} names event part files")
+        if name not in PARQUET_READERS and any(
+                word in text for word in ("read_parquet", "ParquetFile", "pq.read_table", "parquet.read_table")):
+            offenders.append(f"{name} opens Parquet files")
+    assert offenders == []
+
+
+def hourly_file(folder: Path, day: str, hour: int, rows: list[dict]) -> Path:
+    """One hourly delivery file in Hive-style folders, as a service drops it."""
+    path = folder / f"day={day}" / f"hour={hour:02d}" / "part.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.Table.from_pylist(rows), path)
+    return path
+
+
+def test_a_folder_ingest_picks_up_only_new_files_and_says_what_it_skipped(warehouse: Warehouse, tmp_path: Path) -> None:
+    from viewrank.ingest import ingest_files
+    folder = tmp_path / "deliveries"
+    hourly_file(folder, "2026-11-10", 20, plays("F1", day="2026-11-10", count=2, prefix="a"))
+    hourly_file(folder, "2026-11-10", 21, plays("F1", day="2026-11-10", count=3, prefix="b"))
+    (folder / "_SUCCESS").write_text("")
+    first = ingest_files(warehouse, [folder])
+    assert [(Path(r.path).parent.name, r.rows_loaded, r.unchanged) for r in first] == [("hour=20", 2, False), ("hour=21", 3, False)]
+    hourly_file(folder, "2026-11-10", 22, plays("F1", day="2026-11-10", count=4, prefix="c"))
+    second = ingest_files(warehouse, [folder])
+    assert [(Path(r.path).parent.name, r.rows_loaded, r.unchanged) for r in second] == [
+        ("hour=20", 0, True), ("hour=21", 0, True), ("hour=22", 4, False)]
+    assert totals(warehouse) == (1, 9 * 3600, 9)
+
+
+def test_a_late_hourly_file_changes_only_its_day_and_makes_a_new_revision_of_its_week(
+        warehouse: Warehouse, tmp_path: Path) -> None:
+    from viewrank import compute_charts
+    from viewrank.ingest import ingest_files
+    folder = tmp_path / "deliveries"
+    for day in ("2026-11-09", "2026-11-12", "2026-11-16", "2026-11-23"):  # two whole chart weeks: 11-15 and 11-22
+        hourly_file(folder, day, 20, plays("F1", day=day, count=3, prefix=f"f{day}"))
+    ingest_files(warehouse, [folder])
+    rollup(warehouse)
+    compute_charts(warehouse)
+    daily = "SELECT * FROM daily_rollup ORDER BY ALL"
+    before = warehouse.execute(daily).fetchall()
+    revisions = "SELECT CAST(week AS VARCHAR), scope, max(revision) FROM editions GROUP BY ALL ORDER BY ALL"
+    assert warehouse.execute(revisions).fetchall() == [
+        ("2026-11-15", "country", 1), ("2026-11-15", "global", 1), ("2026-11-22", "country", 1), ("2026-11-22", "global", 1)]
+    hourly_file(folder, "2026-11-12", 23, plays("F1", day="2026-11-12", count=2, prefix="late"))
+    reports = ingest_files(warehouse, [folder])
+    assert [r.unchanged for r in reports] == [True, True, False, True, True]
+    assert [day.isoformat() for day in rollup(warehouse).days] == ["2026-11-12"]
+    compute_charts(warehouse)
+    after = warehouse.execute(daily).fetchall()
+    changed = sorted({str(row[0]) for row in set(before) ^ set(after)})
+    assert changed == ["2026-11-12"]
+    assert warehouse.execute(revisions).fetchall() == [
+        ("2026-11-15", "country", 2), ("2026-11-15", "global", 2), ("2026-11-22", "country", 1), ("2026-11-22", "global", 1)]

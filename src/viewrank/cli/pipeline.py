@@ -17,6 +17,7 @@ from ..charts.published import check_week_end, published_week, week_lists
 from ..charts.weekly import compute_charts, weeks_to_chart
 from ..export import export_all
 from ..ingest import ingest_files
+from ..ingest.sources import expand as expand_inputs
 from ..ingest.quarantine import quarantined_rows
 from ..reports import audit
 from ..rollup.daily import days_to_roll
@@ -74,7 +75,7 @@ def catalog(files: tuple[Path, ...], warehouse_path: Path, as_json: bool) -> Non
 
 
 @click.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @warehouse_option
 @click.option("--strict", is_flag=True, help="Reject a whole file that has any bad row.")
 @click.option("--format", "input_format", type=click.Choice(["csv", "tsv", "jsonl", "parquet"]),
@@ -83,23 +84,32 @@ def catalog(files: tuple[Path, ...], warehouse_path: Path, as_json: bool) -> Non
 @silent_option
 def ingest(files: tuple[Path, ...], warehouse_path: Path, strict: bool, input_format: str | None,
            as_json: bool, silent: bool) -> None:
-    """Ingest playback-log files; bad rows go to the quarantine with file, row and reason.
+    """Ingest playback-log files, or every log file under folders; bad rows go to the
+    quarantine with file, row and reason.
 
     Columns: event_id, account_id, title_id or episode_id, country (ISO 3166-1 alpha-2),
-    start_time (UTC), seconds_watched. A file ingested before (same content) is skipped;
-    an event id already stored is dropped as a duplicate.
+    start_time (UTC), seconds_watched. A file ingested before (same content) is skipped, a
+    file unchanged since (same path, size and modification time) without being read; an
+    event id already stored is dropped as a duplicate, whatever its day.
 
-    Example:
+    Examples:
 
         viewrank ingest logs/2026-11-*.parquet
+        viewrank ingest deliveries/          # again later: only the files that arrived since
     """
-    reports = []
-    with open_warehouse(warehouse_path) as warehouse, progress("Ingesting", len(files), silent=silent or as_json) as advance:
-        reports = ingest_files(warehouse, files, strict=strict, format=input_format, advance=advance)
+    with open_warehouse(warehouse_path) as warehouse:
+        found = expand_inputs(list(files))
+        with progress("Ingesting", len(found), silent=silent or as_json) as advance:
+            reports = ingest_files(warehouse, found, strict=strict, format=input_format, advance=advance)
     if as_json:
         print_json([report.__dict__ for report in reports])
         return
+    unchanged = [report for report in reports if report.unchanged]
+    if unchanged:
+        click.echo(f"{len(unchanged):,} files skipped: unchanged since they were ingested")
     for report in reports:
+        if report.unchanged:
+            continue
         click.echo(render_ingested(report, skipped="nothing to do"))
 
 

@@ -29,6 +29,7 @@ from ..errors import InputError, StrictModeRejection
 from ..rollup.kernel import integer_values
 from ..store.events import PART_SCHEMA, PartWriter
 from ..store.warehouse import STAGING_DIR, Warehouse
+from . import sources
 from .keys import FINGERPRINT_SQL, KEY_SQL, KeyIndex, first_occurrences
 from .readers import ROW, RawBatch, open_input
 
@@ -51,6 +52,7 @@ class IngestReport:
     already_ingested_as: str | None = None
     first_problems: list[tuple[int, str]] = field(default_factory=list)
     days: list[str] = field(default_factory=list)
+    unchanged: bool = False  # skipped unread: same path, size and modification time as when ingested
 
 
 def file_sha256(path: Path) -> str:
@@ -64,11 +66,17 @@ def file_sha256(path: Path) -> str:
 def ingest_files(warehouse: Warehouse, paths: Iterable[str | os.PathLike[str]], *, strict: bool = False,
                  format: str | None = None, now: dt.datetime | None = None,
                  advance: Callable[[int], None] | None = None) -> list[IngestReport]:
-    """Ingest several files in order, each in its own transaction, sharing one key index."""
+    """Ingest files, and the log files under folders, in order, each in its own transaction,
+    sharing one key index; a file unchanged since it was ingested (path, size and
+    modification time) is skipped unread."""
     index = KeyIndex(warehouse)
+    unchanged = sources.unchanged_files(warehouse)
     reports = []
-    for path in paths:
-        reports.append(ingest_file(warehouse, path, strict=strict, format=format, now=now, index=index))
+    for path in sources.expand(list(paths)):
+        if sources.signature(path) in unchanged:
+            reports.append(IngestReport(str(path), already_ingested_as=f"{path} (unchanged since then)", unchanged=True))
+        else:
+            reports.append(ingest_file(warehouse, path, strict=strict, format=format, now=now, index=index))
         if advance:
             advance(1)
     return reports
@@ -126,6 +134,10 @@ FROM validated v LEFT JOIN accounts a ON a.account_id = v.account_id AND v.reaso
 BAD_ROWS_SQL = "SELECT raw._row, to_json(raw) FROM raw SEMI JOIN bad USING (_row)"
 NEXT_ACCOUNT_SQL = "SELECT coalesce(max(account_key), 0) + 1 FROM accounts"
 
+INSERT_MANIFEST_SQL = """
+INSERT INTO ingested_files (batch_id, path, sha256, size_bytes, format, rows_read, rows_loaded, rows_quarantined,
+                            rows_duplicate, ingested_at, modified_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
 # A quarantined row's text and reason are kept to MAX_QUARANTINED_CHARS, saying where they
 # were cut (one 100 MB bad row once grew the database by 75 MB).
 MAX_QUARANTINED_CHARS = 4_096
@@ -174,11 +186,10 @@ class _Batch:
                     warehouse.execute("INSERT INTO event_files (batch_id, day, path, rows, sorted) VALUES (?, ?, ?, ?, ?)",
                                       [batch_id, day, relative, rows, is_sorted])
                     report.days.append(day.isoformat())
-                warehouse.execute(
-                    "INSERT INTO ingested_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [batch_id, str(self.path), sha256, self.path.stat().st_size, format, report.rows_read,
-                     report.rows_loaded, report.rows_quarantined, report.rows_duplicate,
-                     self.now.replace(tzinfo=None)])
+                _, size, modified = sources.signature(self.path)
+                warehouse.execute(INSERT_MANIFEST_SQL, [
+                    batch_id, str(self.path), sha256, size, format, report.rows_read, report.rows_loaded,
+                    report.rows_quarantined, report.rows_duplicate, self.now.replace(tzinfo=None), modified])
         except BaseException:
             writer.abort()
             self.index.forget()
