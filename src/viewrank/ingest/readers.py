@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -196,7 +197,7 @@ def _open_parquet(path: Path, batch_rows: int) -> RawInput:
         try:
             for batch in parquet.iter_batches(batch_size=batch_rows, use_threads=False):
                 table = pa.Table.from_batches([batch]).rename_columns(names)
-                numbers = pa.array(range(row, row + table.num_rows), pa.int64())
+                numbers = pa.array(np.arange(row, row + table.num_rows, dtype=np.int64))
                 row += table.num_rows
                 yield RawBatch(table.append_column(ROW, numbers))
         except (pa.ArrowException, OSError) as error:
