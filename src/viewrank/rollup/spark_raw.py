@@ -276,7 +276,9 @@ def _store(warehouse: Warehouse, report: SparkIngestReport, files: list[tuple[st
                 count["rows_read"], count["quarantined"], count["duplicate"])
             item.rows_loaded = item.rows_read - item.rows_quarantined - item.rows_duplicate
             item.first_problems = [(p["row"], p["reason"]) for p in problems if p["file"] == file][:5]
-            warehouse.execute("INSERT INTO ingested_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            warehouse.execute("INSERT INTO ingested_files (batch_id, path, sha256, size_bytes, format, rows_read, "
+                              "rows_loaded, rows_quarantined, rows_duplicate, ingested_at) "
+                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                               [item.batch_id, url, sha256, size, detect_format(Path(PurePosixPath(url).name)),
                                item.rows_read, item.rows_loaded, item.rows_quarantined, item.rows_duplicate,
                                now.replace(tzinfo=None)])
