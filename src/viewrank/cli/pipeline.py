@@ -92,7 +92,7 @@ def ingest(files: tuple[Path, ...], warehouse_path: Path, strict: bool, input_fo
     file unchanged since (same path, size and modification time) without being read; an
     event id already stored is dropped as a duplicate, whatever its day.
 
-    Examples:
+    Example:
 
         viewrank ingest logs/2026-11-*.parquet
         viewrank ingest deliveries/          # again later: only the files that arrived since
