@@ -27,6 +27,13 @@ EPISODE_COLUMNS = ("episode_id", "title_id", "episode_number", "episode_title", 
 KIND_ALIASES = {"film": "film", "movie": "film", "tv": "tv", "series": "tv", "show": "tv", "season": "tv"}
 TRUE_WORDS, FALSE_WORDS = {"true", "t", "yes", "y", "1"}, {"false", "f", "no", "n", "0", ""}
 
+
+def display_name(show_title: str, season_title: str | None) -> str:
+    """A title's display name: the season's title, else the show's (a film's) title; SQL uses
+    the warehouse macro of the same name (migration 10)."""
+    return season_title or show_title
+
+
 # Runtime in seconds of every title on $as_of: a film's own runtime, a season's available episodes.
 RUNTIME_AS_OF_SQL = """
 SELECT t.title_key,
@@ -54,7 +61,7 @@ matches AS (
 SELECT t.title_id, t.show_title, t.season_number, t.season_title, t.kind, t.original_language, t.release_date,
        year(t.release_date) AS year, t.tmdb_id, t.imdb_id, coalesce(c.weeks_in_top_10, 0) AS weeks_in_top_10, c.peak_rank, count(*) OVER () AS total
 FROM matches t LEFT JOIN charted c USING (title_key)
-ORDER BY starts_with(lower(coalesce(t.season_title, t.show_title)), lower($query)) DESC,
+ORDER BY starts_with(lower(display_name(t.show_title, t.season_title)), lower($query)) DESC,
          coalesce(c.weeks_in_top_10, 0) DESC, lower(t.show_title), t.season_number NULLS FIRST, t.title_id
 LIMIT $limit OFFSET $offset
 """
@@ -239,7 +246,7 @@ def search_titles(warehouse: Warehouse, query: str, *, limit: int, offset: int =
     total = rows[0]["total"] if rows else _count_matches(warehouse, query, charted_only)
     for row in rows:
         del row["total"]
-        row["title"] = row["season_title"] or row["show_title"]
+        row["title"] = display_name(row["show_title"], row["season_title"])
     return rows, int(total)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..catalog import display_name
 from ..formats.top10 import round_display
 from ..ingest import IngestReport
 from ..reports.audience import AUDIENCE_COLUMNS
@@ -43,7 +44,7 @@ def render_lists(result: dict[str, Any]) -> str:
     where = f"in {result['country']}" if result["country"] else "global"
     for category, rows in result["lists"].items():
         table = format_table(
-            [(r["rank"], r["season_title"] or r["show_title"], humanize(r["hours_viewed"]),
+            [(r["rank"], display_name(r["show_title"], r["season_title"]), humanize(r["hours_viewed"]),
               humanize(r["views"]), r["cumulative_weeks"]) for r in rows],
             ["#", "Title", "Hours viewed", "Views", "Weeks"], right=(0, 2, 3, 4))
         blocks.append(f"{category}, {where}, week ending {result['week']}\n{table}")
@@ -104,7 +105,7 @@ def render_window_lists(result: dict[str, Any]) -> str:
     for category, rows in result["lists"].items():
         extra = [name for name in ("viewers", *AUDIENCE_COLUMNS) if any(name in row for row in rows)]
         headers = ["#", "Title", "Hours viewed", "Views", *(name.capitalize() for name in extra)]
-        table = [[row["rank"], row["season_title"] or row["show_title"], humanize(row["hours_viewed"]),
+        table = [[row["rank"], display_name(row["show_title"], row["season_title"]), humanize(row["hours_viewed"]),
                   humanize(row["views"]), *(humanize(row[name]) for name in extra)] for row in rows]
         if "first_days" in window:
             headers.append("Window")

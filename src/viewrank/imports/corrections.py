@@ -14,6 +14,7 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
+from ..catalog import display_name
 from ..charts.editions import ENTRY_COLUMNS, Entry, fill_streaks, write_editions
 from ..errors import CatalogError, NotFound
 from ..store import events
@@ -96,7 +97,7 @@ def split_title(warehouse: Warehouse, title_id: str, from_week: dt.date) -> dict
     if not before or not after:
         raise CatalogError(f"{title_id} has chart entries only {'after' if not before else 'before'} {from_week}: "
                            "nothing to split")
-    new_id = make_title_id(title["season_title"] or title["show_title"], "split", title_id, from_week)
+    new_id = make_title_id(display_name(title["show_title"], title["season_title"]), "split", title_id, from_week)
     copied = [name for name in title if name not in ("title_key", "title_id")]
     with warehouse.atomic():
         new_key = warehouse.scalar(

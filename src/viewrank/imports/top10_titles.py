@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from ..catalog import display_name
 from ..store.warehouse import Warehouse
 from .identity import Sighting, assign_ids, make_title_id, name_key, runs, season_number
 from .titles import insert_titles, title_keys
@@ -138,7 +139,7 @@ def global_titles(warehouse: Warehouse, parsed: Top10File, titles: Titles, repor
         row = next(s.ref for s in run if s.ref is not None)
         category, show_key, season_key = run[0].group
         kind, language = kind_of(category), _language_of(category, english)
-        title_id = make_title_id(row.season_title or row.show_title, TITLE_SOURCE, category, show_key, season_key,
+        title_id = make_title_id(display_name(row.show_title, row.season_title), TITLE_SOURCE, category, show_key, season_key,
                                  run[0].week)
         if titles.take_unlisted(kind, row.show_title, row.season_title, title_id, language):
             return title_id
@@ -199,7 +200,7 @@ def country_titles(warehouse: Warehouse, parsed: Top10File, titles: Titles, repo
             continue
         report.rows_on_titles_not_in_global_lists += 1
         row.title_id = (titles.unlisted_id(kind, row.show_title, row.season_title)
-                        or titles.create(make_title_id(row.season_title or row.show_title, TITLE_SOURCE, "country",
+                        or titles.create(make_title_id(display_name(row.show_title, row.season_title), TITLE_SOURCE, "country",
                                                        kind, name_key(row.show_title), name_key(row.season_title)),
                                          kind, row.show_title, row.season_title, None, unlisted=True))
     report.titles_new = len(titles.new) - before
@@ -220,7 +221,7 @@ def popular_titles(warehouse: Warehouse, parsed: Top10File, titles: Titles, repo
         report.rows_on_titles_not_in_global_lists += 1
         language = _language_of(row.category, english)
         row.title_id = (titles.unlisted_id(kind, row.show_title, row.season_title)
-                        or titles.create(make_title_id(row.season_title or row.show_title, TITLE_SOURCE, "most-popular",
+                        or titles.create(make_title_id(display_name(row.show_title, row.season_title), TITLE_SOURCE, "most-popular",
                                                        row.category, name_key(row.show_title),
                                                        name_key(row.season_title)),
                                          kind, row.show_title, row.season_title, language, unlisted=True))

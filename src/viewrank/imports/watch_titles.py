@@ -26,6 +26,7 @@ from typing import Any, Iterable
 
 import pyarrow as pa
 
+from ..catalog import display_name
 from ..store.bulk import insert_arrow
 from ..store.warehouse import Warehouse
 from .identity import fold, make_title_id, season_number
@@ -106,7 +107,7 @@ class WatchedTitles:
         parsed = self.parse(text)
         if isinstance(parsed, list):
             return _choose(parsed, day).title_id, None, None
-        candidates = self.index.named(parsed.season_title or parsed.show_title, parsed.kind)
+        candidates = self.index.named(display_name(parsed.show_title, parsed.season_title), parsed.kind)
         known = _choose(candidates, day) if candidates else self._create(parsed)
         episode_id = None
         if parsed.episode and episodes and known.kind == "tv":
@@ -114,7 +115,7 @@ class WatchedTitles:
         return known.title_id, episode_id, parsed.episode
 
     def _create(self, parsed: Parsed) -> Known:
-        name = parsed.season_title or parsed.show_title
+        name = display_name(parsed.show_title, parsed.season_title)
         title_id = make_title_id(name, self.source, parsed.kind, parsed.show_title, parsed.season_title or "")
         self.new_titles[title_id] = {
             "title_id": title_id, "show_title": parsed.show_title, "season_title": parsed.season_title,

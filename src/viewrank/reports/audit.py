@@ -7,6 +7,7 @@ import datetime as dt
 import json
 from typing import Any
 
+from ..catalog import display_name
 from ..charts.weekly import list_parameters, ranked_lists_sql
 from ..errors import NotFound
 from ..settings import Methodology
@@ -37,7 +38,7 @@ def _entries(warehouse: Warehouse, edition_id: int) -> dict[tuple[Any, str, int]
 
 
 def _label(row: dict[str, Any]) -> str:
-    return str(row["season_title"] or row["show_title"])
+    return display_name(row["show_title"], row["season_title"])
 
 
 def diff_entries(before: dict[tuple[Any, str, int], dict[str, Any]],

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..catalog import RUNTIME_AS_OF_SQL
+from ..catalog import RUNTIME_AS_OF_SQL, display_name
 from ..errors import InvalidInput, NotFound
 from ..rollup.daily import rolled_up_days
 from ..store.warehouse import Warehouse
@@ -31,7 +31,7 @@ def find_title(warehouse: Warehouse, query: str) -> dict[str, Any]:
     if not matches:
         raise NotFound(f"no title named {query!r} (try 'viewrank titles --search')")
     if len(matches) > 1:
-        choices = "; ".join(f"{m['title_id']} = {m['season_title'] or m['show_title']} "
+        choices = "; ".join(f"{m['title_id']} = {display_name(m['show_title'], m['season_title'])} "
                             f"({m['kind']}, {m['release_date'] or 'release date unknown'})" for m in matches)
         raise InvalidInput(f"{query!r} names {len(matches)} titles, give its title id: {choices}")
     return matches[0]
@@ -45,7 +45,7 @@ def title_facts(warehouse: Warehouse, query: str) -> dict[str, Any]:
         """SELECT week, category, rank, hours_viewed, runtime_hours, views, cumulative_weeks, origin, edition_id, revision
            FROM current_entries WHERE scope = 'global' AND title_key = ? ORDER BY week""", [key])
     facts: dict[str, Any] = {
-        "title_id": title["title_id"], "title": title["season_title"] or title["show_title"],
+        "title_id": title["title_id"], "title": display_name(title["show_title"], title["season_title"]),
         "show_title": title["show_title"], "kind": title["kind"], "release_date": title["release_date"],
         "weeks_in_top_10": len(history),
         "peak_rank": min((h["rank"] for h in history), default=None),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from ..catalog import display_name
 from ..charts.specialty import title_filter
 from ..charts.windows import Window, first_days_window, ranking
 from ..rollup.daily import rolled_up_days
@@ -52,7 +53,7 @@ def factsheet(warehouse: Warehouse, query: str) -> dict[str, Any]:
     sheet: dict[str, Any] = {
         "title": {key: title[key] for key in ("title_id", "show_title", "season_number", "season_title", "kind",
                                               "original_language", "is_original", "release_date")}
-        | {"name": title["season_title"] or title["show_title"]},
+        | {"name": display_name(title["show_title"], title["season_title"])},
         "first_weekend": _first_weekend(warehouse, title, facts),
         "debut": None if facts["debut"] is None else
         {key: facts["debut"][key] for key in ("week", "category", "rank", "hours_viewed", "views")}
@@ -142,7 +143,7 @@ def _seasons(warehouse: Warehouse, title: dict[str, Any]) -> list[dict[str, Any]
         facts = title_facts(warehouse, title_id)
         weekend = _first_weekend(warehouse, other, facts)
         seasons.append({
-            "title_id": title_id, "name": other["season_title"] or other["show_title"],
+            "title_id": title_id, "name": display_name(other["show_title"], other["season_title"]),
             "season_number": other["season_number"], "release_date": other["release_date"],
             "first_weekend": None if weekend is None else {key: weekend[key] for key in
                                                            ("start", "end", "days", "hours_viewed", "views", "source")},

@@ -53,7 +53,7 @@ SELECT title_key, count(*) = (SELECT count(DISTINCT country) FROM seen) AS every
 FROM seen GROUP BY title_key
 """
 ENGAGEMENT_TITLES_SQL = """
-SELECT title_key, title_id, kind, coalesce(season_title, show_title) AS title, release_date
+SELECT title_key, title_id, kind, display_name(show_title, season_title) AS title, release_date
 FROM titles WHERE list_contains(?, title_key)
 """
 

@@ -130,7 +130,7 @@ def entries(warehouse: Warehouse, editions: dict[dt.date, dict[str, dict[str, An
     rows = warehouse.rows(ENTRIES_SQL, {"edition": edition, "previous": previous, "country": country,
                                         "category": category})
     for row in rows:
-        row["title"] = row["season_title"] or row["show_title"]
+        row["title"] = catalog.display_name(row["show_title"], row["season_title"])
         row["movement"], row["movement_places"] = movement(row, previous_known=previous is not None)
     return rows
 
@@ -142,7 +142,7 @@ def number_ones(warehouse: Warehouse, editions: dict[dt.date, dict[str, dict[str
     for row in warehouse.rows(NUMBER_ONES_SQL, {"edition": edition_ids(editions, week, "country")[0]}):
         country = countries.setdefault(row["iso2"], {"iso2": row["iso2"], "name": row["country_name"], "lists": {}})
         country["lists"][row["category"]] = {
-            "title_id": row["title_id"], "title": row["season_title"] or row["show_title"],
+            "title_id": row["title_id"], "title": catalog.display_name(row["show_title"], row["season_title"]),
             "cumulative_weeks": row["cumulative_weeks"]}
     return list(countries.values())
 
@@ -173,7 +173,7 @@ def title(warehouse: Warehouse, title_id: str) -> dict[str, Any]:
     if not rows:
         raise NotFound(f"no title with the id {title_id[:60]!r} (search for it at /search)")
     found = rows[0]
-    found["title"] = found["season_title"] or found["show_title"]
+    found["title"] = catalog.display_name(found["show_title"], found["season_title"])
     return found
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import jinja2
 
+from ..catalog import display_name
 from . import urls, worldmap
 from .languages import language_name
 from .params import slug
@@ -122,7 +123,7 @@ def _environment() -> jinja2.Environment:
                                cell=cell, source_name=source_name, figure=figure, language=language_name,
                                week_ending=week_ending)
     environment.tests.update(numeric=numeric)
-    environment.globals.update(urls=urls, season_label=season_label, movement_text=movement_text, draw_map=worldmap.draw,
+    environment.globals.update(urls=urls, season_label=season_label, display_name=display_name, movement_text=movement_text, draw_map=worldmap.draw,
                                site_name=SITE_NAME, download_formats=urls.DOWNLOAD_FORMATS)
     return environment
 

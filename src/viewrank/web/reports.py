@@ -226,7 +226,7 @@ def rows(warehouse: Warehouse, report: ReportTable, *, query: str, sort: str | N
                 if report.types[name] in TEXT_TYPES]
     join = _join(report)
     if report.links_titles:
-        select += ", t.title_id AS _title_id, coalesce(t.season_title, t.show_title) AS _title"
+        select += ", t.title_id AS _title_id, display_name(t.show_title, t.season_title) AS _title"
         searched.append("coalesce(t.show_title, '') || ' ' || coalesce(t.season_title, '')")
     conditions: list[str] = []
     parameters: dict[str, Any] = {}
