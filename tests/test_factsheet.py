@@ -153,3 +153,22 @@ def test_fact_sheet_without_rollups(tmp_path: Path) -> None:
     assert sheet["first_28_days"] == {"days": 28, "from": D("2026-09-03"), "to": D("2026-09-30"), "complete": False,
                                       "reason": "nothing is rolled up"}
     assert "| First 28 days (2026-09-03 to 2026-09-30) | not complete: nothing is rolled up | none |" in render_markdown(sheet)
+
+
+def test_facts_the_fact_sheet_and_the_title_page_read_one_history(warehouse: Warehouse) -> None:
+    """One title history (reports/history.py): the facts, the fact sheet and the site's title page
+    show the same weeks with the same figures."""
+    from viewrank.reports.facts import title_facts
+    from viewrank.reports.history import title_history
+    from viewrank.web.pages import _title_context
+
+    key = warehouse.scalar("SELECT title_key FROM titles WHERE title_id = 'S2'")
+    history = title_history(warehouse, key)
+    assert [(row["week"], row["rank"], row["views"], row["edition_id"]) for row in history] == [
+        (D("2026-10-18"), 2, 8.0, 1), (D("2026-10-25"), 1, 2.0, 3)]
+    shown = ("week", "category", "rank", "hours_viewed", "views")
+    assert title_facts(warehouse, "S2")["history"] == [{name: row[name] for name in shown} for row in history]
+    assert [{name: week[name] for name in shown} for week in factsheet(warehouse, "S2")["weeks"]] == \
+        [{name: row[name] for name in shown} for row in history]
+    page = _title_context(warehouse, "S2")["history"]
+    assert [{name: row[name] for name in row if name != "countries"} for row in page] == history

@@ -10,17 +10,21 @@ from ..catalog import RUNTIME_AS_OF_SQL, display_name
 from ..errors import InvalidInput, NotFound
 from ..rollup.daily import rolled_up_days
 from ..store.warehouse import Warehouse
+from .history import title_history
 
-FIND_TITLE_SQL = """
-SELECT title_key, title_id, show_title, season_title, kind, original_language, release_date, source
+TITLE_COLUMNS = ("title_key, title_id, show_title, season_number, season_title, kind, original_language, "
+                 "is_original, release_date, source")
+
+FIND_TITLE_SQL = f"""
+SELECT {TITLE_COLUMNS}
 FROM titles
 WHERE title_id = $query OR lower(season_title) = lower($query)
    OR (lower(show_title) = lower($query) AND (season_title IS NULL OR kind = 'film'))
 ORDER BY release_date NULLS LAST, title_id
 """
 
-FALLBACK_FIND_SQL = """
-SELECT title_key, title_id, show_title, season_title, kind, original_language, release_date, source
+FALLBACK_FIND_SQL = f"""
+SELECT {TITLE_COLUMNS}
 FROM titles WHERE lower(show_title) = lower($query) ORDER BY release_date NULLS LAST, title_id
 """
 
@@ -39,11 +43,16 @@ def find_title(warehouse: Warehouse, query: str) -> dict[str, Any]:
 
 def title_facts(warehouse: Warehouse, query: str) -> dict[str, Any]:
     """Everything `viewrank facts` reports about a title, as plain data."""
-    title = find_title(warehouse, query)
+    return facts_of(warehouse, find_title(warehouse, query))
+
+
+def facts_of(warehouse: Warehouse, title: dict[str, Any],
+             history: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The facts of a title already found (a row of find_title) and, when the caller has read
+    it, its history (reports.history), so neither is read twice."""
     key = title["title_key"]
-    history = warehouse.rows(
-        """SELECT week, category, rank, hours_viewed, runtime_hours, views, cumulative_weeks, origin, edition_id, revision
-           FROM current_entries WHERE scope = 'global' AND title_key = ? ORDER BY week""", [key])
+    if history is None:
+        history = title_history(warehouse, key)
     facts: dict[str, Any] = {
         "title_id": title["title_id"], "title": display_name(title["show_title"], title["season_title"]),
         "show_title": title["show_title"], "kind": title["kind"], "release_date": title["release_date"],

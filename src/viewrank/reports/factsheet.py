@@ -18,15 +18,12 @@ from ..charts.specialty import title_filter
 from ..charts.windows import Window, first_days_window, ranking
 from ..rollup.daily import rolled_up_days
 from ..store.warehouse import Warehouse
-from .facts import find_title, title_facts
+from .facts import TITLE_COLUMNS, facts_of, find_title
+from .history import title_history
 
 FIGURE_DAYS = (28, 91)
 NAMED_COUNTRIES = 5  # more No. 1 countries than this are counted, not named
 
-WEEKS_SQL = """
-SELECT week, category, rank, hours_viewed, views, cumulative_weeks, edition_id, revision, origin
-FROM current_entries WHERE scope = 'global' AND title_key = ? ORDER BY week
-"""
 COUNTRY_WEEKS_SQL = """
 SELECT week, edition_id, revision, origin, count(*) AS countries,
        list(n.name ORDER BY n.name) FILTER (WHERE c.rank = 1) AS number_one
@@ -34,12 +31,8 @@ FROM current_entries c JOIN countries n ON n.iso2 = c.country
 WHERE c.scope = 'country' AND c.title_key = ?
 GROUP BY ALL ORDER BY week
 """
-TITLE_SQL = """
-SELECT title_key, title_id, show_title, season_number, season_title, kind, original_language, is_original,
-       release_date FROM titles WHERE title_id = ?
-"""
-SEASONS_SQL = """
-SELECT title_id FROM titles
+SEASONS_SQL = f"""
+SELECT {TITLE_COLUMNS} FROM titles
 WHERE kind = 'tv' AND lower(show_title) = lower(?) AND title_id <> ?
 ORDER BY season_number NULLS LAST, release_date NULLS LAST, title_id
 """
@@ -47,9 +40,9 @@ ORDER BY season_number NULLS LAST, release_date NULLS LAST, title_id
 
 def factsheet(warehouse: Warehouse, query: str) -> dict[str, Any]:
     """The fact sheet of the title a name or id denotes, as plain data (JSON-ready but for dates)."""
-    title = warehouse.rows(TITLE_SQL, [find_title(warehouse, query)["title_id"]])[0]
-    facts = title_facts(warehouse, title["title_id"])
-    weeks = warehouse.rows(WEEKS_SQL, [title["title_key"]])
+    title = find_title(warehouse, query)
+    weeks = title_history(warehouse, title["title_key"])
+    facts = facts_of(warehouse, title, weeks)
     sheet: dict[str, Any] = {
         "title": {key: title[key] for key in ("title_id", "show_title", "season_number", "season_title", "kind",
                                               "original_language", "is_original", "release_date")}
@@ -138,9 +131,9 @@ def _countries(warehouse: Warehouse, title_key: int, facts: dict[str, Any]) -> d
 def _seasons(warehouse: Warehouse, title: dict[str, Any]) -> list[dict[str, Any]]:
     """The show's other seasons with their first-week, debut and first-28-day figures."""
     seasons = []
-    for (title_id,) in warehouse.execute(SEASONS_SQL, [title["show_title"], title["title_id"]]).fetchall():
-        other = warehouse.rows(TITLE_SQL, [title_id])[0]
-        facts = title_facts(warehouse, title_id)
+    for other in warehouse.rows(SEASONS_SQL, [title["show_title"], title["title_id"]]):
+        title_id = other["title_id"]
+        facts = facts_of(warehouse, other)
         weekend = _first_weekend(warehouse, other, facts)
         seasons.append({
             "title_id": title_id, "name": display_name(other["show_title"], other["season_title"]),

@@ -7,6 +7,7 @@ from typing import Any
 
 from .. import catalog
 from ..errors import NotFound
+from ..reports.history import title_history as title_history  # the one title history
 from ..store.warehouse import Warehouse
 
 EDITIONS_SQL = """
@@ -51,13 +52,6 @@ TITLE_SQL = """
 SELECT title_key, title_id, show_title, season_number, season_title, kind, original_language, release_date,
        year(release_date) AS year, is_original, genre, tmdb_id, imdb_id, source
 FROM titles WHERE title_id = $title_id
-"""
-
-TITLE_HISTORY_SQL = """
-SELECT week, category, rank, hours_viewed, runtime_hours, views, cumulative_weeks, edition_id, origin, revision
-FROM current_entries
-WHERE scope = 'global' AND title_key = $title_key
-ORDER BY week
 """
 
 TITLE_COUNTRY_WEEKS_SQL = """
@@ -175,11 +169,6 @@ def title(warehouse: Warehouse, title_id: str) -> dict[str, Any]:
     found = rows[0]
     found["title"] = catalog.display_name(found["show_title"], found["season_title"])
     return found
-
-
-def title_history(warehouse: Warehouse, title_key: int) -> list[dict[str, Any]]:
-    """A title's weeks on the global lists."""
-    return warehouse.rows(TITLE_HISTORY_SQL, {"title_key": title_key})
 
 
 def title_country_weeks(warehouse: Warehouse, title_key: int) -> list[dict[str, Any]]:

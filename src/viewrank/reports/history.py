@@ -1,0 +1,35 @@
+"""One title's history on the lists: its weeks on the global lists and its rows on the country
+lists, each with the edition it came from. Facts, the fact sheet and the site's title page
+all read a title's weeks here, so they cannot disagree."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..store.warehouse import Warehouse
+
+# A title's weeks on the current global lists, oldest first, with the edition of each week.
+TITLE_HISTORY_SQL = """
+SELECT week, category, rank, hours_viewed, runtime_hours, views, cumulative_weeks, edition_id, origin, revision
+FROM current_entries
+WHERE scope = 'global' AND title_key = $title_key
+ORDER BY week
+"""
+
+# A title's rows on the current country lists, by week then best rank, with country names.
+TITLE_COUNTRY_ROWS_SQL = """
+SELECT c.week, c.country AS iso2, n.name, c.category, c.rank, c.cumulative_weeks, c.edition_id, c.origin, c.revision
+FROM current_entries c JOIN countries n ON n.iso2 = c.country
+WHERE c.scope = 'country' AND c.title_key = $title_key
+ORDER BY c.week, c.rank, n.name
+"""
+
+
+def title_history(warehouse: Warehouse, title_key: int) -> list[dict[str, Any]]:
+    """A title's weeks on the global lists, oldest first (rank, hours, views, edition)."""
+    return warehouse.rows(TITLE_HISTORY_SQL, {"title_key": title_key})
+
+
+def title_country_rows(warehouse: Warehouse, title_key: int) -> list[dict[str, Any]]:
+    """A title's rows on every country list, oldest week first, best rank first within a week."""
+    return warehouse.rows(TITLE_COUNTRY_ROWS_SQL, {"title_key": title_key})
