@@ -27,7 +27,6 @@ DRIVER = """
 import os, signal, sys
 from pathlib import Path
 from viewrank import Warehouse, compute_charts, ingest_file, rollup
-from viewrank.imports.netflix_top10 import import_top10_files
 step, root, kill_at, argument = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 count = 0
 def tracer(sql, parameters):
@@ -42,8 +41,6 @@ elif step == "rollup":
     rollup(warehouse)
 elif step == "charts":
     compute_charts(warehouse)
-elif step == "import":
-    import_top10_files(warehouse, [Path(name) for name in argument.split(",")])
 elif step == "publish":  # reads only: its kill points are its file operations and page jobs
     import os, shutil
     from viewrank.web import static_site
@@ -159,17 +156,6 @@ def test_sigkill_at_random_moments_of_an_ingest(scenario: dict, tmp_path: Path) 
         assert figures(root) == scenario["clean"]
 
 
-FIXTURES = Path(__file__).parent / "fixtures" / "netflix-top10"
-
-
-def imported_figures(root: Path) -> list:
-    with Warehouse(root, read_only=True) as warehouse:
-        return sorted(warehouse.execute(
-            """SELECT c.week, c.scope, c.revision, c.country, c.category, c.rank, t.title_id, c.hours_viewed,
-                      c.views, c.cumulative_weeks FROM current_entries c JOIN titles t USING (title_key)""").fetchall(),
-            key=repr)
-
-
 def site_files(site: Path) -> dict[str, object]:
     """Every file's content; for workbooks the content of their parts, without zip and document timestamps."""
     def content(path: Path) -> object:
@@ -201,25 +187,3 @@ def test_sigkill_at_every_step_of_a_publish_leaves_one_whole_site(tmp_path: Path
         assert site_files(site) == new, kill_at
         assert [path.name for path in site.parent.iterdir()] == ["site"], kill_at  # no leftovers
         shutil.rmtree(site)
-
-
-def test_sigkill_before_every_statement_of_an_import(tmp_path: Path) -> None:
-    files = ",".join(str(FIXTURES / name) for name in ("all-weeks-global_slice.tsv",
-                                                         "all-weeks-countries_2023-04-23_slice.csv", "most-popular.tsv"))
-    base, clean = tmp_path / "base", tmp_path / "clean"
-    Warehouse.init(base).close()
-    shutil.copytree(base, clean)
-    result = run_step("import", clean, Path(files))
-    assert result.returncode == 0, result.stderr
-    total, expected = int(result.stdout.strip().splitlines()[-1]), imported_figures(clean)
-    assert total >= 8 and expected
-    for kill_at in range(1, total + 1):
-        root = tmp_path / f"import-{kill_at}"
-        shutil.copytree(base, root)
-        crashed = run_step("import", root, Path(files), kill_at=kill_at)
-        assert crashed.returncode == -signal.SIGKILL, (kill_at, crashed.stderr)
-        assert run_step("import", root, Path(files)).returncode == 0
-        with Warehouse(root, read_only=True) as warehouse:
-            assert check(warehouse) == [], kill_at
-        assert imported_figures(root) == expected, kill_at
-        shutil.rmtree(root)

@@ -315,79 +315,8 @@ def test_check_finds_a_damaged_event_part_and_deep_check_reports_it(tmp_path: Pa
     assert verify.exit_code == 1 and verify.output.startswith("Error: ") and len(verify.output.splitlines()) == 1
 
 
-# -- finding 5: import viewing-activity in one transaction, killed at every statement -------
-
-ACTIVITY_DRIVER = """
-import os, signal, sys
-from pathlib import Path
-from viewrank import Warehouse
-from viewrank.imports.personal import import_personal_files
-root, kill_at, export = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
-count = 0
-def tracer(sql, parameters):
-    global count
-    count += 1
-    if count == kill_at:
-        os.kill(os.getpid(), signal.SIGKILL)
-with Warehouse(root, tracer=tracer) as warehouse:
-    import_personal_files(warehouse, [export])
-print(count)
-"""
-
-
-def activity_figures(root: Path) -> dict[str, Any]:
-    with Warehouse(root, read_only=True) as warehouse:
-        queries = {
-            "manifest": "SELECT path, format, rows_read, rows_loaded, rows_quarantined, rows_duplicate FROM ingested_files",
-            "quarantine": "SELECT path, row_number, reason FROM quarantine",
-            "events": "SELECT day, sum(rows) FROM event_files GROUP BY day",
-            "titles": "SELECT title_id, show_title, kind, runtime_seconds FROM titles",
-            "episodes": "SELECT episode_id, runtime_seconds FROM episodes",
-            "sources": "SELECT kind, path, rows_read, outcome FROM import_sources",
-        }
-        return {name: sorted(warehouse.execute(sql).fetchall(), key=repr) for name, sql in queries.items()}
-
-
-@pytest.mark.slow
-def test_import_viewing_activity_killed_at_every_statement_then_rerun_equals_a_clean_run(tmp_path: Path) -> None:
-    import os
-    import shutil
-    import subprocess
-    import sys
-    from viewrank.store.integrity import check
-    export = Path(__file__).parent / "fixtures" / "viewing-activity" / "ViewingActivity_samaguiar_slice.csv"
-    base = tmp_path / "base"
-    Warehouse.init(base).close()
-    temporary = tmp_path / "tmp"
-    temporary.mkdir()
-    env = {**os.environ, "TMPDIR": str(temporary)}
-
-    def run(root: Path, kill_at: int) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-c", ACTIVITY_DRIVER, str(root), str(kill_at), str(export)],
-                              capture_output=True, text=True, env=env)
-
-    clean_root = tmp_path / "clean"
-    shutil.copytree(base, clean_root)
-    finished = run(clean_root, 0)
-    assert finished.returncode == 0, finished.stderr
-    statements = int(finished.stdout.split()[-1])
-    clean = activity_figures(clean_root)
-    assert clean["manifest"][0][:2] == (str(export), "netflix-viewing-activity")
-    stride = int(os.environ.get("KILL_STRIDE", "1"))   # every statement; a stride samples them
-    for kill_at in range(1, statements + 1, stride):
-        root = tmp_path / f"killed-{kill_at}"
-        shutil.copytree(base, root)
-        killed = run(root, kill_at)
-        assert killed.returncode == -9, (kill_at, killed.stderr)
-        rerun = run(root, 0)
-        assert rerun.returncode == 0, (kill_at, rerun.stderr)
-        assert activity_figures(root) == clean, kill_at
-        with Warehouse(root) as warehouse:
-            assert check(warehouse, deep=True) == [], kill_at
-        assert not (root / "staging").exists() or not any((root / "staging").iterdir()), kill_at
-        shutil.rmtree(root)
-    assert list(temporary.iterdir()) == []
-
+# -- finding 5: import viewing-activity in one transaction: killed at every step in
+# tests/test_faults_kills.py, with every other importer
 
 # -- finding 9: publish with title ids that end like files ----------------------------------
 

@@ -170,8 +170,9 @@ def _record(warehouse: Warehouse, table: Table, sha256: str, events: list[dict[s
     report.first_problems = [(events[row - 1]["source_row"], reason) for row, reason in ingested.first_problems]
     report.accounted = (report.loaded + report.duplicates + report.quarantined + report.untitled
                         + sum(report.supplemental.values()))
-    if ingested.batch_id is not None:   # name the export, not the temporary Parquet file
-        warehouse.execute("UPDATE ingested_files SET path = ?, format = ? WHERE batch_id = ?",
+    if ingested.batch_id is not None:   # name the export, not the temporary Parquet file, whose
+        # modification time is no signature of the export (a folder ingest must never skip by it)
+        warehouse.execute("UPDATE ingested_files SET path = ?, format = ?, modified_ns = NULL WHERE batch_id = ?",
                           [str(table.path), KIND, ingested.batch_id])
         warehouse.execute("UPDATE quarantine SET path = ?, row_number = coalesce(CAST(json_extract(raw, '$.source_row') AS BIGINT), row_number) "
                           "WHERE batch_id = ?", [str(table.path), ingested.batch_id])
