@@ -242,3 +242,75 @@ def test_good_settings_values_still_load(tmp_path: Path) -> None:
     from viewrank import Methodology
     assert Methodology.from_values({"list_size": "20", "watcher_fraction": "0.5"}).list_size == 20
     assert Methodology.from_values({"list_size": 20.0}).list_size == 20
+
+
+# -- JSON nested 2,000 deep, wherever JSON is read from input (issue 16, finding 11) ------------
+
+DEEP_JSON = {"arrays": "[" * 2000 + "]" * 2000, "objects": '{"a":' * 1500 + "1" + "}" * 1500}
+
+
+def one_error_line(*args: object) -> str:
+    """Run the command line; it must fail with exit 1 and one `Error:` line, which is returned."""
+    from click.testing import CliRunner
+
+    from viewrank.cli import cli
+    result = CliRunner().invoke(cli, [str(arg) for arg in args])
+    assert result.exit_code == 1 and (result.exception is None or isinstance(result.exception, SystemExit)), \
+        (result.output, result.exception)
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), lines
+    return lines[0]
+
+
+@pytest.mark.parametrize("nesting", DEEP_JSON)
+def test_json_nested_2000_deep_in_a_top10_cell_is_one_error_line(tmp_path: Path, nesting: str) -> None:
+    from import_support import GLOBAL_SLICE, fingerprint
+    rows = GLOBAL_SLICE.read_text(encoding="utf-8").splitlines()
+    rows = [rows[0] + "\tis_staggered_launch\tepisode_launch_details"] + [
+        row + ("\tfalse\t" + DEEP_JSON[nesting] if number == 3 else "\tfalse\t[]") for number, row in enumerate(rows[1:], 2)]
+    path = tmp_path / "all-weeks-global.tsv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    Warehouse.init(tmp_path / "w").close()
+    before = fingerprint(tmp_path / "w")
+    line = one_error_line("import", "netflix-top10", path, "--warehouse", tmp_path / "w")
+    assert line.startswith(f"Error: {path}") and " row 3" in line, line
+    assert "episode_launch_details is not valid JSON (nested too deeply)" in line, line
+    assert fingerprint(tmp_path / "w") == before
+
+
+@pytest.mark.parametrize("nesting", DEEP_JSON)
+def test_json_nested_2000_deep_in_a_catalog_line_is_one_error_line(tmp_path: Path, nesting: str) -> None:
+    from import_support import fingerprint
+    path = tmp_path / "titles.jsonl"
+    path.write_text(json.dumps(film("F1", "Alpha")) + "\n" + DEEP_JSON[nesting] + "\n", encoding="utf-8")
+    Warehouse.init(tmp_path / "w").close()
+    before = fingerprint(tmp_path / "w")
+    line = one_error_line("catalog", path, "--warehouse", tmp_path / "w")
+    assert line.startswith(f"Error: {path} row 2") and "not valid JSON (nested too deeply)" in line, line
+    assert fingerprint(tmp_path / "w") == before
+
+
+@pytest.mark.parametrize("nesting", DEEP_JSON)
+def test_json_nested_2000_deep_in_an_event_line_is_quarantined(warehouse: Warehouse, tmp_path: Path,
+                                                              nesting: str) -> None:
+    """A bad line of a log is quarantined with its reason (the rest of the file loads), its
+    stored text cut to the quarantine's limit; a value nested deeply inside a good line is text."""
+    rows = [dict(row, event_id=f"deep-{i}") for i, row in enumerate(GOOD_ROWS[:3])]
+    lines = [json.dumps(rows[0]), DEEP_JSON[nesting], json.dumps(rows[1]),
+             json.dumps(rows[2])[:-1] + ', "extra": ' + "[" * 500 + "]" * 500 + "}"]
+    path = tmp_path / "deep.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = ingest_file(warehouse, path)
+    assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (4, 3, 1)
+    assert report.first_problems == [(2, "not valid JSON (nested too deeply)")]
+    raw = warehouse.scalar("SELECT raw FROM quarantine WHERE path = ?", [str(path)])
+    assert raw.endswith("… (cut at 4,096 characters)") if len(DEEP_JSON[nesting]) > 4096 else raw == DEEP_JSON[nesting]
+
+
+@pytest.mark.parametrize("nesting", DEEP_JSON)
+def test_json_nested_2000_deep_in_a_settings_value_is_one_error_line(tmp_path: Path, nesting: str) -> None:
+    Warehouse.init(tmp_path / "w").close()
+    settings_file = tmp_path / "w" / "settings.json"
+    settings_file.write_text(json.dumps({"specialty_lists": DEEP_JSON[nesting]}))
+    line = one_error_line("check", "--warehouse", tmp_path / "w")
+    assert line.startswith(f"Error: {settings_file}: specialty_lists") and "nested too deeply" in line, line

@@ -175,6 +175,8 @@ def _specialty_lists(value: Any) -> dict[str, dict[str, Any]]:
             value = json.loads(value)
         except json.JSONDecodeError as error:
             raise SettingsError(f"expected a JSON object of list definitions ({error})") from None
+        except RecursionError:
+            raise SettingsError("expected a JSON object of list definitions (JSON nested too deeply)") from None
     if not isinstance(value, dict):
         raise SettingsError(f"expected an object of list definitions, got {value!r}")
     lists: dict[str, dict[str, Any]] = {}
