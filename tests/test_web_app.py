@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -355,7 +356,8 @@ def test_hostile_titles_are_text(client: TestClient) -> None:
 def test_pages_load_no_inline_script(client: TestClient) -> None:
     html = client.get("/").text
     assert html.count("<script") == 1 and '<script src="/static/site.js" defer></script>' in html
-    assert "style=" not in html and " on" + "click=" not in html
+    tags = re.findall(r"<[a-z][^>]*>", html)  # a widget snippet shown as text may name a style
+    assert tags and not any(" style=" in tag or " on" + "click=" in tag for tag in tags)
 
 
 def test_caching_headers_and_etags(client: TestClient) -> None:

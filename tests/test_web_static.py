@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -13,6 +14,7 @@ from web_support import HOSTILE, WEEKS, build_warehouse
 from viewrank.charts.weekly import GLOBAL_CATEGORIES, weekly_list
 from viewrank.cli.main import cli
 from viewrank.store.warehouse import Warehouse
+from viewrank.web.feeds import ATOM
 from viewrank.web.params import slug
 
 
@@ -69,6 +71,36 @@ def test_static_pages_show_the_warehouse_numbers(site: Path, warehouse_path: Pat
     assert HOSTILE not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert '<link rel="stylesheet" href="static/site.css">' in html
     assert 'href="weeks/2026-11-08.html"' in html  # the week picker, as a relative file link
+
+
+def test_static_site_has_its_feeds_widgets_and_an_api_page(site: Path) -> None:
+    """Feeds link relative to their own file (resolving on disk) and name entries by URN; every
+    country's widgets are pages; the API page says where the JSON API lives."""
+    feed = ET.parse(site / "feeds/countries/KR.atom").getroot()
+    entries = feed.findall(f"{{{ATOM}}}entry")
+    assert [entry.findtext(f"{{{ATOM}}}title") for entry in entries][0] == "Top 10 in South Korea, week ending 15 November 2026"
+    assert len(entries) == len(WEEKS) and all(entry.findtext(f"{{{ATOM}}}id").startswith("urn:uuid:") for entry in entries)
+    for link in feed.iter(f"{{{ATOM}}}link"):
+        href = link.get("href")
+        assert not href.startswith(("/", "http")) and (site / "feeds/countries" / unquote(href.split("#")[0])).is_file(), href
+    assert ET.parse(site / "feeds/global/films-english.atom").getroot().findtext(f"{{{ATOM}}}title").startswith("Top 10 Films (English)")
+    widget = (site / "widget/countries/KR/tv.html").read_text(encoding="utf-8")
+    assert widget.count("<li ") == 10 and "Week ending 15 November 2026" in widget
+    assert (site / "widget/global/tv-non-english.html").is_file()
+    api = (site / "api.html").read_text(encoding="utf-8")
+    assert "viewrank serve --warehouse DIR" in api and 'href="feeds/countries/US.atom"' in api
+    assert 'href="api.html"' in (site / "index.html").read_text(encoding="utf-8")
+    country = (site / "countries/KR.html").read_text(encoding="utf-8")
+    assert 'href="../feeds/countries/KR.atom" type="application/atom+xml"' in country
+    assert 'href="../widget/countries/KR/films.html"' in country and "src=&#34;../widget/countries/KR/films.html&#34;" in country
+
+
+def test_static_headers_let_only_the_widgets_be_framed(site: Path) -> None:
+    rules = {block.split("\n", 1)[0]: block for block in (site / "_headers").read_text().split("\n/")}
+    rules = {("/" + path).replace("//", "/"): block for path, block in rules.items()}
+    assert "frame-ancestors *" in rules["/widget/*"] and "X-Frame-Options" not in rules["/widget/*"]
+    for path in ("/", "/index.html", "/weeks/*", "/titles/*", "/feeds/*", "/api"):
+        assert "frame-ancestors 'none'" in rules[path] and "X-Frame-Options: DENY" in rules[path], path
 
 
 def test_static_downloads_equal_the_export(site: Path, warehouse_path: Path, tmp_path: Path) -> None:

@@ -60,19 +60,20 @@ def _schema_text(schema: dict[str, Any]) -> str:
 
 
 def embeds(warehouse: Warehouse, values: dict[str, str], base: str) -> dict[str, Any]:
-    """The feeds and widgets to offer: every global list, and the example country's lists."""
+    """The feeds and widgets to offer: every global list, and the example country's lists
+    (base '': paths, for a static site, whose template makes them relative)."""
     iso2 = values["iso2"]
     name = queries.country_names(warehouse).get(iso2, iso2)
+    offered = [(f"{category}, global", widget.global_path(category), f"Top 10 {category}")
+               for category in GLOBAL_CATEGORIES if slug(category) == values["category"]] + [
+              (f"{category}, {name}", widget.country_path(iso2, category), f"Top 10 {category} in {name}")
+              for category in COUNTRY_CATEGORIES]
     return {
         "feeds": [(category, base + feeds.global_path(category)) for category in GLOBAL_CATEGORIES]
                  + [(name, base + feeds.country_path(iso2))],
-        "widgets": [(f"{category}, global", base + widget.global_path(category),
-                     widget.snippet(base, widget.global_path(category), f"Top 10 {category}"))
-                    for category in GLOBAL_CATEGORIES if slug(category) == values["category"]]
-                   + [(f"{category}, {name}", base + widget.country_path(iso2, category),
-                       widget.snippet(base, widget.country_path(iso2, category), f"Top 10 {category} in {name}"))
-                      for category in COUNTRY_CATEGORIES],
-        "iso2": iso2}
+        "widgets": [{"label": label, "url": base + path, "title": title, "code": widget.snippet(base, path, title)}
+                    for label, path, title in offered],
+        "snippet": widget.snippet, "iso2": iso2}
 
 
 def docs_page(warehouse: Warehouse, path: str, base: str = "") -> Page:
@@ -94,6 +95,15 @@ def docs_page(warehouse: Warehouse, path: str, base: str = "") -> Page:
     return Page("api.html", path, "API", {
         "latest_week": queries.latest_week(warehouse), "reports": reports.available(warehouse),
         "info": document["info"], "endpoints": endpoints, **embeds(warehouse, values, base)})
+
+
+def static_page(warehouse: Warehouse) -> Page:
+    """A static site's API page: where the JSON API lives, and this site's own feeds and widgets."""
+    return Page("api.html", "/api", "API", {
+        "latest_week": queries.latest_week(warehouse), "reports": reports.available(warehouse),
+        "info": {"description": "This is a published copy of the site: its feeds and widgets are files here, "
+                                "and the JSON API is answered by a viewrank server."},
+        "endpoints": [], **embeds(warehouse, samples(warehouse), "")})
 
 
 def docs(request: Request) -> Response:

@@ -3,12 +3,15 @@ week, so a reader or a bot learns of a new week's list without polling the API.
 
 An entry's id is the address of its week's page, and its `updated` the time that week's
 current edition was made: a revision of a week updates its entry instead of adding one.
+A static site's feeds link relative to the feed file (its host is unknown when it is written)
+and name entries by URN instead.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import html
+import uuid
 import xml.etree.ElementTree as ET
 from typing import Any, Callable
 
@@ -68,29 +71,39 @@ def _list_html(rows: list[dict[str, Any]], *, figures: bool) -> str:
     return "<ol>" + "".join(items) + "</ol>"
 
 
-def _feed(base: str, path: str, title: str, alternate: str,
+def _addresses(base: str | None, path: str) -> tuple[Callable[[str], str], Callable[[str], str]]:
+    """How the feed at `path` links to a site path, and names it as an id: absolute under
+    `base` on a server; in a static site (base None) relative to the feed's file, with URN ids."""
+    if base is not None:
+        return (lambda target: base + target), (lambda target: base + target)
+    return ((lambda target: urls.relative_href(target, from_path=path)),
+            (lambda target: uuid.uuid5(uuid.NAMESPACE_URL, "viewrank-site:" + target).urn))
+
+
+def _feed(base: str | None, path: str, title: str, alternate: str,
           entries: list[tuple[str, str, dt.datetime, str]]) -> bytes:
     """An Atom document; entries are (id path, title, updated, HTML content), newest first."""
+    link, ident = _addresses(base, path)
     feed = ET.Element(f"{{{ATOM}}}feed")
-    _element(feed, "id", base + path)
+    _element(feed, "id", ident(path))
     _element(feed, "title", title)
     _element(feed, "updated", _timestamp(max((entry[2] for entry in entries), default=EPOCH)))
     _element(_element(feed, "author"), "name", SITE_NAME)
-    _element(feed, "link", rel="self", type="application/atom+xml", href=base + path)
-    _element(feed, "link", rel="alternate", type="text/html", href=base + alternate)
+    _element(feed, "link", rel="self", type="application/atom+xml", href=link(path))
+    _element(feed, "link", rel="alternate", type="text/html", href=link(alternate))
     _element(feed, "generator", "viewrank")
     for page, heading, updated, content in entries:
         entry = _element(feed, "entry")
-        _element(entry, "id", base + page)
+        _element(entry, "id", ident(page))
         _element(entry, "title", heading)
         _element(entry, "updated", _timestamp(updated))
-        _element(entry, "link", rel="alternate", type="text/html", href=base + page)
+        _element(entry, "link", rel="alternate", type="text/html", href=link(page))
         _element(entry, "content", content, type="html")
     return bytes(ET.tostring(feed, encoding="utf-8", xml_declaration=True))
 
 
-def global_feed(warehouse: Warehouse, category_text: str, base: str) -> bytes:
-    """A global list's feed: its last FEED_WEEKS weeks, newest first."""
+def global_feed(warehouse: Warehouse, category_text: str, base: str | None) -> bytes:
+    """A global list's feed: its last FEED_WEEKS weeks, newest first (base None: for a static site)."""
     category = parse_category(category_text, GLOBAL_CATEGORIES)
     editions = queries.editions_by_week(warehouse)
     weeks = sorted((week for week, scopes in editions.items() if "global" in scopes), reverse=True)[:FEED_WEEKS]
@@ -103,8 +116,8 @@ def global_feed(warehouse: Warehouse, category_text: str, base: str) -> bytes:
     return _feed(base, global_path(category), f"Top 10 {category} · {SITE_NAME}", urls.home(), entries)
 
 
-def country_feed(warehouse: Warehouse, iso2_text: str, base: str) -> bytes:
-    """A country's feed: its Films and TV lists of its last FEED_WEEKS weeks, newest first."""
+def country_feed(warehouse: Warehouse, iso2_text: str, base: str | None) -> bytes:
+    """A country's feed: its Films and TV lists of its last FEED_WEEKS weeks, newest first (base None: static)."""
     iso2 = parse_iso2(iso2_text)
     name = queries.country_name(warehouse, iso2)
     editions = queries.editions_by_week(warehouse)

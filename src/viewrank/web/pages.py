@@ -17,7 +17,7 @@ from ..errors import NotFound
 from ..reports.facts import title_facts
 from ..reports.factsheet import factsheet
 from ..store.warehouse import Warehouse
-from . import compare, popular, queries, reports, svg, urls, worldmap
+from . import compare, feeds, popular, queries, reports, svg, urls, widget, worldmap
 from .params import parse_iso2, resolve_title_week, resolve_week, slug
 from .render import Page, number
 
@@ -58,6 +58,27 @@ def _lists(rows: list[dict[str, Any]], standard: tuple[str, ...]) -> list[dict[s
     return lists
 
 
+def _follow(feed_list: list[tuple[str, str]], widgets: list[tuple[str, str, str]]) -> dict[str, Any]:
+    """The feeds (label, path) and widgets (label, path, iframe title) a page offers, with the
+    function that writes a widget's snippet."""
+    return {"feeds": [{"label": label, "path": path} for label, path in feed_list],
+            "widgets": [{"label": label, "path": path, "title": title} for label, path, title in widgets],
+            "snippet": widget.snippet}
+
+
+def global_follow(categories: list[str]) -> dict[str, Any]:
+    """A feed and a widget for each of the global lists named."""
+    return _follow([(f"Top 10 {category}", feeds.global_path(category)) for category in categories],
+                   [(category, widget.global_path(category), f"Top 10 {category}") for category in categories])
+
+
+def country_follow(iso2: str, name: str, categories: list[str]) -> dict[str, Any]:
+    """A country's feed, and a widget for each of its lists named."""
+    return _follow([(f"Top 10 in {name}", feeds.country_path(iso2))],
+                   [(f"{category} in {name}", widget.country_path(iso2, category), f"Top 10 {category} in {name}")
+                    for category in categories])
+
+
 def _scope_weeks(editions: dict[dt.date, dict[str, Any]], scope: str) -> list[dt.date]:
     return sorted(week for week, scopes in editions.items() if scope in scopes)
 
@@ -70,9 +91,11 @@ def week_page(warehouse: Warehouse, week_text: str | None) -> Page:
         return Page("empty.html", "/", "No charts yet", _frame(warehouse))
     week = resolve_week(week_text, weeks)
     rows = queries.entries(warehouse, editions, week, scope="global")
+    lists = _lists(rows, GLOBAL_CATEGORIES)
     return Page("week.html", urls.week(None if week_text is None else week), f"Global Top 10, week ending {week:%-d %B %Y}", {
         **_frame(warehouse), "week": week, "edition": editions[week]["global"],
-        "picker": week_picker(weeks, week, urls.week), "lists": _lists(rows, GLOBAL_CATEGORIES),
+        "picker": week_picker(weeks, week, urls.week), "lists": lists,
+        "follow": global_follow([item["category"] for item in lists if item["category"] in GLOBAL_CATEGORIES]),
         "json_path": f"/api/weeks/{week}/global"})
 
 
@@ -97,10 +120,13 @@ def _country_page(frame: dict[str, Any], editions: dict[dt.date, dict[str, Any]]
     if not rows:
         raise NotFound(f"{name} has no Top 10 lists in the week ending {week}")
     weeks = _scope_weeks(editions, "country")
+    lists = _lists(rows, COUNTRY_CATEGORIES)
     return Page("country.html", urls.country(iso2, None if alias else week), f"Top 10 in {name}, week ending {week:%-d %B %Y}", {
         **frame, "week": week, "iso2": iso2, "country_name": name, "edition": editions[week]["country"],
-        "picker": week_picker(weeks, week, lambda other: urls.country(iso2, other)),
-        "lists": _lists(rows, COUNTRY_CATEGORIES), "json_path": f"/api/weeks/{week}/countries/{iso2}"})
+        "picker": week_picker(weeks, week, lambda other: urls.country(iso2, other)), "lists": lists,
+        "follow": country_follow(iso2, name, [item["category"] for item in lists
+                                              if item["category"] in COUNTRY_CATEGORIES and item["entries"]]),
+        "json_path": f"/api/weeks/{week}/countries/{iso2}"})
 
 
 def country_page(warehouse: Warehouse, iso2_text: str, week_text: str | None) -> Page:

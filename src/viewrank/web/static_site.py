@@ -1,4 +1,5 @@
-"""The site as static files: every page and download the server has, with relative links.
+"""The site as static files: every page, download, feed and widget the server has, with
+relative links; an API page says the JSON API needs `viewrank serve`.
 
 The site is built in a temporary sibling directory and then swapped in atomically, so a
 static host serving DIR never shows a half-written site and a killed publish leaves the
@@ -26,21 +27,25 @@ from pathlib import Path
 from types import FrameType
 from typing import Callable, Iterable, Iterator
 
-from ..errors import WarehouseError
+from ..charts.weekly import COUNTRY_CATEGORIES, GLOBAL_CATEGORIES
+from ..errors import NotFound, WarehouseError
 from ..store.warehouse import Warehouse
-from . import downloads, pages, popular, queries, reports, urls
-from .http import CONTENT_SECURITY_POLICY
+from . import api_docs, downloads, feeds, pages, popular, queries, reports, urls, widget
+from .http import CONTENT_SECURITY_POLICY, FRAMABLE_CONTENT_SECURITY_POLICY, FRAMABLE_PREFIX
+from .params import slug
 from .render import Page, render
 
 MARKER_FILE = ".viewrank-site"
 
-# For hosts that read a _headers file (Netlify, Cloudflare Pages): the server's security headers.
-HEADERS_FILE = f"""/*
-  Content-Security-Policy: {CONTENT_SECURITY_POLICY}
+# For hosts that read a _headers file (Netlify, Cloudflare Pages): the server's security headers,
+# one rule per top-level entry of the site so that the widgets alone may be framed (such hosts
+# add up the headers of every rule that matches, and a rule for /* would forbid framing).
+HEADERS_RULE = """{path}
+  Content-Security-Policy: {policy}
   X-Content-Type-Options: nosniff
   Referrer-Policy: strict-origin-when-cross-origin
-  X-Frame-Options: DENY
 """
+DENY_FRAMING = "  X-Frame-Options: DENY\n"
 
 
 @dataclass
@@ -53,7 +58,17 @@ class SiteReport:
 
 def _front_pages(warehouse: Warehouse) -> list[Page]:
     return [pages.week_page(warehouse, None), pages.downloads_page(warehouse),
-            pages.search_page(warehouse, "", 1, static=True)]
+            pages.search_page(warehouse, "", 1, static=True), api_docs.static_page(warehouse)]
+
+
+def _widget_pages(warehouse: Warehouse, iso2: str | None) -> list[Page]:
+    """The latest-week widgets of the global lists (iso2 None) or of a country's lists."""
+    found = []
+    for category in GLOBAL_CATEGORIES if iso2 is None else COUNTRY_CATEGORIES:
+        path = widget.global_path(category) if iso2 is None else widget.country_path(iso2, category)
+        with contextlib.suppress(NotFound):  # a list this warehouse does not have
+            found.append(widget.widget_page(warehouse, path, week=None, category_text=slug(category), iso2_text=iso2))
+    return found
 
 
 def _week_pages(warehouse: Warehouse, week: dt.date) -> list[Page]:
@@ -86,6 +101,35 @@ def page_jobs(warehouse: Warehouse) -> Iterator[Callable[[], Iterable[Page]]]:
         yield partial(_country_week_pages, warehouse, week, False)
     for title_id in queries.charted_title_ids(warehouse):
         yield partial(pages.title_pages, warehouse, title_id)
+    if any("global" in scopes for scopes in editions.values()):
+        yield partial(_widget_pages, warehouse, None)
+    for country in queries.chart_countries(warehouse):
+        yield partial(_widget_pages, warehouse, country["iso2"])
+
+
+def feed_jobs(warehouse: Warehouse) -> Iterator[tuple[str, Callable[[], bytes]]]:
+    """Every feed as (site path, function writing it): each global list's, each country's."""
+    if any("global" in scopes for scopes in queries.editions_by_week(warehouse).values()):
+        for category in GLOBAL_CATEGORIES:
+            yield feeds.global_path(category), partial(feeds.global_feed, warehouse, slug(category), None)
+    for country in queries.chart_countries(warehouse):
+        yield feeds.country_path(country["iso2"]), partial(feeds.country_feed, warehouse, country["iso2"], None)
+
+
+def headers_file(root: Path) -> str:
+    """The _headers file for the site written in `root`: framing denied except for the widgets."""
+    rules = []
+    for entry in sorted(root.iterdir()):
+        if entry.name.startswith(("_", ".")):
+            continue
+        framable = "/" + entry.name + "/" == FRAMABLE_PREFIX
+        paths = [f"/{entry.name}/*"] if entry.is_dir() else [f"/{entry.name}"] + (
+            ["/" if entry.name == "index.html" else f"/{entry.name.removesuffix('.html')}"]
+            if entry.name.endswith(".html") else [])
+        for path in paths:
+            rules.append(HEADERS_RULE.format(path=path, policy=FRAMABLE_CONTENT_SECURITY_POLICY if framable
+                                             else CONTENT_SECURITY_POLICY) + ("" if framable else DENY_FRAMING))
+    return "".join(rules)
 
 
 def download_jobs(warehouse: Warehouse) -> list[tuple[str, dt.date | None]]:
@@ -194,7 +238,6 @@ def _running(pid: int) -> bool:
 def _write(warehouse: Warehouse, root: Path, progress: Callable[[int], None] | None) -> SiteReport:
     report = SiteReport(str(root))
     shutil.copytree(str(resources.files("viewrank.web").joinpath("static")), root / "static")
-    (root / "_headers").write_text(HEADERS_FILE)
     for job in page_jobs(warehouse):
         for page in job():
             _write_file(root, urls.static_file(page.path), render(page, static=True).encode("utf-8"), report)
@@ -209,6 +252,9 @@ def _write(warehouse: Warehouse, root: Path, progress: Callable[[int], None] | N
             body = downloads.download(warehouse, scope, format, week)
             _write_file(root, urls.static_file(urls.download(scope, format, week)), body, report)
             report.downloads += 1
+    for path, make in feed_jobs(warehouse):
+        _write_file(root, urls.static_file(path), make(), report)
+    (root / "_headers").write_text(headers_file(root))
     return report
 
 

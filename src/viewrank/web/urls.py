@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import quote, unquote
 
-FILE_SUFFIXES = (".tsv", ".json", ".xlsx", ".css", ".js", ".svg", ".txt", ".ico")
-# Only downloads and assets are files of their own type; every other path is a page, whatever
+FILE_SUFFIXES = (".tsv", ".json", ".xlsx", ".css", ".js", ".svg", ".txt", ".ico", ".atom")
+# Only downloads, assets and feeds are files of their own type; every other path is a page, whatever
 # it ends in (a title id such as 'logo.svg' names the page titles/logo.svg.html).
-FILE_FOLDERS = ("downloads/", "static/")
+FILE_FOLDERS = ("downloads/", "static/", "feeds/")
 DOWNLOAD_FORMATS = ("tsv", "xlsx", "json")
 
 

@@ -2,6 +2,7 @@
 // 1. [data-tabs]: the in-page list of links becomes keyboard-usable ARIA tabs.
 //    The chosen tab travels with the week picker's links ([data-keep-tab]) to other weeks.
 // 2. input[data-filter]: filters the rows of a table as you type (static sites have no server search).
+// 3. [data-snippet]: a widget's snippet names the widget by its full address, wherever the site is served.
 (function () {
   "use strict";
 
@@ -80,6 +81,13 @@
     apply();
   }
 
+  function absoluteSnippet(code) {
+    code.textContent = code.textContent.replace(/src="([^"]*)"/, function (whole, src) {
+      return 'src="' + new URL(src, location.href).href + '"';
+    });
+  }
+
   Array.prototype.forEach.call(document.querySelectorAll("[data-tabs]"), enhanceTabs);
+  Array.prototype.forEach.call(document.querySelectorAll("[data-snippet]"), absoluteSnippet);
   Array.prototype.forEach.call(document.querySelectorAll("input[data-filter]"), enhanceFilter);
 }());
