@@ -235,9 +235,8 @@ else:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="measured 370 MB at 0.3M rows, 623 MB at 1.5M, 924 MB at 3M: about 200 bytes a row "
-                          "still grow with one file (its keys and new accounts are held by the file's DuckDB "
-                          "transaction, its keys by the in-memory index)")
+@pytest.mark.xfail(reason="measured 436 MB at 1M rows, 789 MB at 10M: beyond the key index's 16 bytes an "
+                          "event, about 20 bytes a row still grow with one file")
 def test_ingest_memory_is_flat_from_5m_to_50m_rows(tmp_path: Path) -> None:
     """Peak memory of ingesting one file is a batch plus the key index (16 bytes an event),
     whatever the size of the file: no copy of the file is held."""

@@ -12,6 +12,7 @@ and manifest row commit together or not at all.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
@@ -19,8 +20,9 @@ import shutil
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -28,6 +30,7 @@ import pyarrow.compute as pc
 from ..errors import InputError, StrictModeRejection
 from ..rollup.kernel import integer_values
 from ..store.events import PART_SCHEMA, PartWriter
+from ..store.quoting import sql_literal
 from ..store.warehouse import STAGING_DIR, Warehouse
 from . import sources
 from .keys import FINGERPRINT_SQL, KEY_SQL, KeyIndex, first_occurrences
@@ -37,6 +40,10 @@ REQUIRED_COLUMNS = ("event_id", "account_id", "country", "start_time", "seconds_
 EARLIEST_START = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
 FUTURE_TOLERANCE = dt.timedelta(days=1)
 FIRST_PROBLEMS = 5
+# DuckDB's memory while ingesting: a file's key and account inserts stay in its transaction
+# until it commits, so past this they are written out (to the database file, or the temporary
+# folder beside it) rather than held; a batch's validation needs far less.
+INGEST_MEMORY_LIMIT = "64MB"
 
 
 @dataclass
@@ -99,8 +106,21 @@ def ingest_file(warehouse: Warehouse, path: str | os.PathLike[str], *, strict: b
     missing_title = _check_columns(path, raw.columns)
     batch = _Batch(warehouse, path, report, index or KeyIndex(warehouse), strict=strict,
                    now=now or dt.datetime.now(dt.timezone.utc), missing_title=missing_title)
-    batch.run(raw.batches, raw.format, sha256)
+    with _memory_limit(warehouse, INGEST_MEMORY_LIMIT):
+        batch.run(raw.batches, raw.format, sha256)
     return report
+
+
+@contextlib.contextmanager
+def _memory_limit(warehouse: Warehouse, limit: str) -> Iterator[None]:
+    """DuckDB's memory limited to `limit` for the block, then set back."""
+    before = warehouse.scalar("SELECT current_setting('memory_limit')")
+    warehouse.execute(f"SET memory_limit = {sql_literal(limit)}")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(duckdb.Error):
+            warehouse.execute(f"SET memory_limit = {sql_literal(before)}")
 
 
 def _check_columns(path: Path, columns: list[str]) -> list[str]:
@@ -130,8 +150,10 @@ SELECT v._row, v.reason, {key} AS key, {fingerprint} AS fingerprint,
        CASE WHEN v.reason IS NULL THEN CAST(round(v.seconds_value) AS INTEGER) END AS seconds
 FROM validated v LEFT JOIN accounts a ON a.account_id = v.account_id AND v.reason IS NULL
 """
-# The raw text of the bad rows (registered as `bad`), for the quarantine.
-BAD_ROWS_SQL = "SELECT raw._row, to_json(raw) FROM raw SEMI JOIN bad USING (_row)"
+# The raw text of the bad rows (their row numbers in the variable ingest_bad_rows), for the quarantine.
+BAD_ROWS_SQL = "SELECT raw._row, to_json(raw) FROM raw WHERE _row IN (SELECT unnest(getvariable('ingest_bad_rows')))"
+# The validation's settings, as variables: statements over an Arrow table take no parameters.
+VALIDATION_VARIABLES = ("timezone", "earliest", "latest", "max_seconds")
 NEXT_ACCOUNT_SQL = "SELECT coalesce(max(account_key), 0) + 1 FROM accounts"
 
 INSERT_MANIFEST_SQL = """
@@ -159,6 +181,8 @@ class _Batch:
         self.first_problem: tuple[int, str] | None = None
         self.batch_sql = BATCH_SQL.format(validate=_validate_sql(), key=KEY_SQL.format(id="v.event_id"),
                                           fingerprint=FINGERPRINT_SQL.format(id="v.event_id"))
+        for name in VALIDATION_VARIABLES:
+            self.batch_sql = self.batch_sql.replace(f"${name}", f"getvariable('ingest_{name}')")
         self.validation = {"timezone": warehouse.methodology.timezone, "earliest": EARLIEST_START, "latest": now + FUTURE_TOLERANCE,
                            "max_seconds": warehouse.methodology.max_session_seconds}
 
@@ -170,6 +194,8 @@ class _Batch:
         writer = PartWriter(staging, batch_id)
         placed: list[Path] = []
         self.index.load()
+        for name in VALIDATION_VARIABLES:
+            warehouse.execute(f"SET VARIABLE ingest_{name} = $value", {"value": self.validation[name]})
         try:
             with warehouse.atomic():
                 for raw in batches:
@@ -206,14 +232,14 @@ class _Batch:
         for name in self.missing_title:
             table = table.append_column(name, pa.nulls(table.num_rows, pa.string()))
         report.rows_read += table.num_rows + len(raw.rejected)
-        with warehouse.registered("raw", table):
-            batch = warehouse.arrow(self.batch_sql, self.validation)
-            bad = batch.filter(pc.is_valid(batch["reason"])).select([ROW, "reason"])
-            problems = list(raw.rejected)
-            if bad.num_rows:
-                with warehouse.registered("bad", bad):
-                    text = dict(warehouse.execute(BAD_ROWS_SQL).fetchall())
-                problems += [(row, reason, text[row]) for row, reason in zip(bad[ROW].to_pylist(), bad["reason"].to_pylist())]
+        # Over the batch alone (Warehouse.over): registered, every batch would stay in memory until the file commits.
+        batch = warehouse.over("raw", table, self.batch_sql)
+        bad = batch.filter(pc.is_valid(batch["reason"])).select([ROW, "reason"])
+        problems = list(raw.rejected)
+        if bad.num_rows:
+            warehouse.execute("SET VARIABLE ingest_bad_rows = $rows", {"rows": bad[ROW].to_pylist()})
+            text = dict(zip(*warehouse.over("raw", table, BAD_ROWS_SQL).to_pydict().values()))
+            problems += [(row, reason, text[row]) for row, reason in zip(bad[ROW].to_pylist(), bad["reason"].to_pylist())]
         self._quarantine(sorted(problems))
         if self.strict and self.first_problem:
             return  # the file will be refused: only count the rest of its problems
@@ -227,8 +253,8 @@ class _Batch:
         if not kept:
             return
         self.index.add(keys[keep], prints[keep])
-        with warehouse.registered("new_event_keys", pa.table({"key": keys[keep], "fingerprint": prints[keep]})):
-            warehouse.execute("INSERT INTO event_keys SELECT key, fingerprint FROM new_event_keys")
+        warehouse.over("new_event_keys", pa.table({"key": keys[keep], "fingerprint": prints[keep]}),
+                       "INSERT INTO event_keys SELECT key, fingerprint FROM new_event_keys")
         good = good.filter(pa.array(keep)) if kept < len(keep) else good
         good = good.set_column(good.schema.get_field_index("account_key"), "account_key", self._account_keys(good))
         days = integer_values(good["day"].cast(pa.int32()))
@@ -248,9 +274,9 @@ class _Batch:
         new_ids = pc.unique(good["account_id"].filter(pc.is_null(known)))
         new_ids = new_ids.take(pc.sort_indices(new_ids))
         first = self.warehouse.scalar(NEXT_ACCOUNT_SQL)
-        with self.warehouse.registered("new_accounts", pa.table({
-                "account_id": new_ids, "account_key": pa.array(range(first, first + len(new_ids)), pa.int32())})):
-            self.warehouse.execute("INSERT INTO accounts SELECT account_id, account_key FROM new_accounts")
+        self.warehouse.over("new_accounts", pa.table({
+            "account_id": new_ids, "account_key": pa.array(range(first, first + len(new_ids)), pa.int32())}),
+            "INSERT INTO accounts SELECT account_id, account_key FROM new_accounts")
         fresh = pc.add(pc.index_in(good["account_id"], value_set=new_ids), first).cast(pa.int32())
         return pc.coalesce(known, fresh)
 

@@ -26,12 +26,16 @@ FINGERPRINT_SQL = "hash('viewrank-event:' || {id})"
 PROBE = "viewrank-event-key-probe"
 PROBE_SQL = f"SELECT {KEY_SQL.format(id='$probe')}"
 BUCKET_BITS = 4  # the index is split by the keys' top bits, so that merging a run touches a sixteenth of it
+# Runs added in one ingest merge up to this many keys only: a merge copies both runs, so an
+# unbounded one would briefly need twice the memory of a file's keys (32 bytes an event).
+MAX_MERGED_RUN = 1 << 20
 LOAD_SQL = f"SELECT key, fingerprint FROM event_keys WHERE key >> {64 - BUCKET_BITS} = $bucket ORDER BY key"
 
 
 class SortedRuns:
     """Sorted (key, fingerprint) runs of one bucket; a new run merges into its elder while it
-    is at least half its size, so there are O(log n) runs and each key is copied O(log n) times."""
+    is at least half its size and the two hold at most MAX_MERGED_RUN keys, so each key is
+    copied O(log n) times and a merge never needs more than MAX_MERGED_RUN keys' room."""
 
     def __init__(self) -> None:
         self.runs: list[tuple[np.ndarray, np.ndarray]] = []
@@ -39,7 +43,8 @@ class SortedRuns:
     def add(self, keys: np.ndarray, fingerprints: np.ndarray) -> None:
         """Add a run sorted by key."""
         self.runs.append((keys, fingerprints))
-        while len(self.runs) > 1 and len(self.runs[-2][0]) <= 2 * len(self.runs[-1][0]):
+        while (len(self.runs) > 1 and len(self.runs[-2][0]) <= 2 * len(self.runs[-1][0])
+               and len(self.runs[-2][0]) + len(self.runs[-1][0]) <= MAX_MERGED_RUN):
             (keys_a, prints_a), (keys_b, prints_b) = self.runs[-2], self.runs[-1]
             at = np.searchsorted(keys_a, keys_b)
             self.runs[-2:] = [(np.insert(keys_a, at, keys_b), np.insert(prints_a, at, prints_b))]

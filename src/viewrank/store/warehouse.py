@@ -194,6 +194,15 @@ class Warehouse:
             with contextlib.suppress(duckdb.Error):
                 self.con.unregister(name)
 
+    def over(self, name: str, table: pa.Table, sql: str) -> pa.Table:
+        """One statement over an Arrow table that only it sees as `name` (no parameters: use SET
+        VARIABLE), and its result. Unlike `registered`, nothing enters the catalog, where a table
+        registered inside a transaction stays referenced, so held in memory, until the transaction ends."""
+        if self.tracer:
+            self.tracer(sql, {name: f"an Arrow table of {table.num_rows:,} rows"})
+        relation = self.con.from_arrow(table).query(name, sql)
+        return relation.to_arrow_table() if relation is not None else pa.table({})
+
     def close(self) -> None:
         self.con.close()
 
