@@ -67,7 +67,7 @@ def test_fact_sheet_figures_and_their_sources(warehouse: Warehouse) -> None:
     sheet = factsheet(warehouse, "Gamma: Season 2")
     assert sheet["title"]["title_id"] == "S2"
     assert sheet["first_weekend"] == {
-        "start": D("2026-10-15"), "end": D("2026-10-18"), "days": 4, "week": D("2026-10-18"),
+        "start": D("2026-10-15"), "end": D("2026-10-18"), "days": 4, "week": D("2026-10-18"), "label": "first weekend",
         "hours_viewed": 8.0, "views": 8.0, "source": rollups("2026-10-15", "2026-10-18"),
         # TV (English) over 10-15..10-18: Delta 10 views, Gamma 2 8, Gamma 1 1.
         "place": {"rank": 2, "of": 3, "category": "TV (English)", "percentile": 50.0}}
@@ -93,6 +93,7 @@ def test_fact_sheet_figures_and_their_sources(warehouse: Warehouse) -> None:
                                       "reason": "the rollups cover 2026-09-03 to 2026-11-12"}
     [season_one] = sheet["seasons"]
     assert season_one["first_weekend"] == {"start": D("2026-09-03"), "end": D("2026-09-06"), "days": 4,
+                                           "label": "first weekend",
                                            "hours_viewed": 3.0, "views": 3.0, "source": rollups("2026-09-03", "2026-09-06")}
     assert season_one["debut"] == {"week": D("2026-10-18"), "category": "TV (English)", "rank": 3,
                                    "source": edition(1, "global", "2026-10-18")}
@@ -112,13 +113,20 @@ def test_fact_sheet_as_markdown(warehouse: Warehouse) -> None:
 
 Season · en · released 2026-10-15 · id `S2`
 
+Within its first weekend (15-18 October 2026), Gamma: Season 2 had 8 hours viewed and 8 views, ranked [No. 2 on the weekly global Top 10 list for English-language TV][1] and appeared in the Top 10 in [2 countries][2]. It spent [2 weeks in the global Top 10][3], [1 of them][3] at No. 1. At its peak it was in the Top 10 in [2 countries][2] (week ending 18 October 2026) and No. 1 in [1 country][2], No. 1 somewhere in [2 weeks][3].
+
+[1]: /weeks/2026-10-18 "global edition 1 revision 1 (week 2026-10-18, computed)"
+[2]: /weeks/2026-10-18/countries "country edition 2 revision 1 (week 2026-10-18, computed)"
+[3]: /titles/S2 "global history of S2"
+
 | Figure | Value | Source |
 |---|---|---|
 | First weekend (2026-10-15 to 2026-10-18, 4 days) | 8 hours viewed, 8 views; No. 2 of 3 in TV (English) over the same days (percentile 50) | rollups 2026-10-15 to 2026-10-18 |
 | Debut | No. 2 in TV (English), week of 2026-10-18 | global edition 1 revision 1 (week 2026-10-18, computed) |
 | Weeks in the Top 10 | 2 (peak No. 1, 1 week there) | editions 1, 3 |
-| Countries, debut week 2026-10-18 | Top 10 in 2 of 2 countries; No. 1 in United Kingdom | country edition 2 revision 1 (week 2026-10-18, computed) |
+| Countries, first week 2026-10-18 | Top 10 in 2 of 2 countries; No. 1 in United Kingdom | country edition 2 revision 1 (week 2026-10-18, computed) |
 | Most countries in one week | 2 in the week of 2026-10-18 | country edition 2 revision 1 (week 2026-10-18, computed) |
+| Most No. 1 countries in one week | 1 in the week of 2026-10-18 (No. 1 somewhere in 2 weeks) | country edition 2 (week 2026-10-18) |
 | First 28 days (2026-10-15 to 2026-11-11) | 14 hours viewed, 7 views; No. 2 of 3 in TV (English) over the same days (percentile 50) | rollups 2026-10-15 to 2026-11-11 |
 | First 91 days (2026-10-15 to 2027-01-13) | not complete: the rollups cover 2026-09-03 to 2026-11-12 | none |
 

@@ -10,6 +10,8 @@ from ..formats.top10 import round_display
 from ..ingest import IngestReport
 from ..reports.audience import AUDIENCE_COLUMNS
 from ..reports.factsheet import FIGURE_DAYS, NAMED_COUNTRIES
+from ..reports.lede import window_label
+from ..web import urls
 from .output import format_table, humanize
 
 
@@ -22,7 +24,8 @@ def render_facts(facts: dict[str, Any]) -> str:
             figures += f", {humanize(first['views'])} views"
         window = (f"{first['start']} to {first['end']} ({first['days']} days)" if facts["release_date"]
                   else f"week of {first['end']} (release date unknown)")
-        lines.append(f"First week:      {window}: {figures}")
+        label = window_label(first["days"], first["end"], first["week"]).capitalize() + ":"
+        lines.append(f"{label:<16} {window}: {figures}")
     debut = facts["debut"]
     if debut:
         lines.append(f"Debut:           No. {debut['rank']} in {debut['category']}, week of {debut['week']}")
@@ -36,6 +39,21 @@ def render_facts(facts: dict[str, Any]) -> str:
         if countries["number_one"]:
             line += f"; No. 1 in {len(countries['number_one'])}: {', '.join(countries['number_one'])}"
         lines.append(line)
+    peak, ones = facts.get("countries_peak"), facts.get("number_one")
+    if peak:
+        line = f"Peak countries:  {peak['count']} of {peak['of']} in the week of {peak['week']}"
+        if ones:
+            line += (f"; most No. 1s: {ones['count']} in the week of {ones['week']}, No. 1 somewhere in "
+                     f"{ones['weeks']} week{'s' if ones['weeks'] != 1 else ''}")
+        lines.append(line)
+    longest = facts.get("country_weeks") or []
+    if longest:
+        shown = ", ".join(f"{country['name']} {country['weeks']}" for country in longest[:5])
+        lines.append(f"Country weeks:   {shown}" + (f" (and {len(longest) - 5} more)" if len(longest) > 5 else ""))
+    for half in facts.get("engagement") or []:
+        views = f", {half['views']:,} views" if half["views"] is not None else ""
+        lines.append(f"Half year:       {half['period_start']} to {half['period_end']}: "
+                     f"{half['hours_viewed']:,} hours viewed{views}")
     return "\n".join(lines)
 
 
@@ -123,9 +141,11 @@ def render_factsheet(sheet: dict[str, Any], *, hours_rounding: int = 1, views_ro
         return "n/a" if shown is None else f"{shown:,}"
 
     def figures(block: dict[str, Any]) -> str:
-        text = f"{number(block['hours_viewed'], hours_rounding)} hours viewed"
+        # Figures of published editions print as published; only measured ones are rounded.
+        measured = (block.get("source") or {}).get("kind") == "rollups"
+        text = f"{number(block['hours_viewed'], hours_rounding if measured else 1)} hours viewed"
         if block.get("views") is not None:
-            text += f", {number(block['views'], views_rounding)} views"
+            text += f", {number(block['views'], views_rounding if measured else 1)} views"
         place = block.get("place")
         if place:
             text += (f"; No. {place['rank']} of {place['of']} in {place['category']} over the same days "
@@ -137,11 +157,12 @@ def render_factsheet(sheet: dict[str, Any], *, hours_rounding: int = 1, views_ro
     lines = [f"# {title['name']}", "",
              f"{kind} · {title['original_language'] or 'language unknown'} · "
              f"released {title['release_date'] or 'unknown'} · id `{title['title_id']}`", "",
+             *_lede_markdown(sheet.get("lede") or []),
              "| Figure | Value | Source |", "|---|---|---|"]
     weekend = sheet["first_weekend"]
     if weekend:
         value = figures(weekend) if weekend["hours_viewed"] is not None else "no viewing recorded"
-        lines.append(f"| First weekend ({weekend['start']} to {weekend['end']}, {weekend['days']} days) | {value} "
+        lines.append(f"| {weekend['label'].capitalize()} ({weekend['start']} to {weekend['end']}, {weekend['days']} days) | {value} "
                      f"| {_source_text(weekend['source'])} |")
     debut = sheet["debut"]
     if debut:
@@ -161,11 +182,22 @@ def render_factsheet(sheet: dict[str, Any], *, hours_rounding: int = 1, views_ro
             named = len(first["number_one"]) <= NAMED_COUNTRIES
             value += f"; No. 1 in {', '.join(first['number_one']) if named else len(first['number_one'])}"
             value += "" if named else " countries"
-        lines.append(f"| Countries, debut week {first['week']} | {value} | {_source_text(first['source'])} |")
+        lines.append(f"| Countries, first week {first['week']} | {value} | {_source_text(first['source'])} |")
     if countries and countries["most"]:
         most = countries["most"]
         lines.append(f"| Most countries in one week | {most['count']} in the week of {most['week']} "
                      f"| {_source_text(most['source'])} |")
+    ones = sheet.get("number_one")
+    if ones:
+        lines.append(f"| Most No. 1 countries in one week | {ones['count']} in the week of {ones['week']} "
+                     f"(No. 1 somewhere in {ones['weeks']} week{'s' if ones['weeks'] != 1 else ''}) "
+                     f"| country edition {ones['edition_id']} (week {ones['week']}) |")
+    if sheet.get("release_date_source", {}) and sheet["release_date_source"]["kind"] == "engagement":
+        lines.append(f"| Release date | {title['release_date']} | {_source_text(sheet['release_date_source'])} |")
+    for half in sheet.get("engagement") or []:
+        value = f"{half['hours_viewed']:,} hours viewed" + (f", {half['views']:,} views" if half["views"] is not None else "")
+        lines.append(f"| Half year {half['period_start']} to {half['period_end']} | {value} "
+                     f"| {_source_text(half['source'])} |")
     for days in FIGURE_DAYS:
         block = sheet[f"first_{days}_days"]
         label = f"First {days} days" + (f" ({block['from']} to {block['to']})" if "from" in block else "")
@@ -185,10 +217,37 @@ def render_factsheet(sheet: dict[str, Any], *, hours_rounding: int = 1, views_ro
     return "\n".join(lines) + "\n"
 
 
+def _lede_markdown(sentences: list[dict[str, Any]]) -> list[str]:
+    """The opening sentences as a paragraph whose figures link to their sources (Markdown
+    reference links: the site's page of the source, titled with the source), then a blank line."""
+    if not sentences:
+        return []
+    paths: dict[str, int] = {}
+    notes: list[str] = []
+    words = []
+    for sentence in sentences:
+        for part in sentence["parts"]:
+            path = urls.source(part.get("source"))
+            if path is None:
+                words.append(part["text"])
+                continue
+            if path not in paths:
+                paths[path] = len(paths) + 1
+                notes.append(f'[{paths[path]}]: {path} "{_source_text(part["source"])}"')
+            words.append(f"[{part['text']}][{paths[path]}]")
+        words.append(" ")
+    return ["".join(words).rstrip(), "", *notes, ""] if notes else ["".join(words).rstrip(), ""]
+
+
 def _source_text(source: dict[str, Any] | None) -> str:
     if source is None:
         return "none"
     if source["kind"] == "rollups":
         return f"rollups {source['from']} to {source['to']}"
+    if source["kind"] == "history":
+        return f"{source['scope']} history of {source['title_id']}"
+    if source["kind"] == "engagement":
+        return (f"engagement report {source['period_start']} to {source['period_end']}, sheet {source['sheet']} "
+                f"row {source['sheet_row']}")
     return (f"{source['scope']} edition {source['edition_id']} revision {source['revision']} "
             f"(week {source['week']}, {source['origin']})")

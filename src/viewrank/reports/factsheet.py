@@ -20,6 +20,7 @@ from ..rollup.daily import rolled_up_days
 from ..store.warehouse import Warehouse
 from .facts import TITLE_COLUMNS, facts_of, find_title
 from .history import title_history
+from .lede import lede, window_label
 
 FIGURE_DAYS = (28, 91)
 NAMED_COUNTRIES = 5  # more No. 1 countries than this are counted, not named
@@ -43,6 +44,7 @@ def factsheet(warehouse: Warehouse, query: str) -> dict[str, Any]:
     title = find_title(warehouse, query)
     weeks = title_history(warehouse, title["title_key"])
     facts = facts_of(warehouse, title, weeks)
+    title = title | {"release_date": facts["release_date"]}   # the catalog's, else an engagement report's
     sheet: dict[str, Any] = {
         "title": {key: title[key] for key in ("title_id", "show_title", "season_number", "season_title", "kind",
                                               "original_language", "is_original", "release_date")}
@@ -56,10 +58,14 @@ def factsheet(warehouse: Warehouse, query: str) -> dict[str, Any]:
         "weeks": [{key: week[key] for key in ("week", "category", "rank", "hours_viewed", "views", "cumulative_weeks")}
                   | {"source": _edition(week, "global")} for week in weeks],
         "countries": _countries(warehouse, title["title_key"], facts),
+        "release_date_source": facts["release_date_source"],
+        "countries_peak": facts["countries_peak"], "number_one": facts["number_one"],
+        "country_weeks": facts["country_weeks"], "engagement": facts["engagement"],
     }
     for days in FIGURE_DAYS:
         sheet[f"first_{days}_days"] = _first_days(warehouse, title, days)
     sheet["seasons"] = _seasons(warehouse, title) if title["kind"] == "tv" else []
+    sheet["lede"] = lede(sheet)
     return sheet
 
 
@@ -89,6 +95,7 @@ def _first_weekend(warehouse: Warehouse, title: dict[str, Any], facts: dict[str,
     if first is None:
         return None
     figures = {key: first[key] for key in ("start", "end", "days", "week", "hours_viewed", "views")}
+    figures["label"] = window_label(first["days"], first["end"], first["week"])
     if first["source"] == "rollups":
         return figures | {"source": _rollups(first["start"], first["end"]),
                           "place": _place(warehouse, title["title_key"], first["start"], first["end"])}
@@ -123,7 +130,8 @@ def _countries(warehouse: Warehouse, title_key: int, facts: dict[str, Any]) -> d
     if debut is None and not by_week:
         return None
     debut_source = next((week["source"] for week in by_week if debut and week["week"] == debut["week"]), None)
-    return {"debut_week": None if debut is None else debut | {"source": debut_source},
+    first = None if debut is None else {key: debut[key] for key in ("week", "count", "of", "number_one", "ranks")}
+    return {"debut_week": None if first is None else first | {"source": debut_source},
             "most": max(by_week, key=lambda week: week["count"], default=None),   # the first such week
             "by_week": by_week}
 
@@ -134,12 +142,14 @@ def _seasons(warehouse: Warehouse, title: dict[str, Any]) -> list[dict[str, Any]
     for other in warehouse.rows(SEASONS_SQL, [title["show_title"], title["title_id"]]):
         title_id = other["title_id"]
         facts = facts_of(warehouse, other)
+        other = other | {"release_date": facts["release_date"]}
         weekend = _first_weekend(warehouse, other, facts)
         seasons.append({
             "title_id": title_id, "name": display_name(other["show_title"], other["season_title"]),
             "season_number": other["season_number"], "release_date": other["release_date"],
             "first_weekend": None if weekend is None else {key: weekend[key] for key in
-                                                           ("start", "end", "days", "hours_viewed", "views", "source")},
+                                                           ("start", "end", "days", "label", "hours_viewed", "views",
+                                                            "source")},
             "debut": None if facts["debut"] is None else
             {key: facts["debut"][key] for key in ("week", "category", "rank")} | {"source": _edition(facts["debut"], "global")},
             "weeks_in_top_10": facts["weeks_in_top_10"],

@@ -33,3 +33,29 @@ def title_history(warehouse: Warehouse, title_key: int) -> list[dict[str, Any]]:
 def title_country_rows(warehouse: Warehouse, title_key: int) -> list[dict[str, Any]]:
     """A title's rows on every country list, oldest week first, best rank first within a week."""
     return warehouse.rows(TITLE_COUNTRY_ROWS_SQL, {"title_key": title_key})
+
+# How many countries had lists in each of some weeks (a title absent from them was not in their Top 10).
+COUNTRY_LISTS_SQL = """
+SELECT week, count(DISTINCT country) AS lists FROM current_entries
+WHERE scope = 'country' AND list_contains($weeks, week) GROUP BY week
+"""
+
+# A title's rows in the newest imported engagement report of every half year, oldest half first.
+TITLE_ENGAGEMENT_SQL = """
+SELECT period_start, period_end, source_id, sheet, sheet_row, kind, title, release_date, available_globally,
+       hours_viewed, runtime_hours, views
+FROM current_engagement_rows WHERE title_key = $title_key
+ORDER BY period_start, sheet, sheet_row
+"""
+
+
+def country_lists(warehouse: Warehouse, weeks: list[Any]) -> dict[Any, int]:
+    """The number of countries with lists in each of `weeks` that has any."""
+    if not weeks:
+        return {}
+    return dict(warehouse.execute(COUNTRY_LISTS_SQL, {"weeks": weeks}).fetchall())
+
+
+def title_engagement(warehouse: Warehouse, title_key: int) -> list[dict[str, Any]]:
+    """A title's half-year figures from the imported engagement reports, oldest half first."""
+    return warehouse.rows(TITLE_ENGAGEMENT_SQL, {"title_key": title_key})

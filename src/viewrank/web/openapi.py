@@ -112,7 +112,29 @@ FACTS = _object({
                                                          **FIGURES, "source": NULLABLE_TEXT})]},
     "countries": {"oneOf": [{"type": "null"}, _object({
         "week": DATE, "count": INTEGER, "of": INTEGER, "number_one": {"type": "array", "items": TEXT},
-        "ranks": {"type": "object", "additionalProperties": INTEGER}})]}})
+        "ranks": {"type": "object", "additionalProperties": INTEGER},
+        "edition_id": INTEGER, "revision": INTEGER, "origin": TEXT})],
+        "description": "The country lists of the title's first week on any list, global or country"},
+    "release_date_source": {"type": ["object", "null"],
+                            "description": "Where the release date comes from: the catalog, or an engagement report "
+                                           "(kind 'engagement' with source_id, period, sheet and row)"},
+    "first_listed": {"oneOf": [{"type": "null"}, _object({"week": DATE, "list": {"enum": ["global", "country"]}})],
+                     "description": "The first week the title was on any list, and which list had it first"},
+    "countries_peak": {"oneOf": [{"type": "null"}, _object({
+        "week": DATE, "count": INTEGER, "of": INTEGER, "weeks": INTEGER, "edition_id": INTEGER})],
+        "description": "The most countries in one week (the first such week) and how many weeks reached it"},
+    "number_one": {"oneOf": [{"type": "null"}, _object({
+        "week": DATE, "count": INTEGER, "countries": {"type": "array", "items": TEXT}, "edition_id": INTEGER,
+        "weeks_at_most": INTEGER, "weeks": INTEGER})],
+        "description": "The most countries where it was No. 1 in one week; weeks: weeks it was No. 1 anywhere"},
+    "country_weeks": {"type": "array", "description": "Weeks on each country's list, most first",
+                      "items": _object({"iso2": TEXT, "name": TEXT, "weeks": INTEGER, "best_rank": INTEGER,
+                                        "weeks_at_number_one": INTEGER, "first_week": DATE, "last_week": DATE})},
+    "engagement": {"type": "array", "description": "Half-year figures from the imported engagement reports",
+                   "items": _object({"period_start": DATE, "period_end": DATE, "hours_viewed": INTEGER,
+                                     "views": NULLABLE_INTEGER, "runtime_hours": NULLABLE_NUMBER,
+                                     "release_date": NULLABLE_DATE, "available_globally": {"type": ["boolean", "null"]},
+                                     "source": {"type": "object"}})}})
 SCHEMAS: dict[str, dict[str, Any]] = {
     "Error": _object({"ok": {"const": False}, "status": INTEGER, "error": TEXT}),
     "Edition": EDITION,
@@ -153,7 +175,13 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "weeks_in_top_10": INTEGER, "peak_rank": NULLABLE_INTEGER, "weeks_at_peak": INTEGER,
         "weeks": {"type": "array", "items": {"type": "object"}}, "countries": {"type": ["object", "null"]},
         "first_28_days": {"type": "object"}, "first_91_days": {"type": "object"},
-        "seasons": {"type": "array", "items": {"type": "object"}}})}),
+        "seasons": {"type": "array", "items": {"type": "object"}},
+        "release_date_source": {"type": ["object", "null"]}, "countries_peak": {"type": ["object", "null"]},
+        "number_one": {"type": ["object", "null"]}, "country_weeks": {"type": "array", "items": {"type": "object"}},
+        "engagement": {"type": "array", "items": {"type": "object"}},
+        "lede": {"type": "array", "description": "The opening sentences; each part with a source is a figure",
+                 "items": _object({"text": TEXT, "parts": {"type": "array", "items": _object(
+                     {"text": TEXT, "source": {"type": "object"}}, ("text",))}})}})}),
     "Countries": _object({"ok": {"const": True}, "count": INTEGER, "countries": {"type": "array", "items": _object(
         {"iso2": TEXT, "name": TEXT, "weeks": INTEGER, "first_week": DATE, "last_week": DATE})}}),
     "Reports": _object({"ok": {"const": True}, "reports": {"type": "array", "items": {"type": "object"}}}),

@@ -9,6 +9,7 @@ static host, a sub-directory or file://.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from urllib.parse import quote, unquote
 
 FILE_SUFFIXES = (".tsv", ".json", ".xlsx", ".css", ".js", ".svg", ".txt", ".ico", ".atom")
@@ -41,6 +42,24 @@ def title(title_id: str, week: dt.date | None = None) -> str:
 
 def factsheet(title_id: str) -> str:
     return f"/titles/{quote(title_id, safe='')}/factsheet"
+
+
+def source(found: dict[str, Any] | None) -> str | None:
+    """The page a fact's source is shown on (reports/facts.py, factsheet.py, lede.py): a week's
+    global or country lists, a title's history, a half year of the engagement report; None
+    for rollups and anything without a page."""
+    kind = (found or {}).get("kind")
+    if found is None or kind == "rollups":
+        return None
+    if kind == "edition":
+        return week(found["week"]) if found["scope"] == "global" else countries(found["week"])
+    if kind == "history":
+        return title(found["title_id"])
+    if kind == "engagement":
+        start: dt.date = found["period_start"]
+        half = f"{start.year}H{1 if start.month <= 6 else 2}-{'tv' if found['sheet_kind'] == 'tv' else 'films'}"
+        return report("engagement", query=found["title"], section=half)
+    return None
 
 
 def search(query: str = "", page: int = 1) -> str:
