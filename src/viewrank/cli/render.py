@@ -125,7 +125,7 @@ def render_window_lists(result: dict[str, Any]) -> str:
         headers = ["#", "Title", "Hours viewed", "Views", *(name.capitalize() for name in extra)]
         table = [[row["rank"], display_name(row["show_title"], row["season_title"]), humanize(row["hours_viewed"]),
                   humanize(row["views"]), *(humanize(row[name]) for name in extra)] for row in rows]
-        if "first_days" in window:
+        if "first_days" in window and not window.get("imported"):   # published lists give no windows
             headers.append("Window")
             for line, row in zip(table, rows):
                 line.append(f"{row['window_from']} to {row['window_to']}")

@@ -14,7 +14,9 @@ from ..charts.lists import window_lists
 from ..charts.specialty import list_definitions as defined_lists
 from ..charts.windows import RANK_BY, Window, date_window, first_days_window
 from ..charts.published import check_country_lists, check_week_end, country_code, published_week, week_lists
+from ..errors import NotFound
 from ..reports.factsheet import factsheet as build_factsheet
+from ..reports.imported import without_logs
 from ..reports.popular import engagement_report, export_engagement, export_most_popular
 from ..reports.popular import most_popular as build_most_popular
 from ..settings import MOST_POPULAR_RULES
@@ -147,6 +149,9 @@ def window(start: dt.date | None, end: dt.date | None, week: dt.date | None, fir
             span = first_days_window(warehouse, first_days)
         elif week:
             check_week_end(warehouse.methodology, week)
+            if without_logs(warehouse):
+                raise NotFound(f"a window needs daily viewing from playback logs, and this warehouse holds only "
+                               f"imported files: the published lists of that week are 'viewrank lists --week {week}'")
             span = date_window(warehouse, warehouse.methodology.week_start_of(week), week)
         else:
             if not (start and end):
@@ -181,7 +186,9 @@ def most_popular(rule: str | None, export_path: Path | None, warehouse_path: Pat
     window = result["window"]
     click.echo(render_window_lists({"window": window, "country": None, "list": "originals",
                                     "rank_by": result["ranked_by"], "lists": result["lists"]}))
-    if not any(result["lists"].values()):
+    if "source" in result:
+        click.echo(f"\nAs published in {result['source']['path']} (this warehouse has no playback logs).")
+    elif not any(result["lists"].values()):
         first, last = window["premieres_from"], window["premieres_to"]
         click.echo(f"\nNo original's first {result['days']} days are all rolled up yet" + (
             f" (it would need a premiere from {first} to {last})." if first <= last else
@@ -214,6 +221,8 @@ def engagement(half: str, min_hours: float | None, rounding: int | None, xlsx_pa
         print_json(report | {"written": written})
         return
     covered = report["covered"]
+    if "source" in report:
+        click.echo(f"{report['half']}: as published in {report['source']['path']} (this warehouse has no playback logs)")
     click.echo(f"{report['half']}: {covered['from']} to {covered['to']}"
                f"{'' if covered['complete'] else ' (the days rolled up so far)'}, titles over "
                f"{report['min_hours']:,g} hours: " + ", ".join(f"{sheet} {len(rows):,}"

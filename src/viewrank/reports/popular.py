@@ -15,6 +15,9 @@ published) and a figure under one step shows as one step (the floor bucket; publ
 hours, applied to views as well so that no listed title shows 0 views). Exported as TSV and as
 XLSX in the layout of the published reports since 2023H2 (TV and Film sheets).
 
+A warehouse without playback logs answers both from the imported published lists and reports
+(reports/imported.py), in the same shapes.
+
 Neither is stored: both are recomputed on demand from the daily rollups (one GROUP BY over
 the window's days), and the importer's most_popular and engagement_rows tables keep only what
 was published (their rows point at an imported file, and their current_* views pick the newest
@@ -39,6 +42,7 @@ from ..formats.top10 import MOST_POPULAR_COLUMNS, clean_text, format_number, for
 from ..formats.workbook import write_engagement_workbook
 from ..settings import MOST_POPULAR_RULES
 from ..store.warehouse import Warehouse
+from .imported import imported_engagement, imported_most_popular, without_logs
 
 # Rule -> (the setting that holds its days, ranked by views).
 RULES = dict(zip(MOST_POPULAR_RULES, (("most_popular_days", True), ("most_popular_hours_days", False))))
@@ -67,6 +71,8 @@ def most_popular(warehouse: Warehouse, *, rule: str | None = None) -> dict[str, 
     if rule not in RULES:
         raise InvalidInput(f"unknown most-popular rule {rule!r} (choose from {', '.join(RULES)})")
     setting, by_views = RULES[rule]
+    if without_logs(warehouse):
+        return imported_most_popular(warehouse, rule)   # no logs: Netflix's published list, if imported
     window = first_days_window(warehouse, method.values[setting])
     result = window_lists(warehouse, window, rank_by="views" if by_views else "hours", where=ORIGINALS)
     return {"rule": rule, "days": window.first_days, "ranked_by": result["rank_by"], "window": result["window"],
@@ -124,6 +130,9 @@ def engagement_report(warehouse: Warehouse, half: str, *, min_hours: float | Non
     """Every title above the hours threshold in a half year, per sheet (TV, Film), sorted by views."""
     method = warehouse.methodology
     period_start, period_end = half_year(half)
+    if without_logs(warehouse):
+        # No logs: Netflix's published report of that half, if imported.
+        return imported_engagement(warehouse, half.strip().upper(), period_start, period_end, min_hours)
     first, last = covered_days(warehouse)
     window = Window(max(period_start, first), min(period_end, last))
     if window.start > window.end:
