@@ -172,11 +172,23 @@ def test_title_search_puts_names_starting_with_the_query_first(tmp_path: Path) -
 def test_figures_over_days_say_what_they_need_on_imported_lists(imported: Path, tmp_path: Path) -> None:
     needs = ("Error: this needs daily viewing from playback logs, and this warehouse holds only imported published "
              "lists: read those with 'viewrank lists', 'viewrank facts' or 'viewrank factsheet'\n")
-    for command in (["window", "--week", "2023-04-30"], ["daily", "--day", "2023-04-30"], ["most-popular"],
-                    ["engagement", "--half", "2023H1"]):
+    for command in (["window", "--from", "2023-04-24", "--to", "2023-04-30"], ["daily", "--day", "2023-04-30"]):
         assert fails(*command, "--warehouse", str(imported)) == needs, command
+    assert fails("window", "--week", "2023-04-30", "--warehouse", str(imported)) == (
+        "Error: a window needs daily viewing from playback logs, and this warehouse holds only imported files: "
+        "the published lists of that week are 'viewrank lists --week 2023-04-30'\n")
+    # Most popular and the engagement report are published too: without logs they need those files.
+    most_popular = ("Error: most popular by rule views91 needs playback logs rolled up ('viewrank ingest', "
+                    "'viewrank rollup') or Netflix's most-popular.tsv imported "
+                    "('viewrank import netflix-top10 most-popular.tsv')\n")
+    assert fails("most-popular", "--warehouse", str(imported)) == most_popular
+    assert fails("engagement", "--half", "2023H1", "--warehouse", str(imported)) == (
+        "Error: the engagement report of 2023H1 needs playback logs rolled up over 2023-01-01 to 2023-06-30 "
+        "('viewrank ingest', 'viewrank rollup') or Netflix's report for it imported "
+        "('viewrank import engagement What_We_Watched_..._2023Jan-Jun.xlsx')\n")
     run("init", str(tmp_path / "empty"))
-    assert fails("most-popular", "--warehouse", str(tmp_path / "empty")) == (
+    assert fails("most-popular", "--warehouse", str(tmp_path / "empty")) == most_popular
+    assert fails("daily", "--day", "2023-04-30", "--warehouse", str(tmp_path / "empty")) == (
         "Error: no playback events yet (run 'viewrank ingest', then 'viewrank rollup')\n")
 
 
