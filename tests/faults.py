@@ -37,13 +37,15 @@ def fill(disk: Path, *, leave: int = 0) -> Path:
     return ballast
 
 
-def damage(path: Path, *, offset: int, length: int = 64) -> None:
-    """Overwrite `length` bytes of `path` at `offset` (negative: from the end) with 0xFF."""
+def damage(path: Path, *, offset: int, length: int = 64, pattern: bytes = b"\xff") -> None:
+    """Overwrite `length` bytes of `path` at `offset` (negative: from the end) with `pattern`,
+    repeated (0xFF by default; DuckDB's block checksum cannot see an even number of identical
+    8-byte words changed alike, so damage meant for it varies its bytes)."""
     size = path.stat().st_size
     start = offset if offset >= 0 else size + offset
     with open(path, "r+b") as handle:
         handle.seek(start)
-        handle.write(b"\xff" * min(length, size - start))
+        handle.write((pattern * length)[:min(length, size - start)])
 
 
 # A step run in a fresh process that SIGKILLs itself before its KILL_AT-th statement or file

@@ -1,9 +1,11 @@
 """Damage the machine can do to a warehouse, recognised cheaply: a Parquet part gone, cut
 short or overwritten, a full disk, a database block that fails its checksum.
 
-`part_damage` reads 8 bytes at each end of a part and its size, not its data, so `check`
-can look at every part on every run; `storage_error` turns what DuckDB or the OS raised into
-one StorageError line that names the thing and the fix.
+`part_damage` reads both ends of a part and its footer, not its data, so `check` can look
+at every part on every run (`page_damage` reads the data too, checking each page's CRC, for
+`check --deep`); `database_damage` verifies the checksum DuckDB keeps in every block of its
+file, a sequential read of the database alone; `storage_error` turns what DuckDB or the OS
+raised into one StorageError line that names the thing and the fix.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ import os
 from pathlib import Path
 
 import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from ..errors import StorageError
 
@@ -22,8 +27,46 @@ DAMAGED_WORDS = ("corrupt", "checksum", "invalid block", "not a valid duckdb dat
                  "unexpected end of file", "serialization error")
 
 
-def part_damage(path: Path) -> str | None:
-    """Why the Parquet file at `path` cannot be whole (missing, truncated, overwritten ends), or None."""
+# DuckDB's file: a 4 KiB file header, two 4 KiB database headers, then blocks; each header
+# and block starts with a 64-bit checksum of the rest of it (DuckDB's src/common/checksum.cpp:
+# 5381 xor the product of each 64-bit word with CHECKSUM_FACTOR, modulo 2^64).
+DATABASE_HEADER_SIZE = 4096
+FIRST_BLOCK_OFFSET = 3 * DATABASE_HEADER_SIZE
+CHECKSUM_SEED, CHECKSUM_FACTOR = np.uint64(5381), np.uint64(0xBF58476D1CE4E5B9)
+BLOCKS_A_READ = 64
+
+
+def _checksums(words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(stored, computed) checksums of the rows of `words`, each row one header or block."""
+    computed = np.bitwise_xor.reduce(words[:, 1:] * CHECKSUM_FACTOR, axis=1) ^ CHECKSUM_SEED
+    return words[:, 0], computed
+
+
+def database_damage(path: Path, block_size: int) -> list[str]:
+    """The headers and blocks of the DuckDB file at `path` whose content no longer matches the
+    checksum stored with it, read in order a few MB at a time (memory stays flat)."""
+    found: list[str] = []
+    with open(path, "rb") as handle:
+        headers = np.fromfile(handle, dtype="<u8", count=FIRST_BLOCK_OFFSET // 8)
+        if headers.size == FIRST_BLOCK_OFFSET // 8:
+            stored, computed = _checksums(headers.reshape(3, -1)[1:])
+            found += [f"database header {n + 1}: checksum differs" for n in np.flatnonzero(stored != computed)]
+        first = 0
+        while True:
+            words = np.fromfile(handle, dtype="<u8", count=BLOCKS_A_READ * block_size // 8)
+            whole = words.size // (block_size // 8)
+            if not whole:
+                break
+            stored, computed = _checksums(words[: whole * block_size // 8].reshape(whole, -1))
+            found += [f"block {first + n} at byte {FIRST_BLOCK_OFFSET + (first + n) * block_size:,}: checksum differs"
+                      for n in np.flatnonzero(stored != computed)]
+            first += whole
+    return found
+
+
+def part_damage(path: Path, rows: int | None = None) -> str | None:
+    """Why the Parquet file at `path` cannot be whole (missing, truncated, overwritten ends, a
+    footer that does not parse or, given the `rows` registered, counts others), or None."""
     try:
         size = path.stat().st_size
         with open(path, "rb") as handle:
@@ -43,7 +86,29 @@ def part_damage(path: Path) -> str | None:
     footer = int.from_bytes(tail[:4], "little")
     if footer <= 0 or footer > size - 12:
         return f"damaged: its footer claims {footer:,} bytes of a {size:,}-byte file"
+    try:
+        metadata = pq.read_metadata(path)
+    except (OSError, pa.ArrowException) as error:
+        return f"damaged: its footer cannot be read ({_first_line(error)})"
+    if rows is not None and metadata.num_rows != rows:
+        return f"damaged: its footer counts {metadata.num_rows:,} rows where {rows:,} were registered"
     return None
+
+
+def page_damage(path: Path) -> str | None:
+    """Why the pages of the Parquet file at `path` cannot be read whole, or None: every page is
+    read and decoded, and checked against the CRC its writer stored (parts written since CRCs
+    were, store/events.py and store/rollup_parts.py)."""
+    try:
+        for _ in pq.ParquetFile(path, page_checksum_verification=True).iter_batches(batch_size=65_536):
+            pass
+    except (OSError, pa.ArrowException) as error:
+        return f"damaged: its data cannot be read ({_first_line(error)})"
+    return None
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
 
 
 def is_disk_full(error: BaseException) -> bool:

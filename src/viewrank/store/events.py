@@ -101,7 +101,8 @@ class PartWriter:
         if day not in self.writers:
             target = self.staging / part_relative_path(day, self.batch_id)
             target.parent.mkdir(parents=True, exist_ok=True)
-            self.writers[day] = pq.ParquetWriter(target, PART_SCHEMA, compression=PART_COMPRESSION)
+            self.writers[day] = pq.ParquetWriter(target, PART_SCHEMA, compression=PART_COMPRESSION,
+                                                write_page_checksum=True)  # check --deep verifies them
             self.rows[day] = self.slices[day] = 0
         self.writers[day].write_table(table.cast(PART_SCHEMA), row_group_size=PART_ROW_GROUP_SIZE)
         self.rows[day] += table.num_rows

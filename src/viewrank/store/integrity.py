@@ -1,9 +1,10 @@
 """Consistency checks of a warehouse: what a crash, a bug, a hand edit or the disk could break.
 
 Each check is a query or a file listing that must come back empty; `check` runs them all,
-and looks at both ends of every registered part (store/damage.py), which finds a truncated
-or overwritten part without reading its data. A check that cannot run (a damaged block, an
-unreadable part) is itself reported, never raised.
+verifies the checksum of every block of the database file, and looks at both ends and the
+footer of every registered part (store/damage.py), which finds a truncated or overwritten
+part without reading its data; `--deep` reads every page of every part as well. A check
+that cannot run (a damaged block, an unreadable part) is itself reported, never raised.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ import duckdb
 
 from ..rollup.daily import ROLLUP_SELECT
 from . import events
-from .damage import part_damage
+from .damage import database_damage, page_damage, part_damage
 from .quoting import quote_identifier
 from .rollup_parts import ROLLUP_DIR
-from .warehouse import EVENTS_DIR, Warehouse
+from .warehouse import DATABASE_FILE, EVENTS_DIR, Warehouse
 
+BLOCK_SIZE_SQL = "SELECT block_size FROM pragma_database_size() WHERE database_name = current_database()"
 TABLES_SQL = "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main'"
 CHECKS_SQL = {
     "manifest rows differ from the event parts of a batch": """
@@ -60,7 +62,8 @@ def check(warehouse: Warehouse, *, deep: bool = False) -> list[dict[str, Any]]:
     rollup equal to a fresh one.
     """
     problems: list[dict[str, Any]] = []
-    broken_tables: list[str] = []
+    # Every block, index blocks included (which no query of the tables reads), then every table's rows.
+    broken_tables = database_damage(warehouse.path / DATABASE_FILE, int(warehouse.scalar(BLOCK_SIZE_SQL)))
     for (table,) in warehouse.execute(TABLES_SQL).fetchall():
         try:  # every column of every row: a block that fails its checksum raises here
             warehouse.execute(f"SELECT bit_xor(hash(COLUMNS(*))) FROM {quote_identifier(table)}").fetchall()
@@ -79,13 +82,16 @@ def check(warehouse: Warehouse, *, deep: bool = False) -> list[dict[str, Any]]:
     registered: dict[str, set[str]] = {}
     for what, table, folder, pattern in (("event parts", "event_files", EVENTS_DIR, "day=*/*"),
                                          ("rollup parts", "rollup_parts", ROLLUP_DIR, "*/*=*/*")):
-        listed = registered[table] = {path for (path,) in warehouse.execute(f"SELECT path FROM {table}").fetchall()}
+        part_rows = dict(warehouse.execute(f"SELECT path, rows FROM {table}").fetchall())
+        listed = registered[table] = set(part_rows)
         on_disk = {path.relative_to(warehouse.path).as_posix() for path in (warehouse.path / folder).glob(pattern)}
         for name, paths in ((f"registered {what} missing on disk", listed - on_disk),
                             (f"{what} on disk that nothing registered", on_disk - listed)):
             if paths:
                 problems.append({"check": name, "rows": sorted(paths)[:10]})
-        damaged = [f"{path}: {why}" for path in sorted(listed & on_disk) if (why := part_damage(warehouse.path / path))]
+        damaged = [f"{path}: {why}" for path in sorted(listed & on_disk)
+                   if (why := part_damage(warehouse.path / path, part_rows[path])
+                       or (page_damage(warehouse.path / path) if deep else None))]
         if damaged:
             fix = "run 'viewrank rollup' to recompute them" if table == "rollup_parts" else \
                 "their events are lost: restore the files from a backup"

@@ -83,7 +83,7 @@ def write_part(root: Path, kind: Kind, period: dt.date, table: pa.Table) -> tupl
     columns = pa.table({name: table[name].cast(ARROW_TYPES[type]) for name, type in kind.columns})
     # Written once, read by DuckDB: sorted integer columns delta-encode to a few bits a value
     # with no compression pass (about 5 bytes a daily row).
-    pq.write_table(columns, root / relative, compression="none", use_dictionary=False,
+    pq.write_table(columns, root / relative, compression="none", use_dictionary=False, write_page_checksum=True,
                    column_encoding={name: "DELTA_BINARY_PACKED" for name in columns.column_names})
     return relative, columns.num_rows
 
@@ -162,9 +162,9 @@ def forget_damaged_parts(warehouse: Warehouse) -> list[tuple[str, dt.date, str]]
     """Unregister the rollup parts that are missing or damaged on disk and mark the days they
     covered for a new rollup, in one transaction: rollups are derived data, so the next
     rollup recomputes them from the events. (kind, period, what is wrong) of each."""
-    damaged = [(kind, period, path, why) for kind, period, path in warehouse.execute(
-                   "SELECT kind, period, path FROM rollup_parts ORDER BY kind, period").fetchall()
-               if (why := part_damage(warehouse.path / path))]
+    damaged = [(kind, period, path, why) for kind, period, path, rows in warehouse.execute(
+                   "SELECT kind, period, path, rows FROM rollup_parts ORDER BY kind, period").fetchall()
+               if (why := part_damage(warehouse.path / path, rows))]
     if not damaged:
         return []
     with warehouse.atomic():
