@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 from ..errors import StorageError
 
 PARQUET_MAGIC = b"PAR1"
+LOCK_WORDS = ("could not set lock", "conflicting lock", "file handle conflict")
 DISK_FULL_WORDS = ("no space left", "disk is full", "not enough space")
 DAMAGED_WORDS = ("corrupt", "checksum", "invalid block", "not a valid duckdb database", "failed to read block",
                  "unexpected end of file", "serialization error")
@@ -109,6 +110,11 @@ def page_damage(path: Path) -> str | None:
 
 def _first_line(error: BaseException) -> str:
     return (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
+
+
+def is_lock_conflict(error: BaseException) -> bool:
+    """Whether another process holds the database (not a damaged one: a "block" is no lock)."""
+    return any(word in str(error).lower() for word in LOCK_WORDS)
 
 
 def is_disk_full(error: BaseException) -> bool:

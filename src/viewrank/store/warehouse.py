@@ -28,6 +28,7 @@ import pyarrow as pa
 
 from ..errors import WarehouseError
 from ..settings import Methodology
+from .damage import is_lock_conflict
 from .migrations import migrate, migrations, refuse_newer, schema_version
 from .quoting import sql_literal
 from .rollup_parts import ROLLUP_DIR
@@ -90,7 +91,7 @@ class Warehouse:
             try:
                 return duckdb.connect(str(self.path / DATABASE_FILE), read_only=read_only)
             except duckdb.IOException as error:
-                if delay is None or "lock" not in str(error).lower():
+                if delay is None or not is_lock_conflict(error):
                     raise WarehouseError(f"{self.path}: cannot open the warehouse ({str(error).splitlines()[0]})") from None
                 time.sleep(delay)
         raise AssertionError("unreachable")

@@ -35,7 +35,7 @@ import duckdb
 
 from ..errors import StorageError, WarehouseBusy, WarehouseError
 from ..settings import Methodology
-from ..store.damage import is_disk_full, storage_error
+from ..store.damage import is_disk_full, is_lock_conflict, storage_error
 from ..store.migrations import migrate
 from ..store.quoting import sql_literal
 from ..store.rollup_parts import KINDS
@@ -119,7 +119,7 @@ class WarehouseReader:
                         self._take_snapshot()
                         break
                     except (duckdb.Error, OSError) as error:
-                        locked = any(word in str(error).lower() for word in ("lock", "file handle conflict"))
+                        locked = is_lock_conflict(error)
                         if delay is not None and locked:
                             time.sleep(delay)
                             continue
@@ -127,16 +127,21 @@ class WarehouseReader:
                             logger.warning("could not refresh the snapshot of %s, still serving the previous "
                                            "one: %s", self.path, str(error).splitlines()[0][:300])
                             break
-                        reason = str(error).splitlines()[0][:160]
+                        # The message reaches HTTP clients: no server paths in it; the log has them.
+                        reason = str(error).splitlines()[0][:300]
                         if locked:
-                            # The message reaches HTTP clients: no server paths in it.
                             logger.warning("the warehouse %s is locked: %s", self.path, reason)
                             raise WarehouseBusy("the warehouse is being written by another process; "
                                                 "try again in a moment") from None
+                        logger.error("cannot take a snapshot of %s: %s", self.path, storage_error(
+                            error, f"a snapshot in {self._snapshots}"))
                         if is_disk_full(error):
-                            raise storage_error(error, f"a snapshot of {self.path} in {self._snapshots}") from None
-                        raise StorageError(f"cannot take a snapshot of the warehouse {self.path} ({reason}); "
-                                           "run 'viewrank check'") from None
+                            raise StorageError("the server's temporary folder is full, so it cannot read the "
+                                               "warehouse; free some space there (the server tries again on the "
+                                               "next request)") from None
+                        raise StorageError("the server cannot read the warehouse (its log says why); run "
+                                           "'viewrank check' on the warehouse (the server tries again on the "
+                                           "next request)") from None
             finally:
                 self._refreshing.release()
         assert self._snapshot is not None
