@@ -156,6 +156,46 @@ def test_migrate_a_warehouse_made_by_the_previous_release(tmp_path: Path) -> Non
         (m.version, m.name) for m in migrations()]
 
 
+def test_reading_commands_never_write_an_older_warehouse_and_migrate_upgrades_it(tmp_path: Path) -> None:
+    """Read-only commands refuse a warehouse of an older schema in one line naming the command
+    that upgrades it, leaving its file byte for byte as it was; the server and publish read it
+    from a migrated snapshot; `viewrank migrate` (or any writer) upgrades it."""
+    import hashlib
+    import warnings
+
+    from click.testing import CliRunner
+    from starlette.exceptions import StarletteDeprecationWarning
+
+    from viewrank.cli import cli
+    from viewrank.web import create_app
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StarletteDeprecationWarning)
+        from starlette.testclient import TestClient
+    old = release_5246d10_warehouse(tmp_path / "old")
+    database = old / "viewrank.duckdb"
+    digest = lambda: hashlib.sha256(database.read_bytes()).hexdigest()  # noqa: E731
+    before = digest()
+    invoke = lambda *args: CliRunner().invoke(cli, [*args, "--warehouse", str(old)])  # noqa: E731
+    for args in (["titles"], ["facts", "Old Film"], ["check"], ["quarantine"], ["export", "--out", str(tmp_path / "x")]):
+        result = invoke(*args)
+        lines = result.output.strip().splitlines()
+        assert result.exit_code == 1 and len(lines) == 1, (args, result.output)
+        assert lines[0] == (f"Error: {old} was made by an older viewrank (schema version 0, this one reads "
+                            f"{len(migrations())}); run 'viewrank migrate --warehouse {old}' to upgrade it (any "
+                            "command that writes, such as ingest, upgrades it too)"), args
+    assert invoke("publish", "--site", str(tmp_path / "site")).exit_code == 0   # from a migrated snapshot
+    app = create_app(old, cache_entries=0)
+    response = TestClient(app).get("/api/titles")
+    assert response.status_code == 200 and "Old Film" in response.text
+    app.state.reader.close()
+    assert digest() == before and not database.with_name("viewrank.duckdb.wal").exists()
+    migrated = invoke("migrate")
+    assert migrated.output == f"Migrated {old} from schema version 0 to {len(migrations())}\n", migrated.output
+    assert "Old Film" in invoke("titles").output
+    assert invoke("migrate", "--json").output.replace(" ", "").replace("\n", "") == \
+        f'{{"from":{len(migrations())},"to":{len(migrations())},"applied":[]}}'
+
+
 def test_migrations_are_numbered_and_the_first_is_the_release_schema() -> None:
     found = migrations()
     assert [m.version for m in found] == list(range(1, len(found) + 1))

@@ -24,7 +24,7 @@ from ..rollup.daily import days_to_roll
 from ..rollup.daily import rollup as run_rollup
 from ..settings import parse_assignments
 from ..store import integrity
-from ..store.warehouse import Warehouse
+from ..store.warehouse import Warehouse, migrate_warehouse
 from ..tools.bench import ENGINES as BENCH_ENGINES
 from ..tools.bench import REPEATS as BENCH_REPEATS
 from ..tools.demo import run_demo
@@ -51,6 +51,28 @@ def init(directory: Path | None, warehouse_path: Path, assignments: tuple[str, .
     target = directory or warehouse_path
     Warehouse.init(target, parse_assignments(assignments)).close()
     click.echo(f"Created warehouse {target}")
+
+
+@click.command()
+@warehouse_option
+@json_option
+def migrate(warehouse_path: Path, as_json: bool) -> None:
+    """Upgrade a warehouse made by an older viewrank to this one's schema, in one transaction.
+
+    Commands that only read (lists, facts, check, publish...) never write, so they refuse an
+    older warehouse until it is migrated; commands that write migrate it first by themselves.
+
+    Example:
+
+        viewrank migrate --warehouse ./warehouse
+    """
+    upgrade = migrate_warehouse(warehouse_path)
+    if as_json:
+        print_json(upgrade)
+    elif upgrade["applied"]:
+        click.echo(f"Migrated {warehouse_path} from schema version {upgrade['from']} to {upgrade['to']}")
+    else:
+        click.echo(f"{warehouse_path} is already at schema version {upgrade['to']}")
 
 
 @click.command()
@@ -385,4 +407,4 @@ def bench(sessions: str, engines: str, data_dir: Path, results_dir: Path, repeat
         click.echo((results_dir / "rollup_scale.md").read_text())
 
 
-COMMANDS = (init, catalog, ingest, rollup, charts, export, revisions, verify, check, titles, quarantine, demo, bench)
+COMMANDS = (init, migrate, catalog, ingest, rollup, charts, export, revisions, verify, check, titles, quarantine, demo, bench)

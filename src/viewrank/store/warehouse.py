@@ -57,6 +57,7 @@ class Warehouse:
         self.tracer = tracer
         self._depth = 0          # how many atomic() blocks are open
         self._doomed = False     # an inner block failed: the outer one must roll back
+        self.migrated: list[int] = []   # the migrations opening it applied
         if connection is not None:
             self.methodology = methodology or Methodology.load(self.path / SETTINGS_FILE)
             self.con = connection
@@ -65,18 +66,18 @@ class Warehouse:
             raise WarehouseError(f"{self.path} is not a viewrank warehouse (run 'viewrank init {self.path}' first)")
         self.methodology = methodology or Methodology.load(self.path / SETTINGS_FILE)
         self.con = self._connect(read_only)
-        if read_only and schema_version(self.con) < len(migrations()):
-            # A warehouse of an older viewrank is brought up to date before it is read.
-            refuse_newer(self.con, str(self.path))
+        if read_only and (version := schema_version(self.con)) < len(migrations()):
+            # Reading never writes: a warehouse of an older viewrank is upgraded by a writer.
             self.con.close()
-            Warehouse(self.path).close()
-            self.con = self._connect(read_only)
+            raise WarehouseError(f"{self.path} was made by an older viewrank (schema version {version}, this one "
+                                 f"reads {len(migrations())}); run 'viewrank migrate --warehouse {self.path}' to "
+                                 "upgrade it (any command that writes, such as ingest, upgrades it too)")
         self.con.execute("SET TimeZone = 'UTC'; SET enable_progress_bar = false")
         self.con.execute(f"SET file_search_path = {sql_literal(search_path(self.path))}")
         if read_only:
             refuse_newer(self.con, str(self.path))
         else:
-            migrate(self.con, str(self.path))
+            self.migrated = migrate(self.con, str(self.path))
             self._remove_unregistered_parts()
 
     @classmethod
@@ -233,6 +234,14 @@ class Warehouse:
         for part in [*self.events_dir.glob("day=*/*"), *(self.path / ROLLUP_DIR).glob("*/*=*/*")]:
             if part.relative_to(self.path).as_posix() not in registered:
                 part.unlink()
+
+
+def migrate_warehouse(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Apply the pending migrations of the warehouse at `path` (opening it to write does);
+    {from, to, applied}: the schema versions before and after, and the migrations applied."""
+    with Warehouse(path) as writer:
+        after = schema_version(writer.con)
+        return {"from": after - len(writer.migrated), "to": after, "applied": writer.migrated}
 
 
 def search_path(root: Path) -> str:
