@@ -94,8 +94,8 @@ def steps_of(finished: subprocess.CompletedProcess[str]) -> int:
 
 def kill_points(total: int) -> range:
     """Every kill point with KILL_POINTS=all in the environment, else an even sample of about
-    KILL_POINTS (12 by default, so that CI stays quick; README gives the figures of a whole run)."""
-    wanted = os.environ.get("KILL_POINTS", "12")
+    KILL_POINTS (8 by default, so that CI stays quick; README gives the figures of a whole run)."""
+    wanted = os.environ.get("KILL_POINTS", "8")
     every = wanted == "all" or total <= int(wanted)
     return range(1, total + 1, 1 if every else -(-total // int(wanted)))
 
