@@ -11,6 +11,7 @@ check read them only through the functions here.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from pathlib import Path
 from typing import Any, Iterator
@@ -18,6 +19,7 @@ from typing import Any, Iterator
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..errors import StorageError
 from .quoting import sql_literal
 from .warehouse import EVENTS_DIR as EVENTS_DIR  # re-exported: where parts live
 from .warehouse import Warehouse
@@ -63,26 +65,43 @@ def relation(paths: list[str], columns: list[str] | None = None, *, with_day: bo
     return f"(SELECT {select} FROM read_parquet([{listed}]{hive}))"
 
 
+@contextlib.contextmanager
+def _damage_named(path: str) -> Iterator[None]:
+    """A part that cannot be read (cut short, overwritten) is one StorageError naming it."""
+    try:
+        yield
+    except (pa.ArrowException, OSError) as error:
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
+        raise StorageError(f"{path}: a damaged event part ({first}); run 'viewrank check' to list every damaged "
+                           "part, and restore them from a backup") from None
+
+
 def open_part(path: str) -> pq.ParquetFile:
     """An event part for streaming its row groups (mapped: the page cache's copy is used in place)."""
-    return pq.ParquetFile(path, memory_map=True, pre_buffer=False)
+    with _damage_named(path):
+        return pq.ParquetFile(path, memory_map=True, pre_buffer=False)
 
 
 def read_row_group(path: str, metadata: pq.FileMetaData, index: int, columns: list[str]) -> pa.Table:
     """One row group of an event part."""
-    part = pq.ParquetFile(path, metadata=metadata, memory_map=True, pre_buffer=False)
-    return part.read_row_group(index, columns=columns, use_threads=False)
+    with _damage_named(path):
+        part = pq.ParquetFile(path, metadata=metadata, memory_map=True, pre_buffer=False)
+        return part.read_row_group(index, columns=columns, use_threads=False)
 
 
 def read_columns(paths: list[str], columns: list[str]) -> pa.Table:
     """Some columns of several parts, concatenated (for a day small enough to hold)."""
-    tables = [pq.read_table(path, columns=columns, memory_map=True) for path in paths]
+    tables = []
+    for path in paths:
+        with _damage_named(path):
+            tables.append(pq.read_table(path, columns=columns, memory_map=True))
     return pa.concat_tables(tables) if tables else PART_SCHEMA.empty_table().select(columns)
 
 
 def iter_part_batches(path: str, columns: list[str]) -> Iterator[pa.RecordBatch]:
     """A part's rows a row group at a time."""
-    yield from pq.ParquetFile(path).iter_batches(columns=columns)
+    with _damage_named(path):
+        yield from pq.ParquetFile(path).iter_batches(columns=columns)
 
 
 class PartWriter:
