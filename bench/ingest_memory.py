@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 RESULTS = Path(__file__).parent / "results"
-ACCOUNTS = 2_000_000  # every file, whatever its size, has the same 2M accounts (what may grow is per row)
+ACCOUNTS = 500_000  # every file, whatever its size, has the same accounts: what must not grow is per row
 CHUNK = 1_000_000
 # The index keeps 16 bytes for every event the warehouse stores: that much growth is the design.
 INDEX_BYTES_PER_EVENT = 16

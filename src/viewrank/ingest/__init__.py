@@ -2,8 +2,8 @@
 as immutable Parquet parts partitioned by day, and never count an input or an event twice.
 
 A file is streamed in record batches (readers.py), so memory is bounded by a batch whatever
-the size of the file. Each batch is validated and keyed by SQL in DuckDB (validate.sql,
-account ids to dense integers through the accounts table), its event ids checked against
+the size of the file. Each batch is validated and keyed by SQL in DuckDB (validate.sql), its
+account ids made dense integers by the run's account index (accounts.py), its event ids checked against
 the warehouse's key index (keys.py: an event id is unique in the warehouse whatever its
 day), sorted by (day, title_key, country_index, account_key) and appended to the file's
 part of each day. The whole file is one transaction: its parts, keys, accounts, quarantine
@@ -33,6 +33,7 @@ from ..store.events import PART_SCHEMA, PartWriter
 from ..store.quoting import sql_literal
 from ..store.warehouse import STAGING_DIR, Warehouse
 from . import sources
+from .accounts import ACCOUNT_KEY_SQL, ACCOUNT_PRINT_SQL, AccountIndex
 from .keys import FINGERPRINT_SQL, KEY_SQL, KeyIndex, first_occurrences
 from .readers import ROW, RawBatch, open_input
 
@@ -76,14 +77,15 @@ def ingest_files(warehouse: Warehouse, paths: Iterable[str | os.PathLike[str]], 
     """Ingest files, and the log files under folders, in order, each in its own transaction,
     sharing one key index; a file unchanged since it was ingested (path, size and
     modification time) is skipped unread."""
-    index = KeyIndex(warehouse)
+    index, accounts = KeyIndex(warehouse), AccountIndex(warehouse)
     unchanged = sources.unchanged_files(warehouse)
     reports = []
     for path in sources.expand(list(paths)):
         if sources.signature(path) in unchanged:
             reports.append(IngestReport(str(path), already_ingested_as=f"{path} (unchanged since then)", unchanged=True))
         else:
-            reports.append(ingest_file(warehouse, path, strict=strict, format=format, now=now, index=index))
+            reports.append(ingest_file(warehouse, path, strict=strict, format=format, now=now, index=index,
+                                       accounts=accounts))
         if advance:
             advance(1)
     return reports
@@ -91,7 +93,7 @@ def ingest_files(warehouse: Warehouse, paths: Iterable[str | os.PathLike[str]], 
 
 def ingest_file(warehouse: Warehouse, path: str | os.PathLike[str], *, strict: bool = False,
                 format: str | None = None, now: dt.datetime | None = None,
-                index: KeyIndex | None = None) -> IngestReport:
+                index: KeyIndex | None = None, accounts: AccountIndex | None = None) -> IngestReport:
     """Ingest one playback-log file (CSV, TSV, JSON Lines or Parquet) in one atomic batch."""
     path = Path(path)
     report = IngestReport(str(path))
@@ -104,7 +106,7 @@ def ingest_file(warehouse: Warehouse, path: str | os.PathLike[str], *, strict: b
         return report
     raw = open_input(path, format=format)
     missing_title = _check_columns(path, raw.columns)
-    batch = _Batch(warehouse, path, report, index or KeyIndex(warehouse), strict=strict,
+    batch = _Batch(warehouse, path, report, index or KeyIndex(warehouse), accounts or AccountIndex(warehouse), strict=strict,
                    now=now or dt.datetime.now(dt.timezone.utc), missing_title=missing_title)
     with _memory_limit(warehouse, INGEST_MEMORY_LIMIT):
         batch.run(raw.batches, raw.format, sha256)
@@ -139,22 +141,22 @@ def _validate_sql() -> str:
 
 
 # A batch validated (validate.sql), keyed and typed as an event part stores it, with the
-# account key of each account already known.
+# hashes of its account ids (accounts.py gives them their account keys).
 BATCH_SQL = """
 WITH validated AS ({validate})
 SELECT v._row, v.reason, {key} AS key, {fingerprint} AS fingerprint,
        CAST(timezone($timezone, v.start_time) AS DATE) AS day,
-       v.event_id, v.account_id, a.account_key, CAST(v.title_key AS INTEGER) AS title_key,
+       v.event_id, v.account_id, {account_key} AS account_hash, {account_print} AS account_print,
+       CAST(v.title_key AS INTEGER) AS title_key,
        CAST(v.episode_key AS INTEGER) AS episode_key, CAST(v.country_index AS SMALLINT) AS country_index,
        CAST(v.start_time AS TIMESTAMPTZ) AS start_time,
        CASE WHEN v.reason IS NULL THEN CAST(round(v.seconds_value) AS INTEGER) END AS seconds
-FROM validated v LEFT JOIN accounts a ON a.account_id = v.account_id AND v.reason IS NULL
+FROM validated v
 """
-# The raw text of the bad rows (their row numbers in the variable ingest_bad_rows), for the quarantine.
-BAD_ROWS_SQL = "SELECT raw._row, to_json(raw) FROM raw WHERE _row IN (SELECT unnest(getvariable('ingest_bad_rows')))"
+# The raw text of the bad rows (`raw` holds only them), for the quarantine.
+BAD_ROWS_SQL = "SELECT raw._row, to_json(raw) FROM raw"
 # The validation's settings, as variables: statements over an Arrow table take no parameters.
 VALIDATION_VARIABLES = ("timezone", "earliest", "latest", "max_seconds")
-NEXT_ACCOUNT_SQL = "SELECT coalesce(max(account_key), 0) + 1 FROM accounts"
 
 INSERT_MANIFEST_SQL = """
 INSERT INTO ingested_files (batch_id, path, sha256, size_bytes, format, rows_read, rows_loaded, rows_quarantined,
@@ -174,13 +176,15 @@ FROM (SELECT unnest($rows) AS row, unnest($reasons) AS reason, unnest($raws) AS 
 class _Batch:
     """One input file on its way into the warehouse, a record batch at a time."""
 
-    def __init__(self, warehouse: Warehouse, path: Path, report: IngestReport, index: KeyIndex, *,
+    def __init__(self, warehouse: Warehouse, path: Path, report: IngestReport, index: KeyIndex, accounts: AccountIndex, *,
                  strict: bool, now: dt.datetime, missing_title: list[str]):
-        self.warehouse, self.path, self.report, self.index = warehouse, path, report, index
+        self.warehouse, self.path, self.report, self.index, self.accounts = warehouse, path, report, index, accounts
         self.strict, self.now, self.missing_title = strict, now, missing_title
         self.first_problem: tuple[int, str] | None = None
         self.batch_sql = BATCH_SQL.format(validate=_validate_sql(), key=KEY_SQL.format(id="v.event_id"),
-                                          fingerprint=FINGERPRINT_SQL.format(id="v.event_id"))
+                                          fingerprint=FINGERPRINT_SQL.format(id="v.event_id"),
+                                          account_key=ACCOUNT_KEY_SQL.format(id="v.account_id"),
+                                          account_print=ACCOUNT_PRINT_SQL.format(id="v.account_id"))
         for name in VALIDATION_VARIABLES:
             self.batch_sql = self.batch_sql.replace(f"${name}", f"getvariable('ingest_{name}')")
         self.validation = {"timezone": warehouse.methodology.timezone, "earliest": EARLIEST_START, "latest": now + FUTURE_TOLERANCE,
@@ -194,6 +198,7 @@ class _Batch:
         writer = PartWriter(staging, batch_id)
         placed: list[Path] = []
         self.index.load()
+        self.accounts.load()
         for name in VALIDATION_VARIABLES:
             warehouse.execute(f"SET VARIABLE ingest_{name} = $value", {"value": self.validation[name]})
         try:
@@ -219,6 +224,7 @@ class _Batch:
         except BaseException:
             writer.abort()
             self.index.forget()
+            self.accounts.forget()
             for target in placed:
                 target.unlink(missing_ok=True)
             raise
@@ -237,8 +243,8 @@ class _Batch:
         bad = batch.filter(pc.is_valid(batch["reason"])).select([ROW, "reason"])
         problems = list(raw.rejected)
         if bad.num_rows:
-            warehouse.execute("SET VARIABLE ingest_bad_rows = $rows", {"rows": bad[ROW].to_pylist()})
-            text = dict(zip(*warehouse.over("raw", table, BAD_ROWS_SQL).to_pydict().values()))
+            bad_raw = table.filter(pc.is_in(table[ROW], value_set=bad[ROW].combine_chunks()))
+            text = dict(zip(*warehouse.over("raw", bad_raw, BAD_ROWS_SQL).to_pydict().values()))
             problems += [(row, reason, text[row]) for row, reason in zip(bad[ROW].to_pylist(), bad["reason"].to_pylist())]
         self._quarantine(sorted(problems))
         if self.strict and self.first_problem:
@@ -256,7 +262,8 @@ class _Batch:
         warehouse.over("new_event_keys", pa.table({"key": keys[keep], "fingerprint": prints[keep]}),
                        "INSERT INTO event_keys SELECT key, fingerprint FROM new_event_keys")
         good = good.filter(pa.array(keep)) if kept < len(keep) else good
-        good = good.set_column(good.schema.get_field_index("account_key"), "account_key", self._account_keys(good))
+        account_hashes = (integer_values(good[name]).view(np.uint64) for name in ("account_hash", "account_print"))
+        good = good.append_column("account_key", self.accounts.account_keys(good["account_id"], *account_hashes))
         days = integer_values(good["day"].cast(pa.int32()))
         order = np.lexsort([integer_values(good[name]) for name in ("account_key", "country_index", "title_key")] + [days])
         good, days = good.take(pa.array(order)), days[order]
@@ -264,21 +271,6 @@ class _Batch:
         for start, end in zip(starts, [*starts[1:], len(days)]):
             day = dt.date(1970, 1, 1) + dt.timedelta(days=int(days[start]))
             writer.write(day, good.slice(start, end - start).select(PART_SCHEMA.names))
-
-    def _account_keys(self, good: pa.Table) -> pa.ChunkedArray:
-        """The account key of every row: known accounts have theirs; new ones get the next
-        dense keys (in order of id, so a rerun gives the same keys) and are stored."""
-        known = good["account_key"]
-        if not known.null_count:
-            return known
-        new_ids = pc.unique(good["account_id"].filter(pc.is_null(known)))
-        new_ids = new_ids.take(pc.sort_indices(new_ids))
-        first = self.warehouse.scalar(NEXT_ACCOUNT_SQL)
-        self.warehouse.over("new_accounts", pa.table({
-            "account_id": new_ids, "account_key": pa.array(range(first, first + len(new_ids)), pa.int32())}),
-            "INSERT INTO accounts SELECT account_id, account_key FROM new_accounts")
-        fresh = pc.add(pc.index_in(good["account_id"], value_set=new_ids), first).cast(pa.int32())
-        return pc.coalesce(known, fresh)
 
     def _quarantine(self, problems: list[tuple[int, str, str]]) -> None:
         if not problems:
