@@ -54,10 +54,9 @@ VALIDATED_DDL = ("file INT, row BIGINT, event_id STRING, account_id STRING, titl
                  "seconds INT, day DATE, reason STRING, raw STRING")
 
 # Local ingest's batch SQL (validate.sql, then each good row's day and whole seconds); Spark
-# compares event ids themselves, so the hashed keys are left out.
-EXECUTOR_BATCH_SQL = BATCH_SQL.format(validate=_validate_sql(), key="NULL", fingerprint="NULL")
-# The accounts table BATCH_SQL joins: empty on an executor (Spark counts account ids themselves).
-NO_ACCOUNTS = pa.table({"account_id": pa.array([], pa.string()), "account_key": pa.array([], pa.int32())})
+# compares event and account ids themselves, so the hashed keys are left out.
+EXECUTOR_BATCH_SQL = BATCH_SQL.format(validate=_validate_sql(), key="NULL", fingerprint="NULL",
+                                      account_key="NULL", account_print="NULL")
 
 # Every good row numbered among the copies of its event id, the first delivered being copy 1.
 RANKED_SQL = """
@@ -186,7 +185,6 @@ def validate_files(validation: Validation, batches: Iterator[pa.RecordBatch]) ->
     con.execute("SET TimeZone = 'UTC'; SET threads = 1")
     for name in ("titles", "episodes", "countries"):
         _expose(con, name, getattr(validation, name))
-    _expose(con, "accounts", NO_ACCOUNTS)
     for batch in batches:
         for url, content in zip(batch.column("path").to_pylist(), batch.column("content").to_pylist()):
             for table in _validate_file(con, validation, url, content):
@@ -226,9 +224,8 @@ def _validate_batch(con: duckdb.DuckDBPyConnection, validation: Validation, file
         bad = batch.filter(pc.is_valid(batch["reason"])).select([ROW, "reason"])
         text: dict[int, str] = {}
         if bad.num_rows:
-            _expose(con, "bad", bad)
+            _expose(con, "raw", table.filter(pc.is_in(table[ROW], value_set=bad[ROW].combine_chunks())))
             text = dict(con.execute(BAD_ROWS_SQL).fetchall())
-            con.execute("DROP VIEW bad")
     finally:
         con.execute("DROP VIEW IF EXISTS raw")
     good = batch.filter(pc.is_null(batch["reason"]))
