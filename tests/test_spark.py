@@ -182,6 +182,20 @@ def test_spark_raw_to_rollup_equals_local_ingest_and_rollup(tmp_path: Path, spar
     answer = json.loads(result.output)
     assert answer["engine"] == "spark-raw" and len(answer["days"]) == len(report.days)
     assert sum(item["rows_duplicate"] for item in answer["files"]) == sum(item.rows_duplicate for item in report.files)
+
+    # A day rolled up on Spark takes no locally ingested events: refused, and nothing stored.
+    from viewrank.errors import WarehouseError
+    from viewrank.store.warehouse import Warehouse
+    with Warehouse(tmp_path / "spark") as again:
+        before = {name: again.execute(sql).fetchall() for name, sql in COMPARED_SQL.items()}
+        late = write_csv(tmp_path / "late-local.csv", EVENT_FIELDS, [{
+            "event_id": "local-1", "account_id": "a1", "title_id": again.scalar("SELECT min(title_id) FROM titles"),
+            "episode_id": "",
+            "country": "US", "start_time": "2026-11-10T12:00:00Z", "seconds_watched": "60"}])
+        with pytest.raises(WarehouseError, match="2026-11-10 was rolled up on Spark from its raw files"):
+            ingest_file(again, late)
+        assert {name: again.execute(sql).fetchall() for name, sql in COMPARED_SQL.items()} == before
+        assert again.scalar("SELECT count(*) FROM ingested_files WHERE path = ?", [str(late)]) == 0
     from viewrank.store.warehouse import Warehouse
     with Warehouse(tmp_path / "spark") as again:
         assert {name: again.execute(sql).fetchall() for name, sql in COMPARED_SQL.items()} == before

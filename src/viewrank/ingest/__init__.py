@@ -27,7 +27,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..errors import InputError, StrictModeRejection
+from ..errors import InputError, StrictModeRejection, WarehouseError
 from ..rollup.kernel import integer_values
 from ..store.events import PART_SCHEMA, PartWriter
 from ..store.quoting import sql_literal
@@ -125,6 +125,16 @@ def _memory_limit(warehouse: Warehouse, limit: str) -> Iterator[None]:
             warehouse.execute(f"SET memory_limit = {sql_literal(before)}")
 
 
+def _refuse_spark_days(warehouse: Warehouse, days: list[dt.date]) -> None:
+    """A day rolled up on Spark from its raw files takes no locally ingested events (its rollup
+    would silently leave them out, or a local rollup would drop Spark's events)."""
+    spark_days = [day for (day,) in warehouse.execute(SPARK_DAYS_SQL, [days]).fetchall()]
+    if spark_days:
+        raise WarehouseError(f"{spark_days[0]} was rolled up on Spark from its raw files: a day is rolled up either "
+                             f"from local events or on Spark, not both ({len(spark_days)} such days; give this "
+                             "file to spark-ingest with the other files of those days instead)")
+
+
 def _check_columns(path: Path, columns: list[str]) -> list[str]:
     """Refuse a file without a required column; the optional id columns it lacks."""
     names = set(columns)
@@ -158,6 +168,7 @@ BAD_ROWS_SQL = "SELECT raw._row, to_json(raw) FROM raw"
 # The validation's settings, as variables: statements over an Arrow table take no parameters.
 VALIDATION_VARIABLES = ("timezone", "earliest", "latest", "max_seconds")
 
+SPARK_DAYS_SQL = "SELECT day FROM rollup_days WHERE engine = 'spark-raw' AND list_contains(?, day) ORDER BY day"
 INSERT_MANIFEST_SQL = """
 INSERT INTO ingested_files (batch_id, path, sha256, size_bytes, format, rows_read, rows_loaded, rows_quarantined,
                             rows_duplicate, ingested_at, modified_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -209,7 +220,9 @@ class _Batch:
                     row, reason = self.first_problem
                     raise StrictModeRejection(str(self.path), f"{reason} ({report.rows_quarantined} bad rows; "
                                               "nothing was ingested)", row=row)
-                for day, relative, rows, is_sorted in writer.close():
+                parts = writer.close()
+                _refuse_spark_days(warehouse, [day for day, *_ in parts])
+                for day, relative, rows, is_sorted in parts:
                     target = warehouse.path / relative
                     target.parent.mkdir(parents=True, exist_ok=True)
                     os.replace(staging / relative, target)
