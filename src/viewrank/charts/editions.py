@@ -1,8 +1,8 @@
-"""Writing chart editions from rows that were not computed here (imports, identity fixes).
+"""The one edition writer: computed charts, imports and identity fixes store their lists here.
 
-A week's rows become a new revision only when they differ from the current edition of that
-week and scope, exactly as recomputed charts do; streaks (consecutive weeks) are derived
-from the week before, the way the charts derive them.
+A week's rows become a new revision only when they differ from the revision they would
+replace; streaks (consecutive weeks on the same list) are derived here, by one rule, for
+every origin.
 """
 
 from __future__ import annotations
@@ -58,19 +58,51 @@ def _order(entry: Entry) -> tuple[str, str, int]:
     return (entry.country or "", entry.category, entry.rank)
 
 
+# A streak counts the consecutive weeks on the same list up to this one: an entry continues
+# the streak of the same title on the same list in the week just before, whether that week is
+# being written with it or is stored (and not being rewritten); otherwise it starts at 1.
+# Rows of `streak_entries` (position, week, country, category, title_key) in consecutive weeks
+# form one run, numbered from its first week.
+STREAKS_SQL = """
+WITH runs AS (
+    SELECT *, week - CAST(7 * dense_rank() OVER same_list AS INTEGER) AS run,
+           dense_rank() OVER same_list AS step
+    FROM streak_entries
+    WINDOW same_list AS (PARTITION BY country, category, title_key ORDER BY week)
+),
+started AS (
+    SELECT *, min(week) OVER run AS first_week, min(step) OVER run AS first_step
+    FROM runs
+    WINDOW run AS (PARTITION BY country, category, title_key, run)
+),
+stored AS (
+    SELECT week, country, category, title_key, max(streak_weeks) AS streak_weeks
+    FROM current_entries
+    WHERE scope = $scope AND list_contains($before, week)
+    GROUP BY ALL
+)
+SELECT s.position, CAST(1 + s.step - s.first_step + coalesce(b.streak_weeks, 0) AS INTEGER) AS streak_weeks
+FROM started s
+LEFT JOIN stored b ON b.week = s.first_week - 7 AND b.title_key = s.title_key AND b.category = s.category
+                  AND b.country IS NOT DISTINCT FROM s.country
+"""
+STREAK_ENTRIES_SCHEMA = pa.schema([("position", pa.int64()), ("week", pa.date32()), ("country", pa.string()),
+                                   ("category", pa.string()), ("title_key", pa.int32())])
+
+
 def fill_streaks(warehouse: Warehouse, scope: str, weeks: dict[dt.date, list[Entry]]) -> None:
-    """Set each entry's streak: 1 + its streak in the week before (stored or in `weeks`)."""
+    """Set each entry's streak by STREAKS_SQL, against the stored weeks before `weeks`."""
+    listed = [(week, entry) for week in sorted(weeks) for entry in weeks[week]]
+    if not listed:
+        return
+    table = pa.Table.from_pylist([{"position": position, "week": week, "country": entry.country,
+                                   "category": entry.category, "title_key": entry.title_key}
+                                  for position, (week, entry) in enumerate(listed)], schema=STREAK_ENTRIES_SCHEMA)
     before = sorted({week - WEEK for week in weeks} - set(weeks))
-    streaks: dict[tuple[dt.date, str | None, str, int], int] = {}
-    if before:
-        for week, country, category, key, streak in warehouse.execute(
-                "SELECT week, country, category, title_key, streak_weeks FROM current_entries "
-                "WHERE scope = ? AND week IN (SELECT unnest(?))", [scope, before]).fetchall():
-            streaks[(week, country, category, key)] = streak
-    for week in sorted(weeks):
-        for entry in weeks[week]:
-            entry.streak_weeks = 1 + streaks.get((week - WEEK, entry.country, entry.category, entry.title_key), 0)
-            streaks[(week, entry.country, entry.category, entry.title_key)] = entry.streak_weeks
+    with warehouse.registered("streak_entries", table):
+        streaks = warehouse.execute(STREAKS_SQL, {"scope": scope, "before": before}).fetchall()
+    for position, streak in streaks:
+        listed[position][1].streak_weeks = streak
 
 
 @dataclass
@@ -116,7 +148,8 @@ def write_editions(warehouse: Warehouse, scope: str, weeks: dict[dt.date, list[E
     corrected) go on top; dated ones above every revision published no later, so the newest
     publication is current whatever the order of imports. Entries equal (on the `compared`
     columns) to the revision just below or above their place make no revision. Call inside
-    warehouse.atomic()."""
+    warehouse.atomic(). Each entry's streak is set first (fill_streaks)."""
+    fill_streaks(warehouse, scope, weeks)
     stored: dict[dt.date, list[_Stored]] = {}
     for week, edition_id, revision, dated in warehouse.execute(EDITIONS_OF_WEEKS_SQL, [scope, sorted(weeks)]).fetchall():
         history = stored.setdefault(week, [])

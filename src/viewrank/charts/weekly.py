@@ -16,6 +16,7 @@ from ..errors import NotFound
 from ..rollup.daily import rolled_up_days
 from ..settings import Methodology
 from ..store.warehouse import Warehouse
+from .editions import ENTRY_COLUMNS, Entry, write_editions
 
 GLOBAL_CATEGORIES = ("Films (English)", "Films (Non-English)", "TV (English)", "TV (Non-English)")
 COUNTRY_CATEGORIES = ("Films", "TV")
@@ -118,23 +119,19 @@ def runtime_sql(source: str) -> str:
     """(title_key, runtime_seconds) of every title at the end of a `source` window."""
     return RUNTIME_AS_OF_SQL.replace("$as_of", RUNTIME_AS_OF.get(source, "$end"))
 
-# Weeks in the Top 10 count every earlier week on the same list (re-entries included);
-# the streak continues only from an entry in the week just before.
-HISTORY_SQL = """
-SELECT n.*,
+# Weeks in the Top 10 count every earlier week on the same list (re-entries included); the
+# streak is the edition writer's (editions.STREAKS_SQL), the same for every origin.
+WEEKS_IN_TOP_10_SQL = """
+SELECT n.country, n.category, n.rank, n.title_key, n.hours_viewed, n.runtime_hours, n.views,
        CAST(1 + (SELECT count(*) FROM current_entries h
                  WHERE h.scope = $scope AND h.week < $week AND h.title_key = n.title_key
                    AND h.category = n.category AND h.country IS NOT DISTINCT FROM n.country) AS INTEGER)
-           AS cumulative_weeks,
-       CAST(1 + coalesce((SELECT max(h.streak_weeks) FROM current_entries h
-                          WHERE h.scope = $scope AND h.week = $week - INTERVAL 7 DAY AND h.title_key = n.title_key
-                            AND h.category = n.category AND h.country IS NOT DISTINCT FROM n.country), 0) AS INTEGER)
-           AS streak_weeks
+           AS cumulative_weeks
 FROM new_lists n
+ORDER BY country NULLS FIRST, category, rank
 """
-
-ENTRY_COLUMNS = ("country", "category", "rank", "title_key", "hours_viewed", "runtime_hours", "views",
-                 "cumulative_weeks", "streak_weeks")
+HAS_EDITION_SQL = "SELECT count(*) > 0 FROM editions WHERE week = ? AND scope = ?"
+REVISION_SQL = "SELECT revision FROM editions WHERE edition_id = ?"
 
 
 @dataclass
@@ -238,28 +235,22 @@ def list_parameters(method: Methodology, week: dt.date, scope: str) -> dict[str,
 
 
 def _compute_scope(warehouse: Warehouse, week: dt.date, scope: str) -> dict[str, Any] | None:
+    """Rank one week's lists of one scope and store them through the edition writer, a new
+    revision only when anything (streaks included) differs from the current one."""
     method = warehouse.methodology
-    parameters = list_parameters(method, week, scope)
     with warehouse.atomic():
-        warehouse.execute("CREATE OR REPLACE TEMP TABLE new_lists AS " + ranked_lists_sql("week"), parameters)
-        warehouse.execute("CREATE OR REPLACE TEMP TABLE new_entries AS " + HISTORY_SQL, {"scope": scope, "week": week})
-        columns = ", ".join(ENTRY_COLUMNS)
-        order = "ORDER BY country NULLS FIRST, category, rank"
-        fresh = warehouse.execute(f"SELECT {columns} FROM new_entries {order}").fetchall()
-        current = warehouse.execute(
-            f"SELECT {columns} FROM current_entries WHERE week = ? AND scope = ? {order}", [week, scope]).fetchall()
-        if fresh == current or (not fresh and not current):
+        warehouse.execute("CREATE OR REPLACE TEMP TABLE new_lists AS " + ranked_lists_sql("week"),
+                          list_parameters(method, week, scope))
+        entries = [Entry(**row) for row in warehouse.rows(WEEKS_IN_TOP_10_SQL, {"scope": scope, "week": week})]
+        warehouse.execute("DROP TABLE new_lists")
+        if not entries and not warehouse.scalar(HAS_EDITION_SQL, [week, scope]):
             return None
-        revision = warehouse.scalar(
-            "SELECT coalesce(max(revision), 0) + 1 FROM editions WHERE week = ? AND scope = ?", [week, scope])
-        edition_id = warehouse.scalar(
-            "INSERT INTO editions (week, scope, origin, revision, source, methodology, created_at) "
-            "VALUES (?, ?, 'computed', ?, 'rollups', ?, now()) RETURNING edition_id",
-            [week, scope, revision, method.to_json()])
-        warehouse.execute(
-            f"INSERT INTO chart_entries ({columns}, edition_id) SELECT {columns}, ? FROM new_entries", [edition_id])
-        warehouse.execute("DROP TABLE new_lists; DROP TABLE new_entries")
-    return {"edition_id": edition_id, "week": week, "scope": scope, "revision": revision}
+        written = write_editions(warehouse, scope, {week: entries}, origin="computed", source="rollups",
+                                 methodology=method.values, compared=ENTRY_COLUMNS)[week]
+        if not written.new:
+            return None
+        revision = warehouse.scalar(REVISION_SQL, [written.edition_id])
+    return {"edition_id": written.edition_id, "week": week, "scope": scope, "revision": revision}
 
 
 def weekly_list(warehouse: Warehouse, week: dt.date, *, category: str,

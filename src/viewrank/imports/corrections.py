@@ -15,7 +15,7 @@ import datetime as dt
 from typing import Any
 
 from ..catalog import display_name
-from ..charts.editions import ENTRY_COLUMNS, Entry, fill_streaks, write_editions
+from ..charts.editions import ENTRY_COLUMNS, Entry, write_editions
 from ..errors import CatalogError, NotFound
 from ..store import events
 from ..store.warehouse import Warehouse
@@ -58,7 +58,6 @@ def _rekey(warehouse: Warehouse, title_key: int, new_key: int, since: dt.date | 
                     f"SELECT {columns} FROM chart_entries WHERE edition_id = ?", [edition_id]).fetchall()]
                 weeks[week] = [dataclasses.replace(entry, title_key=new_key) if entry.title_key == title_key else entry
                                for entry in entries]
-            fill_streaks(warehouse, scope, weeks)
             write_editions(warehouse, scope, weeks, origin=origin, source=source,
                            methodology={"origin": origin, "correction": source})
     return len(affected)

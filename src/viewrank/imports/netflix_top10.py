@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, NoReturn
 
-from ..charts.editions import COMPARED, Change, Entry, Written, fill_streaks, write_editions
+from ..charts.editions import COMPARED, Change, Entry, Written, write_editions
 from ..charts.weekly import COUNTRY_CATEGORIES, GLOBAL_CATEGORIES
 from ..errors import InputError
 from ..formats.tabular import Table, read_table
@@ -382,7 +382,6 @@ def import_top10(warehouse: Warehouse, parsed: Top10File, report: Top10Report) -
                     row.country, row.category, row.rank, keys[row.title_id or ""], row.hours, row.runtime, row.views,
                     row.cumulative, is_staggered_launch=row.staggered, episode_launch_details=row.details,
                     runtime_override_flag=row.override))
-            fill_streaks(warehouse, scope, weeks)
             names = {COLUMN_ALIASES.get(column, column) for column in layout.columns}
             compared = tuple(column for column in COMPARED
                              if column in ("country", "category", "rank", "title_key")
