@@ -39,6 +39,8 @@ EVENTS_DIR = "events"
 STAGING_DIR = "staging"
 # Another process may hold the database for a moment (a server copying its snapshot).
 LOCK_RETRY_DELAYS = (0.1, 0.2, 0.4, 0.8, 1.6, 3.2)
+# How DuckDB reports a query stopped by a signal (Ctrl+C, or SIGTERM made an interrupt).
+QUERY_INTERRUPTED = "Query interrupted"
 Tracer = Callable[[str, Any], None]
 
 
@@ -123,7 +125,8 @@ class Warehouse:
         """Run one statement, showing it to the tracer first."""
         if self.tracer:
             self.tracer(sql, parameters)
-        return self.con.execute(sql, parameters) if parameters is not None else self.con.execute(sql)
+        with _interrupts_as_keyboard_interrupt():
+            return self.con.execute(sql, parameters) if parameters is not None else self.con.execute(sql)
 
     def trace(self, action: str) -> None:
         """Show the tracer a step that is not a statement (a file written or removed)."""
@@ -140,7 +143,8 @@ class Warehouse:
         """Run a query and return its result as an Arrow table."""
         if self.tracer:
             self.tracer(sql, parameters)
-        return self.con.sql(sql, params=parameters).to_arrow_table()
+        with _interrupts_as_keyboard_interrupt():
+            return self.con.sql(sql, params=parameters).to_arrow_table()
 
     def scalar(self, sql: str, parameters: Any = None) -> Any:
         """The first value of a query's first row (the whole result is read, so the connection is free after)."""
@@ -242,6 +246,18 @@ def migrate_warehouse(path: str | os.PathLike[str]) -> dict[str, Any]:
     with Warehouse(path) as writer:
         after = schema_version(writer.con)
         return {"from": after - len(writer.migrated), "to": after, "applied": writer.migrated}
+
+
+@contextlib.contextmanager
+def _interrupts_as_keyboard_interrupt() -> Iterator[None]:
+    """A query stopped by a signal ends as the KeyboardInterrupt it was: DuckDB reports it as a
+    RuntimeError, which would otherwise read as a failure rather than an abort."""
+    try:
+        yield
+    except RuntimeError as error:
+        if str(error) == QUERY_INTERRUPTED:
+            raise KeyboardInterrupt from None
+        raise
 
 
 def search_path(root: Path) -> str:

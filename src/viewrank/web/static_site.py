@@ -162,20 +162,14 @@ def publish_site(warehouse: Warehouse, site_dir: str | os.PathLike[str], *,
             if building is not None:
                 with _signals_held():  # a second Ctrl+C must not stop the cleanup half way
                     shutil.rmtree(building, ignore_errors=True)
-            if isinstance(error, KeyboardInterrupt) or _query_interrupted(error):
+            if isinstance(error, KeyboardInterrupt):  # a query stopped by the signal too (Warehouse.execute)
                 signal.signal(signal.SIGINT, signal.SIG_IGN)  # stopping already: a second Ctrl+C changes nothing
-                raise KeyboardInterrupt from None  # DuckDB reports a signal during a query as a RuntimeError
             raise
     report.directory = str(target)
     return report
 
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-
-def _query_interrupted(error: BaseException) -> bool:
-    """Whether `error` is DuckDB's report of a query stopped by Ctrl+C or SIGTERM."""
-    return isinstance(error, RuntimeError) and str(error) == "Query interrupted"
 
 
 def _in_main_thread() -> bool:
