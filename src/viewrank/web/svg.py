@@ -60,6 +60,17 @@ def _frame(chart_id: str, heading: str, description: str, body: list[str]) -> Ma
         + "".join(body) + "</svg>")
 
 
+def _polylines(css_class: str, points: list[tuple[float, float] | None]) -> list[str]:
+    """One polyline per run of two or more points; a missing point (a week off the list) breaks the line."""
+    segments: list[list[str]] = [[]]
+    for point in points:
+        if point is not None:
+            segments[-1].append(f"{point[0]:.1f},{point[1]:.1f}")
+        elif segments[-1]:
+            segments.append([])
+    return [f'<polyline class="{css_class}" points="{" ".join(segment)}"/>' for segment in segments if len(segment) > 1]
+
+
 def rank_chart(history: list[dict[str, Any]], *, list_size: int, title: str) -> Markup:
     """Rank by week as a line (No. 1 at the top); weeks off the list break the line."""
     slots = _slots(history)
@@ -72,13 +83,8 @@ def rank_chart(history: list[dict[str, Any]], *, list_size: int, title: str) -> 
     for rank in sorted({1, (list_size + 1) // 2, list_size}):
         body.append(f'<line class="chart-grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(rank):.1f}" y2="{y(rank):.1f}"/>'
                     f'<text class="chart-label" x="{LEFT - 8}" y="{y(rank) + 4:.1f}" text-anchor="end">No. {rank}</text>')
-    segments: list[list[str]] = [[]]
-    for index, week in enumerate(slots):
-        if week in ranks:
-            segments[-1].append(f"{_x(index, len(slots)):.1f},{y(ranks[week]):.1f}")
-        elif segments[-1]:
-            segments.append([])
-    body += [f'<polyline class="chart-line" points="{" ".join(points)}"/>' for points in segments if len(points) > 1]
+    body += _polylines("chart-line", [(_x(index, len(slots)), y(ranks[week])) if week in ranks else None
+                                      for index, week in enumerate(slots)])
     for index, week in enumerate(slots):
         if week in ranks:
             body.append(f'<circle class="chart-point" cx="{_x(index, len(slots)):.1f}" cy="{y(ranks[week]):.1f}" r="4">'
@@ -144,13 +150,8 @@ def rank_sparkline(ranks: dict[dt.date, int], weeks: list[dt.date], *, list_size
         return SPARK_PAD + (rank - 1) * (SPARK_HEIGHT - 2 * SPARK_PAD) / max(1, list_size - 1)
 
     body = [f'<line class="spark-grid" x1="0" x2="{SPARK_WIDTH}" y1="{y(1):.1f}" y2="{y(1):.1f}"/>']
-    segments: list[list[str]] = [[]]
-    for index, week in enumerate(weeks):
-        if week in ranks:
-            segments[-1].append(f"{x(index):.1f},{y(ranks[week]):.1f}")
-        elif segments[-1]:
-            segments.append([])
-    body += [f'<polyline class="spark-line" points="{" ".join(points)}"/>' for points in segments if len(points) > 1]
+    body += _polylines("spark-line", [(x(index), y(ranks[week])) if week in ranks else None
+                                      for index, week in enumerate(weeks)])
     body += [f'<circle class="spark-point" cx="{x(index):.1f}" cy="{y(ranks[week]):.1f}" r="2"/>'
              for index, week in enumerate(weeks) if week in ranks]
     text = "; ".join(f"week ending {week}: No. {ranks[week]}" for week in weeks if week in ranks)
