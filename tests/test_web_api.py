@@ -18,7 +18,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from import_support import COUNTRIES_SLICE, FIXTURES, GLOBAL_SLICE, MOST_POPULAR
 from web_html import hrefs
-from web_support import WEEKS, build_warehouse
+from web_support import WEEKS
 
 from viewrank.imports.netflix_top10 import import_top10_files
 from viewrank.store.warehouse import Warehouse
@@ -47,17 +47,6 @@ def imported_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def imported(imported_path: Path) -> Iterator[TestClient]:
     with TestClient(create_app(imported_path)) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def computed_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_warehouse(tmp_path_factory.mktemp("computed") / "warehouse")
-
-
-@pytest.fixture(scope="module")
-def computed(computed_path: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(computed_path)) as client:
         yield client
 
 

@@ -18,7 +18,7 @@ import openpyxl
 import pytest
 from starlette.exceptions import StarletteDeprecationWarning
 from web_html import hrefs, table_rows
-from web_support import HOSTILE, QUOTES, WEEKS, build_warehouse
+from web_support import HOSTILE, QUOTES, WEEKS
 
 from viewrank.charts.weekly import COUNTRY_CATEGORIES, GLOBAL_CATEGORIES, weekly_list
 from viewrank.cli.output import to_jsonable
@@ -41,20 +41,9 @@ LATEST = WEEKS[-1]
 
 
 @pytest.fixture(scope="module")
-def warehouse_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_warehouse(tmp_path_factory.mktemp("web") / "warehouse")
-
-
-@pytest.fixture(scope="module")
-def client(warehouse_path: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(warehouse_path)) as test_client:
-        yield test_client
-
-
-@pytest.fixture(scope="module")
-def warehouse(warehouse_path: Path) -> Iterator[Warehouse]:
+def warehouse(computed_path: Path) -> Iterator[Warehouse]:
     """The same warehouse read through the library (a separate in-process connection)."""
-    with Warehouse(warehouse_path, read_only=True) as opened:
+    with Warehouse(computed_path, read_only=True) as opened:
         yield opened
 
 
@@ -95,8 +84,8 @@ ROUTES = [
 
 
 @pytest.mark.parametrize("path", ROUTES)
-def test_route_answers(client: TestClient, path: str) -> None:
-    response = client.get(path)
+def test_route_answers(computed: TestClient, path: str) -> None:
+    response = computed.get(path)
     assert response.status_code == 200, response.text[:300]
     assert response.headers["x-content-type-options"] == "nosniff"
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
@@ -105,8 +94,8 @@ def test_route_answers(client: TestClient, path: str) -> None:
 
 
 @pytest.mark.parametrize("week", [None, *WEEKS])
-def test_week_page_shows_the_warehouse_numbers(client: TestClient, warehouse: Warehouse, week: dt.date | None) -> None:
-    html = client.get("/" if week is None else f"/weeks/{week}").text
+def test_week_page_shows_the_warehouse_numbers(computed: TestClient, warehouse: Warehouse, week: dt.date | None) -> None:
+    html = computed.get("/" if week is None else f"/weeks/{week}").text
     chosen = week or LATEST
     for category in GLOBAL_CATEGORIES:
         shown = table_rows(html, slug(category))
@@ -123,8 +112,8 @@ def test_week_page_shows_the_warehouse_numbers(client: TestClient, warehouse: Wa
                                      "same": "=Same as last week", "new": "New", "re_entry": "Re-entry"}[kind]
 
 
-def test_week_page_labels_its_source_and_links_the_weeks(client: TestClient, warehouse: Warehouse) -> None:
-    html = client.get(f"/weeks/{WEEKS[1]}").text
+def test_week_page_labels_its_source_and_links_the_weeks(computed: TestClient, warehouse: Warehouse) -> None:
+    html = computed.get(f"/weeks/{WEEKS[1]}").text
     edition = warehouse.rows("SELECT edition_id, revision FROM current_editions WHERE week = ? AND scope = 'global'",
                              [WEEKS[1]])[0]
     assert edition["revision"] == 1
@@ -135,14 +124,14 @@ def test_week_page_labels_its_source_and_links_the_weeks(client: TestClient, war
     assert all(f"/weeks/{week}" in links for week in WEEKS)  # the picker lists every week
 
 
-def test_re_entry_and_new_are_marked(client: TestClient) -> None:
-    rows = {row["_attrs"]["data-title-id"]: row for row in table_rows(client.get(f"/weeks/{WEEKS[2]}").text)}
+def test_re_entry_and_new_are_marked(computed: TestClient) -> None:
+    rows = {row["_attrs"]["data-title-id"]: row for row in table_rows(computed.get(f"/weeks/{WEEKS[2]}").text)}
     assert rows["F12"]["Change"] == "Re-entry"  # on the list in week 0, off in week 1, back in week 2
     assert rows["F01"]["Change"] == "New"
 
 
-def test_api_global_lists_equal_the_warehouse(client: TestClient, warehouse: Warehouse) -> None:
-    body = client.get(f"/api/weeks/{WEEKS[2]}/global").json()
+def test_api_global_lists_equal_the_warehouse(computed: TestClient, warehouse: Warehouse) -> None:
+    body = computed.get(f"/api/weeks/{WEEKS[2]}/global").json()
     assert body["week"] == WEEKS[2].isoformat() and body["start"] == (WEEKS[2] - dt.timedelta(days=6)).isoformat()
     assert [item["category"] for item in body["lists"]] == list(GLOBAL_CATEGORIES)
     for item in body["lists"]:
@@ -158,17 +147,17 @@ def test_api_global_lists_equal_the_warehouse(client: TestClient, warehouse: War
     assert body["edition"]["origin"] == "computed" and body["edition"]["revision"] == 1
 
 
-def test_api_category_filter(client: TestClient, warehouse: Warehouse) -> None:
-    body = client.get("/api/weeks/latest/global?category=TV%20(Non-English)").json()
+def test_api_category_filter(computed: TestClient, warehouse: Warehouse) -> None:
+    body = computed.get("/api/weeks/latest/global?category=TV%20(Non-English)").json()
     assert [item["category"] for item in body["lists"]] == ["TV (Non-English)"]
     expected = weekly_list(warehouse, LATEST, category="TV (Non-English)")
     assert [entry["title_id"] for entry in body["lists"][0]["entries"]] == [row["title_id"] for row in expected]
 
 
 @pytest.mark.parametrize("iso2", ["US", "KR", "JP"])
-def test_country_page_and_api_equal_the_warehouse(client: TestClient, warehouse: Warehouse, iso2: str) -> None:
-    html = client.get(f"/weeks/{WEEKS[1]}/countries/{iso2.lower()}").text
-    body = client.get(f"/api/weeks/{WEEKS[1]}/countries/{iso2}").json()
+def test_country_page_and_api_equal_the_warehouse(computed: TestClient, warehouse: Warehouse, iso2: str) -> None:
+    html = computed.get(f"/weeks/{WEEKS[1]}/countries/{iso2.lower()}").text
+    body = computed.get(f"/api/weeks/{WEEKS[1]}/countries/{iso2}").json()
     assert body["country"]["iso2"] == iso2
     for category, item in zip(COUNTRY_CATEGORIES, body["lists"]):
         expected = weekly_list(warehouse, WEEKS[1], category=category, country=iso2)
@@ -180,9 +169,9 @@ def test_country_page_and_api_equal_the_warehouse(client: TestClient, warehouse:
         assert "hours_viewed" not in item["entries"][0]  # country lists are ranks only, as published
 
 
-def test_countries_overview_shows_each_number_one(client: TestClient, warehouse: Warehouse) -> None:
-    rows = {row["_attrs"]["data-country"]: row for row in table_rows(client.get("/countries").text)}
-    api = {item["iso2"]: item for item in client.get("/api/weeks/latest/countries").json()["countries"]}
+def test_countries_overview_shows_each_number_one(computed: TestClient, warehouse: Warehouse) -> None:
+    rows = {row["_attrs"]["data-country"]: row for row in table_rows(computed.get("/countries").text)}
+    api = {item["iso2"]: item for item in computed.get("/api/weeks/latest/countries").json()["countries"]}
     assert set(rows) == set(api) == {"US", "GB", "KR", "FR", "BR", "JP"}
     for iso2, row in rows.items():
         for category in COUNTRY_CATEGORIES:
@@ -192,12 +181,12 @@ def test_countries_overview_shows_each_number_one(client: TestClient, warehouse:
             assert api[iso2]["number_one"][slug(category)]["title_id"] == top["title_id"]
 
 
-def test_title_page_and_api_match_the_facts(client: TestClient, warehouse: Warehouse) -> None:
+def test_title_page_and_api_match_the_facts(computed: TestClient, warehouse: Warehouse) -> None:
     facts = title_facts(warehouse, "S06-1")
-    body = client.get("/api/titles/S06-1").json()
+    body = computed.get("/api/titles/S06-1").json()
     assert body["facts"] == to_jsonable(facts)
     assert [row["rank"] for row in body["history"]] == [row["rank"] for row in facts["history"]]
-    html = client.get("/titles/S06-1").text
+    html = computed.get("/titles/S06-1").text
     history = [row for row in table_rows(html) if "data-week" in row["_attrs"]]
     assert [row["Rank"] for row in history] == [str(row["rank"]) for row in facts["history"]]
     assert [row["Hours viewed"] for row in history] == [number(row["hours_viewed"]) for row in facts["history"]]
@@ -208,10 +197,10 @@ def test_title_page_and_api_match_the_facts(client: TestClient, warehouse: Wareh
     assert body["countries_week"] == LATEST.isoformat()
 
 
-def test_factsheet_page_and_api_give_every_figure_with_its_source(client: TestClient, warehouse: Warehouse) -> None:
+def test_factsheet_page_and_api_give_every_figure_with_its_source(computed: TestClient, warehouse: Warehouse) -> None:
     sheet = factsheet(warehouse, "S01-2")
-    assert client.get("/api/titles/S01-2/factsheet").json() == {"ok": True, "factsheet": to_jsonable(sheet)}
-    html = client.get("/titles/S01-2/factsheet").text
+    assert computed.get("/api/titles/S01-2/factsheet").json() == {"ok": True, "factsheet": to_jsonable(sheet)}
+    html = computed.get("/titles/S01-2/factsheet").text
     rows = {row["_attrs"]["data-figure"]: row for row in table_rows(html) if "data-figure" in row["_attrs"]}
     debut = sheet["debut"]
     assert rows["debut"]["Value"] == f"No. {debut['rank']} in {debut['category']}, week ending {long_date(debut['week'])}"
@@ -225,52 +214,52 @@ def test_factsheet_page_and_api_give_every_figure_with_its_source(client: TestCl
     links = hrefs(html)
     assert f"/weeks/{debut['week']}" in links and f"/weeks/{first['week']}/countries" in links  # sources link to editions
     assert "/titles/S01-1/factsheet" in links  # the other season, which has its own fact sheet
-    assert "/titles/S01-2/factsheet" in hrefs(client.get("/titles/S01-2").text)
+    assert "/titles/S01-2/factsheet" in hrefs(computed.get("/titles/S01-2").text)
 
 
-def test_factsheet_of_an_unknown_title_is_404(client: TestClient) -> None:
-    assert client.get("/titles/NOPE/factsheet").status_code == 404
-    assert client.get("/api/titles/NOPE/factsheet").json() == {"ok": False, "status": 404,
+def test_factsheet_of_an_unknown_title_is_404(computed: TestClient) -> None:
+    assert computed.get("/titles/NOPE/factsheet").status_code == 404
+    assert computed.get("/api/titles/NOPE/factsheet").json() == {"ok": False, "status": 404,
                                                               "error": "no title with the id 'NOPE' (search for it at /search)"}
 
 
-def test_title_page_for_a_chosen_week(client: TestClient, warehouse: Warehouse) -> None:
-    html = client.get(f"/titles/F15/weeks/{WEEKS[0]}").text
+def test_title_page_for_a_chosen_week(computed: TestClient, warehouse: Warehouse) -> None:
+    html = computed.get(f"/titles/F15/weeks/{WEEKS[0]}").text
     shown = {row["_attrs"]["data-country"]: row["Rank"] for row in table_rows(html) if "data-country" in row["_attrs"]}
     expected = {iso2: str(row["rank"]) for iso2 in ("US", "GB", "KR", "FR", "BR", "JP")
                 for row in weekly_list(warehouse, WEEKS[0], category="Films", country=iso2) if row["title_id"] == "F15"}
     assert shown == expected and shown
 
 
-def test_title_never_charted(client: TestClient) -> None:
-    html = client.get("/titles/F14").text
+def test_title_never_charted(computed: TestClient) -> None:
+    html = computed.get("/titles/F14").text
     assert "Never in a global Top 10" in html and "has not been on any country" in html
-    assert client.get("/api/titles/F14").json()["history"] == []
+    assert computed.get("/api/titles/F14").json()["history"] == []
 
 
-def test_search_finds_titles_and_paginates(client: TestClient) -> None:
-    rows = table_rows(client.get("/search?q=HARBOR").text)
+def test_search_finds_titles_and_paginates(computed: TestClient) -> None:
+    rows = table_rows(computed.get("/search?q=HARBOR").text)
     assert sorted(row["_attrs"]["data-title-id"] for row in rows) == ["F04", "S01-1", "S01-2"]
-    first = client.get("/api/titles?per_page=7").json()
+    first = computed.get("/api/titles?per_page=7").json()
     assert (first["total"], first["pages"], first["page"], len(first["items"])) == (30, 5, 1, 7)
     assert first["previous"] is None and first["next"] == "/api/titles?page=2&per_page=7"
     seen = [item["title_id"] for item in first["items"]]
     page = first
     while page["next"]:
-        page = client.get(page["next"]).json()
+        page = computed.get(page["next"]).json()
         seen += [item["title_id"] for item in page["items"]]
     assert sorted(seen) == sorted({title_id for title_id in seen}) and len(seen) == 30
-    assert client.get("/api/titles?q=zzzz").json() | {"items": None} == {
+    assert computed.get("/api/titles?q=zzzz").json() | {"items": None} == {
         "ok": True, "query": "zzzz", "page": 1, "per_page": 50, "total": 0, "pages": 1, "previous": None,
         "next": None, "items": None}
 
 
-def test_api_weeks_and_countries(client: TestClient, warehouse: Warehouse) -> None:
-    body = client.get("/api/weeks").json()
+def test_api_weeks_and_countries(computed: TestClient, warehouse: Warehouse) -> None:
+    body = computed.get("/api/weeks").json()
     assert body["latest"] == LATEST.isoformat() and body["count"] == 4
     assert [item["week"] for item in body["weeks"]] == [week.isoformat() for week in reversed(WEEKS)]
     assert all(item["global"]["origin"] == "computed" and item["countries"] for item in body["weeks"])
-    countries = client.get("/api/countries").json()
+    countries = computed.get("/api/countries").json()
     assert [(item["iso2"], item["weeks"]) for item in countries["countries"]] == [
         ("BR", 4), ("FR", 4), ("JP", 4), ("KR", 4), ("GB", 4), ("US", 4)]
 
@@ -309,15 +298,15 @@ def error_of(response: Any) -> dict[str, Any]:
     ("/downloads/all-weeks-films.json", 404, "no download named"),
     ("/downloads/weeks/2026-11-14/global.json", 404, "no lists for the week"),
 ])
-def test_api_errors_have_one_shape(client: TestClient, path: str, status: int, words: str) -> None:
-    response = client.get(path)
+def test_api_errors_have_one_shape(computed: TestClient, path: str, status: int, words: str) -> None:
+    response = computed.get(path)
     assert response.status_code == status
     assert words in error_of(response)["error"]
     assert response.headers["cache-control"] == "no-store"
 
 
-def test_api_method_not_allowed(client: TestClient) -> None:
-    response = client.post("/api/weeks")
+def test_api_method_not_allowed(computed: TestClient) -> None:
+    response = computed.post("/api/weeks")
     assert response.status_code == 405 and error_of(response)["error"] == "POST is not allowed here"
 
 
@@ -333,61 +322,61 @@ def test_api_method_not_allowed(client: TestClient) -> None:
     ("/engagement", 404, "no engagement report"),
     ("/most-popular/9-days-films", 404, "most popular has no list named"),
 ])
-def test_html_errors_are_pages(client: TestClient, path: str, status: int, words: str) -> None:
-    response = client.get(path)
+def test_html_errors_are_pages(computed: TestClient, path: str, status: int, words: str) -> None:
+    response = computed.get(path)
     assert response.status_code == status
     assert response.headers["content-type"].startswith("text/html")
     assert words in response.text.replace("&#39;", "'") and "<h1>" in response.text
 
 
-def test_hostile_titles_are_text(client: TestClient) -> None:
+def test_hostile_titles_are_text(computed: TestClient) -> None:
     for path in ("/", "/titles/F01", "/titles/F02", "/search?q=script", "/countries", "/countries/KR",
                  f"/titles/F01/weeks/{LATEST}"):
-        html = client.get(path).text
+        html = computed.get(path).text
         assert HOSTILE not in html and "<Script>" not in html, path
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in client.get("/").text
-    assert "&lt;Script&gt; &amp; &#34;Quotes&#34;, Inc." in client.get("/").text
-    echoed = client.get("/search?q=%3Cscript%3Ealert(1)%3C/script%3E").text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in computed.get("/").text
+    assert "&lt;Script&gt; &amp; &#34;Quotes&#34;, Inc." in computed.get("/").text
+    echoed = computed.get("/search?q=%3Cscript%3Ealert(1)%3C/script%3E").text
     assert HOSTILE not in echoed and 'value="&lt;script&gt;alert(1)&lt;/script&gt;"' in echoed
-    assert client.get("/api/titles/F01").json()["title"]["show_title"] == HOSTILE  # JSON carries it as data
-    assert QUOTES in {item["show_title"] for item in client.get("/api/titles?q=quotes").json()["items"]}
+    assert computed.get("/api/titles/F01").json()["title"]["show_title"] == HOSTILE  # JSON carries it as data
+    assert QUOTES in {item["show_title"] for item in computed.get("/api/titles?q=quotes").json()["items"]}
 
 
-def test_pages_load_no_inline_script(client: TestClient) -> None:
-    html = client.get("/").text
+def test_pages_load_no_inline_script(computed: TestClient) -> None:
+    html = computed.get("/").text
     assert html.count("<script") == 1 and '<script src="/static/site.js" defer></script>' in html
     tags = re.findall(r"<[a-z][^>]*>", html)  # a widget snippet shown as text may name a style
     assert tags and not any(" style=" in tag or " on" + "click=" in tag for tag in tags)
 
 
-def test_caching_headers_and_etags(client: TestClient) -> None:
-    named = client.get(f"/api/weeks/{LATEST}/global")
-    latest = client.get("/api/weeks/latest/global")
+def test_caching_headers_and_etags(computed: TestClient) -> None:
+    named = computed.get(f"/api/weeks/{LATEST}/global")
+    latest = computed.get("/api/weeks/latest/global")
     assert named.headers["cache-control"] == "public, max-age=3600"
     assert latest.headers["cache-control"] == "public, max-age=60"
     assert named.content == latest.content and named.headers["etag"] == latest.headers["etag"]
-    again = client.get(f"/api/weeks/{LATEST}/global", headers={"if-none-match": named.headers["etag"]})
+    again = computed.get(f"/api/weeks/{LATEST}/global", headers={"if-none-match": named.headers["etag"]})
     assert again.status_code == 304 and again.content == b""
-    page = client.get(f"/weeks/{LATEST}")
-    assert client.get(f"/weeks/{LATEST}", headers={"if-none-match": page.headers["etag"]}).status_code == 304
-    assert client.get(f"/weeks/{LATEST}", headers={"if-none-match": '"other"'}).status_code == 200
+    page = computed.get(f"/weeks/{LATEST}")
+    assert computed.get(f"/weeks/{LATEST}", headers={"if-none-match": page.headers["etag"]}).status_code == 304
+    assert computed.get(f"/weeks/{LATEST}", headers={"if-none-match": '"other"'}).status_code == 200
 
 
-def test_tsv_downloads_are_the_published_files(client: TestClient, warehouse: Warehouse, tmp_path: Path) -> None:
+def test_tsv_downloads_are_the_published_files(computed: TestClient, warehouse: Warehouse, tmp_path: Path) -> None:
     export_all(warehouse, tmp_path)
     for scope in ("global", "countries"):
-        response = client.get(f"/downloads/all-weeks-{scope}.tsv")
+        response = computed.get(f"/downloads/all-weeks-{scope}.tsv")
         assert response.content == (tmp_path / f"all-weeks-{scope}.tsv").read_bytes()
         assert response.headers["content-disposition"] == f'attachment; filename="all-weeks-{scope}.tsv"'
-    week_file = client.get(f"/downloads/weeks/{WEEKS[1]}/global.tsv").text.splitlines()
+    week_file = computed.get(f"/downloads/weeks/{WEEKS[1]}/global.tsv").text.splitlines()
     everything = (tmp_path / "all-weeks-global.tsv").read_text().splitlines()
     assert week_file == [everything[0]] + [line for line in everything[1:] if line.startswith(WEEKS[1].isoformat())]
 
 
-def test_xlsx_and_json_downloads_carry_the_same_cells(client: TestClient, tmp_path: Path) -> None:
-    tsv = [line.split("\t") for line in client.get("/downloads/all-weeks-countries.tsv").text.splitlines()]
-    records = client.get("/downloads/all-weeks-countries.json").json()
-    workbook = openpyxl.load_workbook(io.BytesIO(client.get("/downloads/all-weeks-countries.xlsx").content))
+def test_xlsx_and_json_downloads_carry_the_same_cells(computed: TestClient, tmp_path: Path) -> None:
+    tsv = [line.split("\t") for line in computed.get("/downloads/all-weeks-countries.tsv").text.splitlines()]
+    records = computed.get("/downloads/all-weeks-countries.json").json()
+    workbook = openpyxl.load_workbook(io.BytesIO(computed.get("/downloads/all-weeks-countries.xlsx").content))
     sheet = [list(row) for row in workbook["countries"].iter_rows(values_only=True)]
     assert sheet[0] == tsv[0] and list(records[0]) == tsv[0]
     assert len(sheet) == len(tsv) and len(records) == len(tsv) - 1
@@ -397,8 +386,8 @@ def test_xlsx_and_json_downloads_carry_the_same_cells(client: TestClient, tmp_pa
         assert isinstance(record["weekly_rank"], int)
 
 
-def test_openapi_describes_every_api_route(client: TestClient, warehouse: Warehouse) -> None:
-    document = client.get("/api/openapi.json").json()
+def test_openapi_describes_every_api_route(computed: TestClient, warehouse: Warehouse) -> None:
+    document = computed.get("/api/openapi.json").json()
     assert document == json.loads(json.dumps(to_jsonable(openapi_document(ENDPOINTS, samples(warehouse)))))
     assert document["openapi"] == "3.1.0"
     assert set(document["paths"]) == {endpoint.path for endpoint in ENDPOINTS}
@@ -417,10 +406,10 @@ def test_openapi_describes_every_api_route(client: TestClient, warehouse: Wareho
 
 
 @pytest.fixture()
-def locked_warehouse(warehouse_path: Path, tmp_path: Path) -> Iterator[Path]:
+def locked_warehouse(computed_path: Path, tmp_path: Path) -> Iterator[Path]:
     """A copy of the warehouse held open read-write by another process, as `viewrank ingest` would."""
     copy = tmp_path / "warehouse"
-    shutil.copytree(warehouse_path, copy)
+    shutil.copytree(computed_path, copy)
     code = "import duckdb, sys; con = duckdb.connect(sys.argv[1]); print('ready', flush=True); sys.stdin.read()"
     with subprocess.Popen([sys.executable, "-c", code, str(copy / "viewrank.duckdb")],
                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as holder:
@@ -442,9 +431,9 @@ def test_a_warehouse_busy_before_the_first_snapshot_answers_503(locked_warehouse
         assert page.status_code == 503 and "The charts are being updated" in page.text
 
 
-def test_answers_stay_consistent_during_a_write_and_show_it_once_committed(warehouse_path: Path, tmp_path: Path) -> None:
+def test_answers_stay_consistent_during_a_write_and_show_it_once_committed(computed_path: Path, tmp_path: Path) -> None:
     copy = tmp_path / "warehouse"
-    shutil.copytree(warehouse_path, copy)
+    shutil.copytree(computed_path, copy)
     with TestClient(create_app(copy, retry_delays=(0.01,))) as cached_client:
         before = cached_client.get("/api/weeks").json()
         countries_before = cached_client.get("/api/countries").json()
@@ -468,19 +457,19 @@ def test_answers_stay_consistent_during_a_write_and_show_it_once_committed(wareh
         assert after["weeks"][0]["global"] == {**before["weeks"][0]["global"], "edition_id": 999, "revision": 2}
 
 
-def test_the_server_does_not_keep_the_warehouse_locked(client: TestClient, warehouse_path: Path) -> None:
-    assert client.get("/").status_code == 200
+def test_the_server_does_not_keep_the_warehouse_locked(computed: TestClient, computed_path: Path) -> None:
+    assert computed.get("/").status_code == 200
     code = "import duckdb, sys; duckdb.connect(sys.argv[1]).close()"
-    result = subprocess.run([sys.executable, "-c", code, str(warehouse_path / "viewrank.duckdb")],
+    result = subprocess.run([sys.executable, "-c", code, str(computed_path / "viewrank.duckdb")],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr  # a writer can open it between requests
 
 
 @pytest.fixture()
-def reports_client(warehouse_path: Path, tmp_path: Path) -> Iterator[TestClient]:
+def reports_client(computed_path: Path, tmp_path: Path) -> Iterator[TestClient]:
     """A copy of the warehouse with a most-popular list, as `viewrank import` writes it."""
     copy = tmp_path / "warehouse"
-    shutil.copytree(warehouse_path, copy)
+    shutil.copytree(computed_path, copy)
     con = duckdb.connect(str(copy / "viewrank.duckdb"))
     con.execute("""INSERT INTO most_popular (source_id, basis, category, rank, title_key, hours_viewed, runtime_hours, views)
                    SELECT 1, 'first_91_days', CASE WHEN kind = 'film' THEN 'Films' ELSE 'TV' END,
@@ -492,9 +481,9 @@ def reports_client(warehouse_path: Path, tmp_path: Path) -> Iterator[TestClient]
         yield test_client
 
 
-def test_report_pages_plug_in_when_the_table_has_rows(client: TestClient, reports_client: TestClient) -> None:
-    assert "Engagement" not in client.get("/").text and client.get("/engagement").status_code == 404
-    computed = client.get("/most-popular")  # from the rollups: no original in this catalog, so no list
+def test_report_pages_plug_in_when_the_table_has_rows(computed: TestClient, reports_client: TestClient) -> None:
+    assert "Engagement" not in computed.get("/").text and computed.get("/engagement").status_code == 404
+    computed = computed.get("/most-popular")  # from the rollups: no original in this catalog, so no list
     assert computed.status_code == 200 and "no most-popular list" in computed.text
     assert "/most-popular" in hrefs(reports_client.get("/").text)
     page = reports_client.get("/most-popular/tv?q=harbor&sort=-views")  # the TV tab
@@ -513,10 +502,10 @@ def test_report_pages_plug_in_when_the_table_has_rows(client: TestClient, report
     assert bad.status_code == 400 and "cannot sort by 'title_key'" in error_of(bad)["error"]
 
 
-def test_a_snapshot_being_read_survives_refreshes_and_goes_once_read(warehouse_path: Path, tmp_path: Path) -> None:
+def test_a_snapshot_being_read_survives_refreshes_and_goes_once_read(computed_path: Path, tmp_path: Path) -> None:
     from viewrank.web.connection import WarehouseReader
     copy = tmp_path / "warehouse"
-    shutil.copytree(warehouse_path, copy)
+    shutil.copytree(computed_path, copy)
     reader = WarehouseReader(copy, cache_entries=0)
     try:
         def write(number: int) -> None:
@@ -535,11 +524,11 @@ def test_a_snapshot_being_read_survives_refreshes_and_goes_once_read(warehouse_p
         reader.close()
 
 
-def test_a_snapshot_keeps_its_rollups_when_their_parts_are_replaced(warehouse_path: Path, tmp_path: Path) -> None:
+def test_a_snapshot_keeps_its_rollups_when_their_parts_are_replaced(computed_path: Path, tmp_path: Path) -> None:
     from viewrank.rollup.daily import rollup
     from viewrank.web.connection import WarehouseReader
     copy = tmp_path / "warehouse"
-    shutil.copytree(warehouse_path, copy)
+    shutil.copytree(computed_path, copy)
     reader = WarehouseReader(copy, cache_entries=0)
     try:
         with reader.open() as held:
@@ -556,12 +545,12 @@ def test_a_snapshot_keeps_its_rollups_when_their_parts_are_replaced(warehouse_pa
         reader.close()
 
 
-def test_a_wal_that_vanishes_as_the_server_looks_is_no_error(warehouse_path: Path, tmp_path: Path,
+def test_a_wal_that_vanishes_as_the_server_looks_is_no_error(computed_path: Path, tmp_path: Path,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     """Found by the soak test: a writer's WAL was seen to exist, then gone when its size was read."""
     from viewrank.web.connection import WarehouseReader
     copy = tmp_path / "warehouse"
-    shutil.copytree(warehouse_path, copy)
+    shutil.copytree(computed_path, copy)
     wal, real_exists = copy / "viewrank.duckdb.wal", Path.exists
     monkeypatch.setattr(Path, "exists", lambda self, *args, **kwargs: self == wal or real_exists(self, *args, **kwargs))
     reader = WarehouseReader(copy, cache_entries=0)

@@ -51,12 +51,6 @@ def diplomat_id(real_path: Path) -> str:
         return str(warehouse.scalar("SELECT title_id FROM titles WHERE season_title = ?", [DIPLOMAT]))
 
 
-@pytest.fixture(scope="module")
-def made(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    with TestClient(create_app(build_warehouse(tmp_path_factory.mktemp("made") / "warehouse"))) as client:
-        yield client
-
-
 def text_of(html: str) -> str:
     """The page's visible words, roughly: tags dropped, whitespace collapsed."""
     return " ".join(re.sub(r"<[^>]+>", " ", html).split())
@@ -87,43 +81,43 @@ def test_no_re_entry_when_the_week_before_was_never_imported(real: TestClient) -
     assert "Re-entry" not in changes.values()
 
 
-def test_films_have_no_season_column(real: TestClient, made: TestClient) -> None:
-    for client, path in ((real, f"/weeks/{COUNTRY_WEEK}"), (made, "/"), (real, f"/weeks/{COUNTRY_WEEK}/countries/AR")):
+def test_films_have_no_season_column(real: TestClient, computed: TestClient) -> None:
+    for client, path in ((real, f"/weeks/{COUNTRY_WEEK}"), (computed, "/"), (real, f"/weeks/{COUNTRY_WEEK}/countries/AR")):
         for row in table_rows(client.get(path).text):
             is_film = (row["_section"] or "").startswith("films")
             assert ("Season" in row) != is_film, (path, row)
 
 
-def test_languages_by_name_and_no_internal_ids(made: TestClient) -> None:
-    title = made.get("/titles/S06-1").text
+def test_languages_by_name_and_no_internal_ids(computed: TestClient) -> None:
+    title = computed.get("/titles/S06-1").text
     assert "TV season · Korean" in text_of(title)
-    week = text_of(made.get(f"/weeks/{WEEKS[1]}").text)
+    week = text_of(computed.get(f"/weeks/{WEEKS[1]}").text)
     assert "edition" not in week and "revision" not in week
-    sheet = text_of(made.get("/titles/S01-2/factsheet").text)
+    sheet = text_of(computed.get("/titles/S01-2/factsheet").text)
     assert "edition" not in sheet and f"Global lists, week ending {WEEKS[-1].day} November 2026" in sheet
 
 
-def test_week_wording_and_units(real: TestClient, made: TestClient, diplomat_id: str) -> None:
-    for client, path in ((made, "/"), (made, "/countries"), (made, "/countries/KR"), (real, f"/titles/{diplomat_id}"),
+def test_week_wording_and_units(real: TestClient, computed: TestClient, diplomat_id: str) -> None:
+    for client, path in ((computed, "/"), (computed, "/countries"), (computed, "/countries/KR"), (real, f"/titles/{diplomat_id}"),
                          (real, f"/titles/{diplomat_id}/factsheet")):
         words = text_of(client.get(path).text)
         assert "week of" not in words.lower(), path
-    assert "Week ending 15 November 2026 (9–15 November)" in text_of(made.get("/").text)
+    assert "Week ending 15 November 2026 (9–15 November)" in text_of(computed.get("/").text)
     facts = text_of(real.get(f"/titles/{diplomat_id}").text)
     assert "57.48M hours" in facts  # Netflix: 57,480,000 hours viewed in its first week
     assert figure(57_480_000, "hours") == "57.48M hours" and figure(2_100_000, "views") == "2.1M views"
     assert figure(None) == "—" and figure(950) == "950"
 
 
-def test_short_runs_get_no_charts(made: TestClient) -> None:
-    assert 'class="chart"' not in made.get("/titles/S01-2").text  # one week on the lists
-    assert made.get("/titles/S06-1").text.count('class="chart"') == 3  # four weeks: rank, hours, views
+def test_short_runs_get_no_charts(computed: TestClient) -> None:
+    assert 'class="chart"' not in computed.get("/titles/S01-2").text  # one week on the lists
+    assert computed.get("/titles/S06-1").text.count('class="chart"') == 3  # four weeks: rank, hours, views
 
 
-def test_week_picker_keeps_the_tab(made: TestClient) -> None:
-    html = made.get(f"/weeks/{WEEKS[1]}").text
+def test_week_picker_keeps_the_tab(computed: TestClient) -> None:
+    html = computed.get(f"/weeks/{WEEKS[1]}").text
     assert "data-keep-tab" in html  # site.js carries the chosen tab's #hash on these links
-    assert "keepTab" in made.get("/static/site.js").text
+    assert "keepTab" in computed.get("/static/site.js").text
 
 
 def minutes(runtime: str) -> int:
@@ -185,10 +179,10 @@ def test_title_map_colours_each_country_by_rank(real: TestClient, real_path: Pat
     assert "in the Top 10 of 86 of the 93 countries with lists" in svg
 
 
-def test_rank_by_week_per_country(made: TestClient) -> None:
-    rows = [row for row in table_rows(made.get("/titles/S06-1").text) if "data-country" in row["_attrs"]]
+def test_rank_by_week_per_country(computed: TestClient) -> None:
+    rows = [row for row in table_rows(computed.get("/titles/S06-1").text) if "data-country" in row["_attrs"]]
     assert rows and all("Rank by week" in row for row in rows)
-    html = made.get("/titles/S06-1").text
+    html = computed.get("/titles/S06-1").text
     assert html.count('class="spark"') == len(rows)
     assert re.search(r'aria-label="Rank in South Korea: week ending 2026-10-25: No\. \d+', html)
 
