@@ -196,6 +196,9 @@ def test_spark_raw_to_rollup_equals_local_ingest_and_rollup(tmp_path: Path, spar
             ingest_file(again, late)
         assert {name: again.execute(sql).fetchall() for name, sql in COMPARED_SQL.items()} == before
         assert again.scalar("SELECT count(*) FROM ingested_files WHERE path = ?", [str(late)]) == 0
+        # rollup --full recomputes the days of local events only: Spark's days have none and stay.
+        rollup(again, full=True)
+        assert {name: again.execute(sql).fetchall() for name, sql in COMPARED_SQL.items()} == before
     from viewrank.store.warehouse import Warehouse
     with Warehouse(tmp_path / "spark") as again:
         assert {name: again.execute(sql).fetchall() for name, sql in COMPARED_SQL.items()} == before

@@ -74,6 +74,9 @@ def pending_days(warehouse: Warehouse) -> list[tuple[dt.date, int, int]]:
     return [(day, int(parts), int(rows)) for day, parts, rows in warehouse.execute(PENDING_DAYS_SQL).fetchall()]
 
 
+SPARK_RAW_ENGINE = "spark-raw"  # rollup_days.engine of a day rolled up on Spark from its raw files (spark_raw.py)
+
+
 def days_to_roll(warehouse: Warehouse, *, full: bool = False) -> int:
     """How many days `rollup(full=...)` rolls up (for progress bars)."""
     return int(warehouse.scalar(EVENT_DAYS_SQL)) if full else len(pending_days(warehouse))
@@ -99,9 +102,9 @@ def rollup(warehouse: Warehouse, *, full: bool = False, engine: str = "auto", th
         raise SettingsError(f"unknown rollup engine {engine!r} (choose from {', '.join(ENGINES)})")
     report = RollupReport(engine=engine)
     report.repaired = forget_damaged_parts(warehouse)  # their days are rolled up again below
-    if full:
+    if full:  # every day with local events; a day Spark rolled up from raw files has none to recompute from
         with warehouse.atomic():
-            warehouse.execute("DELETE FROM rollup_days")
+            warehouse.execute("DELETE FROM rollup_days WHERE engine <> ?", [SPARK_RAW_ENGINE])
     for week in pending_weeks(warehouse):
         _rollup_days(warehouse, week, engine, threads)
         report.days += [day for day, _, _ in week]

@@ -34,10 +34,10 @@ from ..ingest import BAD_ROWS_SQL, BATCH_SQL, EARLIEST_START, FUTURE_TOLERANCE, 
 from ..ingest.readers import ROW, RawBatch, detect_format, open_input
 from ..store.rollup_parts import rollup_transaction
 from ..store.warehouse import Warehouse
-from .daily import ROLLUP_SELECT, store_rollups
+from .daily import ROLLUP_SELECT, SPARK_RAW_ENGINE, store_rollups
 from .spark import spark_session
 
-ENGINE = "spark-raw"  # rollup_days.engine of the days this module rolls up
+ENGINE = SPARK_RAW_ENGINE  # rollup_days.engine of the days this module rolls up
 FILE_ERROR_ROW = 0  # the row of an error about a whole file that names no row
 # The raw text of an error about a whole file, which fails the run: no input line holds a newline.
 WHOLE_FILE = "\n(the whole file)\n"
