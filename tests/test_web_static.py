@@ -36,7 +36,9 @@ def test_site_has_every_page_and_download(site: Path) -> None:
     expected = ["index.html", "countries.html", "search.html", "downloads.html", "404.html", "_headers",
                 "static/site.css", "static/site.js", "countries/KR.html", "titles/F01.html", "titles/S01-2/factsheet.html",
                 f"titles/F15/weeks/{WEEKS[0]}.html", "downloads/all-weeks-global.tsv",
-                "downloads/all-weeks-countries.xlsx", "downloads/all-weeks-global.json"]
+                "downloads/all-weeks-countries.xlsx", "downloads/all-weeks-global.json",
+                "daily.html", "daily/2026-10-19.html", "daily/2026-11-14/kids.html", "daily/lists/originals.html",
+                "windows.html", "windows/lists/kids.html"]
     for week in WEEKS:
         expected += [f"weeks/{week}.html", f"weeks/{week}/countries.html", f"weeks/{week}/countries/US.html",
                      f"downloads/weeks/{week}/global.tsv", f"downloads/weeks/{week}/countries.json"]

@@ -23,7 +23,7 @@ from starlette.staticfiles import StaticFiles
 from ..charts.weekly import published_weeks
 from ..errors import NotFound, ViewrankError
 from ..store.warehouse import Warehouse
-from . import api, api_docs, downloads, feeds, pages, reports, urls, widget
+from . import api, api_docs, daily, downloads, feeds, pages, reports, urls, widget
 from .connection import CACHE_ENTRIES, RETRY_DELAYS, WarehouseReader
 from .http import (
     HTML_MEDIA_TYPE,
@@ -192,6 +192,7 @@ def routes() -> list[Route | Mount]:
         Route("/downloads", downloads_index),
         Route("/downloads/all-weeks-{name}", download_all),
         Route("/downloads/weeks/{week}/{name}", download_week),
+        *daily.routes(),
         *api_docs.routes(),
         *feeds.routes(),
         *widget.routes(),

@@ -16,6 +16,7 @@ from ..charts.weekly import COUNTRY_CATEGORIES, GLOBAL_CATEGORIES
 from ..errors import NotFound
 from ..reports.facts import title_facts
 from ..reports.factsheet import factsheet
+from ..rollup.daily import rolled_up_days
 from ..store.warehouse import Warehouse
 from . import compare, feeds, popular, queries, reports, svg, urls, widget, worldmap
 from .params import parse_iso2, resolve_title_week, resolve_week, slug
@@ -27,12 +28,16 @@ STATIC_REPORT_PER_PAGE = 500
 
 
 def _frame(warehouse: Warehouse) -> dict[str, Any]:
-    """What every page's frame needs: the latest week and the report pages that have data
-    (most popular computed from the rollups where none is imported)."""
+    """What every page's frame needs: the latest week, the report pages that have data (most
+    popular computed from the rollups where none is imported), and whether there are daily lists."""
     found: list[Any] = reports.available(warehouse)
-    if all(report.slug != popular.SLUG for report in found) and popular.has_rollups(warehouse):
+    rollups = popular.has_rollups(warehouse)
+    if all(report.slug != popular.SLUG for report in found) and rollups:
         found.insert(0, popular.NavEntry())
-    return {"latest_week": queries.latest_week(warehouse), "reports": found}
+    return {"latest_week": queries.latest_week(warehouse), "reports": found, "rollups": rollups}
+
+
+frame = _frame
 
 
 def week_picker(weeks: list[dt.date], current: dt.date, path_for: Callable[[dt.date], str]) -> dict[str, Any]:
@@ -92,10 +97,12 @@ def week_page(warehouse: Warehouse, week_text: str | None) -> Page:
     week = resolve_week(week_text, weeks)
     rows = queries.entries(warehouse, editions, week, scope="global")
     lists = _lists(rows, GLOBAL_CATEGORIES)
+    covered = rolled_up_days(warehouse)
     return Page("week.html", urls.week(None if week_text is None else week), f"Global Top 10, week ending {week:%-d %B %Y}", {
         **_frame(warehouse), "week": week, "edition": editions[week]["global"],
         "picker": week_picker(weeks, week, urls.week), "lists": lists,
         "follow": global_follow([item["category"] for item in lists if item["category"] in GLOBAL_CATEGORIES]),
+        "daily_path": urls.daily(week) if covered and covered[0] <= week <= covered[1] else None,
         "json_path": f"/api/weeks/{week}/global"})
 
 

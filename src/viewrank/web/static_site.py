@@ -30,7 +30,7 @@ from typing import Callable, Iterable, Iterator
 from ..charts.weekly import COUNTRY_CATEGORIES, GLOBAL_CATEGORIES
 from ..errors import NotFound, WarehouseError
 from ..store.warehouse import Warehouse
-from . import api_docs, downloads, feeds, pages, popular, queries, reports, urls, widget
+from . import api_docs, daily, downloads, feeds, pages, popular, queries, reports, urls, widget
 from .http import CONTENT_SECURITY_POLICY, FRAMABLE_CONTENT_SECURITY_POLICY, FRAMABLE_PREFIX
 from .params import slug
 from .render import Page, render
@@ -89,8 +89,12 @@ def page_jobs(warehouse: Warehouse) -> Iterator[Callable[[], Iterable[Page]]]:
     found = reports.available(warehouse)
     for report in found:
         yield partial(pages.report_pages, warehouse, report.slug)
-    if all(report.slug != popular.SLUG for report in found) and popular.has_rollups(warehouse):
+    rollups = popular.has_rollups(warehouse)
+    if all(report.slug != popular.SLUG for report in found) and rollups:
         yield partial(pages.popular_pages, warehouse)
+    if rollups:
+        for name in [None, *daily.specialty_names(warehouse)]:
+            yield partial(daily.static_pages, warehouse, pages.frame(warehouse), name)
     for week in weeks:
         if "global" in editions[week]:
             yield partial(_week_pages, warehouse, week)

@@ -76,6 +76,22 @@ def compare(title_ids: list[str]) -> str:
     return "/compare" + ("?" + "&".join(f"t={quote(title_id, safe='')}" for title_id in title_ids) if title_ids else "")
 
 
+def daily(day: dt.date | None = None, list_name: str | None = None) -> str:
+    """A day's lists (None: the last rolled-up day), all titles or one specialty list."""
+    path = "/daily" if day is None else f"/daily/{day.isoformat()}"
+    if list_name:
+        path += ("/lists/" if day is None else "/") + quote(list_name, safe="")
+    return path
+
+
+def window(start: dt.date | None = None, end: dt.date | None = None, list_name: str | None = None) -> str:
+    """The lists over the days start..end (None: the last few rolled-up days), all titles or a specialty list."""
+    path = "/windows" if start is None or end is None else f"/windows/{start.isoformat()}/{end.isoformat()}"
+    if list_name:
+        path += ("/lists/" if start is None or end is None else "/") + quote(list_name, safe="")
+    return path
+
+
 def downloads() -> str:
     return "/downloads"
 
