@@ -77,5 +77,5 @@ def test_revisions_show_what_late_data_changed(warehouse, tmp_path: Path) -> Non
 
 
 def test_audits_name_a_week_without_editions(warehouse) -> None:
-    with pytest.raises(NotFound, match="no edition for the week of 2026-11-22"):
+    with pytest.raises(NotFound, match="no edition for the week ending 2026-11-22"):
         verify(warehouse, dt.date(2026, 11, 22))

@@ -62,10 +62,10 @@ def test_the_whole_pipeline_from_the_command_line(service: dict[str, Path]) -> N
     assert run("facts", "Alpha", "--warehouse", str(service["warehouse"])) == (
         "Alpha  (film, id F1)\n"
         "First weekend:   2026-11-12 to 2026-11-15 (4 days): 65 hours viewed, 32 views\n"
-        "Debut:           No. 1 in Films (English), week of 2026-11-15\n"
+        "Debut:           No. 1 in Films (English), week ending 2026-11-15\n"
         "Weeks in Top 10: 1 (peak No. 1, 1 week there)\n"
-        "Countries:       Top 10 in 2 of 3 countries in the week of 2026-11-15; No. 1 in 2: United Kingdom, United States\n"
-        "Peak countries:  2 of 3 in the week of 2026-11-15; most No. 1s: 2 in the week of 2026-11-15, "
+        "Countries:       Top 10 in 2 of 3 countries in the week ending 2026-11-15; No. 1 in 2: United Kingdom, United States\n"
+        "Peak countries:  2 of 3 in the week ending 2026-11-15; most No. 1s: 2 in the week ending 2026-11-15, "
         "No. 1 somewhere in 1 week\n"
         "Country weeks:   United Kingdom 1, United States 1\n")
     facts = json.loads(run("facts", "S1", "--json", env=env))["facts"]

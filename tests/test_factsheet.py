@@ -122,11 +122,11 @@ Within its first weekend (15-18 October 2026), Gamma: Season 2 had 8 hours viewe
 | Figure | Value | Source |
 |---|---|---|
 | First weekend (2026-10-15 to 2026-10-18, 4 days) | 8 hours viewed, 8 views; No. 2 of 3 in TV (English) over the same days (percentile 50) | rollups 2026-10-15 to 2026-10-18 |
-| Debut | No. 2 in TV (English), week of 2026-10-18 | global edition 1 revision 1 (week 2026-10-18, computed) |
+| Debut | No. 2 in TV (English), week ending 2026-10-18 | global edition 1 revision 1 (week 2026-10-18, computed) |
 | Weeks in the Top 10 | 2 (peak No. 1, 1 week there) | editions 1, 3 |
 | Countries, first week 2026-10-18 | Top 10 in 2 of 2 countries; No. 1 in United Kingdom | country edition 2 revision 1 (week 2026-10-18, computed) |
-| Most countries in one week | 2 in the week of 2026-10-18 | country edition 2 revision 1 (week 2026-10-18, computed) |
-| Most No. 1 countries in one week | 1 in the week of 2026-10-18 (No. 1 somewhere in 2 weeks) | country edition 2 (week 2026-10-18) |
+| Most countries in one week | 2 in the week ending 2026-10-18 | country edition 2 revision 1 (week 2026-10-18, computed) |
+| Most No. 1 countries in one week | 1 in the week ending 2026-10-18 (No. 1 somewhere in 2 weeks) | country edition 2 (week 2026-10-18) |
 | First 28 days (2026-10-15 to 2026-11-11) | 14 hours viewed, 7 views; No. 2 of 3 in TV (English) over the same days (percentile 50) | rollups 2026-10-15 to 2026-11-11 |
 | First 91 days (2026-10-15 to 2027-01-13) | not complete: the rollups cover 2026-09-03 to 2026-11-12 | none |
 
@@ -134,7 +134,7 @@ Within its first weekend (15-18 October 2026), Gamma: Season 2 had 8 hours viewe
 
 | Season | Released | Debut | First weekend | First 28 days |
 |---|---|---|---|---|
-| Gamma: Season 1 | 2026-09-03 | No. 3, week of 2026-10-18 | 3 hours viewed, 3 views | 3 hours viewed, 3 views |
+| Gamma: Season 1 | 2026-09-03 | No. 3, week ending 2026-10-18 | 3 hours viewed, 3 views | 3 hours viewed, 3 views |
 """
 
 

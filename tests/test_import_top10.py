@@ -120,9 +120,9 @@ def test_facts_of_the_diplomat_from_imported_lists(tmp_path: Path) -> None:
     assert facts["weeks_in_top_10"] == 6 and facts["peak_rank"] == 1
 
     text = run("facts", "The Diplomat: Season 1", "--warehouse", warehouse_path).output
-    assert "First week:      week of 2023-04-23 (release date unknown): 57,480,000 hours viewed" in text
-    assert "Debut:           No. 1 in TV (English), week of 2023-04-23" in text
-    assert "Top 10 in 86 of 93 countries in the week of 2023-04-23; No. 1 in 15: Bahamas, Finland" in text
+    assert "First week:      week ending 2023-04-23 (release date unknown): 57,480,000 hours viewed" in text
+    assert "Debut:           No. 1 in TV (English), week ending 2023-04-23" in text
+    assert "Top 10 in 86 of 93 countries in the week ending 2023-04-23; No. 1 in 15: Bahamas, Finland" in text
 
 
 def test_lists_show_imported_editions(tmp_path: Path) -> None:
@@ -343,7 +343,7 @@ def test_real_facts_exports_and_round_trips(realdata: Path, tmp_path: Path) -> N
     assert [h["week"] for h in facts["history"]] == ["2023-04-23", "2023-04-30", "2023-05-07", "2023-05-14",
                                                      "2024-11-10", "2025-10-26"]
     text = run("facts", "The Diplomat: Season 1", "--warehouse", warehouse_path).output
-    assert "No. 1 in TV (English), week of 2023-04-23" in text and "57,480,000 hours viewed" in text
+    assert "No. 1 in TV (English), week ending 2023-04-23" in text and "57,480,000 hours viewed" in text
     assert "Top 10 in 86 of 93 countries" in text and "No. 1 in 15:" in text
 
     results = run_json("import", "reexport", "--out", tmp_path / "re", "--warehouse", warehouse_path)

@@ -147,13 +147,13 @@ def test_latest_is_the_latest_week_for_countries_too(imported: TestClient) -> No
     assert named["week"] == COUNTRY_WEEK and [len(item["entries"]) for item in named["lists"]] == [10, 10]
     week = imported.get("/api/weeks/2023-04-30/countries/AR")  # a week with global lists only
     assert week.status_code == 404 and week.json()["error"].startswith(
-        "no country lists were published for the week of 2023-04-30; country lists run from 2023-04-23")
+        "no country lists were published for the week ending 2023-04-30; country lists run from 2023-04-23")
 
 
 def test_a_country_without_lists_says_so(computed: TestClient) -> None:
     response = computed.get("/api/weeks/latest/countries/DE")
     assert response.status_code == 404
-    assert response.json()["error"] == "Germany has no Top 10 lists in the week of 2026-11-15 (nor in any other week)"
+    assert response.json()["error"] == "Germany has no Top 10 lists in the week ending 2026-11-15 (nor in any other week)"
 
 
 def test_openapi_examples_are_json_values_of_their_types(imported: TestClient) -> None:

@@ -274,7 +274,7 @@ def error_of(response: Any) -> dict[str, Any]:
 @pytest.mark.parametrize("path, status, words", [
     ("/api/weeks/2026-13-45/global", 400, "not a valid calendar date"),
     ("/api/weeks/last-week/global", 400, "YYYY-MM-DD"),
-    ("/api/weeks/2026-11-14/global", 404, "no lists for the week of 2026-11-14"),
+    ("/api/weeks/2026-11-14/global", 404, "no lists for the week ending 2026-11-14"),
     ("/api/weeks/1999-01-03/global", 404, "published weeks run from"),
     ("/api/weeks/latest/global?category=documentaries", 400, "unknown category"),
     ("/api/weeks/latest/countries/%C3%84%C3%96", 400, "not an ISO 3166-1 alpha-2 code"),

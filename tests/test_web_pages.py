@@ -219,3 +219,35 @@ def test_most_popular_from_the_rollups_where_none_is_imported(tmp_path: Path) ->
     assert expected and [row["_attrs"]["data-title-id"] for row in rows] == [entry["title_id"] for entry in expected]
     assert [row["Hours viewed"] for row in rows] == [f"{entry['hours_viewed']:,.0f}" for entry in expected]
     assert "First 28 days, by hours" in text_of(page)
+
+
+def test_no_output_names_a_week_by_week_of() -> None:
+    """Weeks are named by their last day ('week ending 2026-11-15') in every page, message, CLI
+    line and fact sheet; 'week of' a Sunday reads as a week starting then."""
+    source = Path(__file__).resolve().parents[1] / "src" / "viewrank"
+    found = [f"{path.relative_to(source)}:{number}" for path in sorted(source.rglob("*"))
+             if path.suffix in (".py", ".html")
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if re.search(r"week of (\{|\d{4}-)", line)]
+    assert found == []
+
+
+def test_a_title_with_runs_years_apart_gets_charts_of_its_runs() -> None:
+    """Two 4-week runs four years apart: the charts break the axis once instead of drawing 200
+    empty weeks, and label each run with its own year."""
+    from viewrank.web import svg
+
+    runs = [dt.date(2020, 3, 1) + dt.timedelta(days=7 * i) for i in range(4)] + [
+        dt.date(2024, 5, 5) + dt.timedelta(days=7 * i) for i in range(4)]
+    history = [{"week": week, "rank": 1 + i % 4, "hours_viewed": 1e6 * (i + 1), "views": None}
+               for i, week in enumerate(runs)]
+    charts = svg.history_charts(history, list_size=10, title="Returning", number=figure)
+    rank, hours = (str(chart["svg"]) for chart in charts)
+    assert [chart["heading"] for chart in charts] == ["Rank", "Hours viewed"]
+    assert hours.count('<rect class="chart-bar"') == 8 and hours.count('class="chart-break"') == 1
+    widths = {float(width) for width in re.findall(r'class="chart-bar" x="[\d.]+" y="[\d.]+" width="([\d.]+)"', hours)}
+    assert min(widths) == pytest.approx(svg.PLOT_WIDTH / 9 * 0.7, abs=0.1)  # 9 columns (8 weeks, 1 break), not 219
+    labels = re.findall(r'text-anchor="(?:middle|end)">([^<]+)</text>', rank)
+    assert "1 Mar 2020" in labels and "5 May 2024" in labels
+    assert rank.count('<polyline class="chart-line"') == 2  # the line breaks between the runs
+    assert "Off the list from 2020-03-22 to 2024-05-05" in rank

@@ -63,11 +63,11 @@ def week_edition(warehouse: Warehouse, week: str | None, *, scope: str) -> tuple
     if chosen in editions:
         what = "country" if scope == "country" else "global"
         weeks = sorted(day for day, scopes in editions.items() if scope in scopes)
-        label = f"the latest week ({chosen})" if latest else f"the week of {chosen}"
+        label = f"the latest week ({chosen})" if latest else f"the week ending {chosen}"
         where = f"{what} lists run from {weeks[0]} to {weeks[-1]}" if weeks else f"no {what} lists are published"
         raise NotFound(f"no {what} lists were published for {label}; {where}")
     published = sorted(editions)
-    raise NotFound(f"no lists for the week of {chosen}; published weeks run from {published[0]} to {published[-1]} "
+    raise NotFound(f"no lists for the week ending {chosen}; published weeks run from {published[0]} to {published[-1]} "
                    f"and are labelled by their last day ({published[-1].strftime('%A')}s)")
 
 
@@ -106,9 +106,9 @@ def country_lists(warehouse: Warehouse, week: str | None, country: str) -> dict[
     rows = queries.entries(warehouse, editions, chosen, scope="country", country=iso2)
     if not rows:
         covered = {row["iso2"]: row for row in queries.chart_countries(warehouse)}.get(iso2)
-        last = (f"; its latest lists are of the week of {covered['last_week']}: "
+        last = (f"; its latest lists are of the week ending {covered['last_week']}: "
                 f"/api/weeks/{covered['last_week']}/countries/{iso2}") if covered else " (nor in any other week)"
-        raise NotFound(f"{name} has no Top 10 lists in the week of {chosen}{last}")
+        raise NotFound(f"{name} has no Top 10 lists in the week ending {chosen}{last}")
     return {"ok": True, "week": chosen, "country": {"iso2": iso2, "name": name}, "edition": edition,
             "lists": _lists(rows, COUNTRY_CATEGORIES, COUNTRY_ENTRY_KEYS)}
 

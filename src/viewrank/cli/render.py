@@ -23,27 +23,27 @@ def render_facts(facts: dict[str, Any]) -> str:
         if first.get("views") is not None:
             figures += f", {humanize(first['views'])} views"
         window = (f"{first['start']} to {first['end']} ({first['days']} days)" if facts["release_date"]
-                  else f"week of {first['end']} (release date unknown)")
+                  else f"week ending {first['end']} (release date unknown)")
         label = window_label(first["days"], first["end"], first["week"]).capitalize() + ":"
         lines.append(f"{label:<16} {window}: {figures}")
     debut = facts["debut"]
     if debut:
-        lines.append(f"Debut:           No. {debut['rank']} in {debut['category']}, week of {debut['week']}")
+        lines.append(f"Debut:           No. {debut['rank']} in {debut['category']}, week ending {debut['week']}")
         lines.append(f"Weeks in Top 10: {facts['weeks_in_top_10']} (peak No. {facts['peak_rank']}, "
                      f"{facts['weeks_at_peak']} week{'s' if facts['weeks_at_peak'] != 1 else ''} there)")
     else:
         lines.append("Debut:           never in a global Top 10")
     countries = facts["countries"]
     if countries and countries["of"]:
-        line = f"Countries:       Top 10 in {countries['count']} of {countries['of']} countries in the week of {countries['week']}"
+        line = f"Countries:       Top 10 in {countries['count']} of {countries['of']} countries in the week ending {countries['week']}"
         if countries["number_one"]:
             line += f"; No. 1 in {len(countries['number_one'])}: {', '.join(countries['number_one'])}"
         lines.append(line)
     peak, ones = facts.get("countries_peak"), facts.get("number_one")
     if peak:
-        line = f"Peak countries:  {peak['count']} of {peak['of']} in the week of {peak['week']}"
+        line = f"Peak countries:  {peak['count']} of {peak['of']} in the week ending {peak['week']}"
         if ones:
-            line += (f"; most No. 1s: {ones['count']} in the week of {ones['week']}, No. 1 somewhere in "
+            line += (f"; most No. 1s: {ones['count']} in the week ending {ones['week']}, No. 1 somewhere in "
                      f"{ones['weeks']} week{'s' if ones['weeks'] != 1 else ''}")
         lines.append(line)
     longest = facts.get("country_weeks") or []
@@ -166,7 +166,7 @@ def render_factsheet(sheet: dict[str, Any], *, hours_rounding: int = 1, views_ro
                      f"| {_source_text(weekend['source'])} |")
     debut = sheet["debut"]
     if debut:
-        lines.append(f"| Debut | No. {debut['rank']} in {debut['category']}, week of {debut['week']} "
+        lines.append(f"| Debut | No. {debut['rank']} in {debut['category']}, week ending {debut['week']} "
                      f"| {_source_text(debut['source'])} |")
         editions = ", ".join(str(week["source"]["edition_id"]) for week in sheet["weeks"])
         lines.append(f"| Weeks in the Top 10 | {sheet['weeks_in_top_10']} (peak No. {sheet['peak_rank']}, "
@@ -185,11 +185,11 @@ def render_factsheet(sheet: dict[str, Any], *, hours_rounding: int = 1, views_ro
         lines.append(f"| Countries, first week {first['week']} | {value} | {_source_text(first['source'])} |")
     if countries and countries["most"]:
         most = countries["most"]
-        lines.append(f"| Most countries in one week | {most['count']} in the week of {most['week']} "
+        lines.append(f"| Most countries in one week | {most['count']} in the week ending {most['week']} "
                      f"| {_source_text(most['source'])} |")
     ones = sheet.get("number_one")
     if ones:
-        lines.append(f"| Most No. 1 countries in one week | {ones['count']} in the week of {ones['week']} "
+        lines.append(f"| Most No. 1 countries in one week | {ones['count']} in the week ending {ones['week']} "
                      f"(No. 1 somewhere in {ones['weeks']} week{'s' if ones['weeks'] != 1 else ''}) "
                      f"| country edition {ones['edition_id']} (week {ones['week']}) |")
     if sheet.get("release_date_source", {}) and sheet["release_date_source"]["kind"] == "engagement":
@@ -207,7 +207,7 @@ def render_factsheet(sheet: dict[str, Any], *, hours_rounding: int = 1, views_ro
         lines += ["", "## Other seasons", "", "| Season | Released | Debut | First weekend | First 28 days |",
                   "|---|---|---|---|---|"]
         for season in sheet["seasons"]:
-            debut_text = (f"No. {season['debut']['rank']}, week of {season['debut']['week']}"
+            debut_text = (f"No. {season['debut']['rank']}, week ending {season['debut']['week']}"
                           if season["debut"] else "not in a Top 10")
             weekend = season["first_weekend"]
             weekend_text = figures(weekend) if weekend and weekend["hours_viewed"] is not None else "n/a"

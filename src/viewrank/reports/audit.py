@@ -29,7 +29,7 @@ def editions_of(warehouse: Warehouse, week: dt.date) -> list[dict[str, Any]]:
     rows = warehouse.rows("SELECT edition_id, scope, origin, revision, source, methodology, created_at "
                           "FROM editions WHERE week = ? ORDER BY scope, revision", [week])
     if not rows:
-        raise NotFound(f"no edition for the week of {week} (weeks are named by their last day)")
+        raise NotFound(f"no edition for the week ending {week} (weeks are named by their last day)")
     return rows
 
 
@@ -83,7 +83,7 @@ def verify(warehouse: Warehouse, week: dt.date) -> dict[str, Any]:
     parts = [part for day in days for part in events.part_paths(warehouse, day)]
     report: dict[str, Any] = {"week": week, "event_parts": len(parts), "scopes": {}}
     if not parts:
-        raise NotFound(f"no stored events for the week of {week}: an imported edition cannot be recomputed")
+        raise NotFound(f"no stored events for the week ending {week}: an imported edition cannot be recomputed")
     warehouse.execute(f"CREATE OR REPLACE TEMP VIEW week_events AS SELECT * FROM {events.relation(parts, with_day=True)}")
     try:
         for scope, edition in current.items():

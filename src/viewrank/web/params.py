@@ -44,8 +44,8 @@ def resolve_week(text: str | None, weeks: Sequence[dt.date]) -> dt.date:
     week = parse_date(text)
     if week not in weeks:
         if not weeks:
-            raise NotFound(f"no lists for the week of {week}: nothing has been published yet")
-        raise NotFound(f"no lists for the week of {week}; published weeks run from {weeks[0]} to {weeks[-1]} "
+            raise NotFound(f"no lists for the week ending {week}: nothing has been published yet")
+        raise NotFound(f"no lists for the week ending {week}; published weeks run from {weeks[0]} to {weeks[-1]} "
                        f"and are labelled by their last day ({weeks[-1].strftime('%A')}s)")
     return week
 
@@ -57,7 +57,7 @@ def resolve_title_week(title: str, text: str | None, weeks: Sequence[dt.date]) -
     week = parse_date(text)
     if week not in weeks:
         where = f"it was on country lists in {len(weeks)} weeks, the last {weeks[-1]}" if weeks else "it was on none"
-        raise NotFound(f"{title!r} was on no country Top 10 list in the week of {week} ({where})")
+        raise NotFound(f"{title!r} was on no country Top 10 list in the week ending {week} ({where})")
     return week
 
 

@@ -13,6 +13,7 @@ LEFT, RIGHT, TOP, BOTTOM = 64, 16, 14, 30
 PLOT_WIDTH, PLOT_HEIGHT = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 MAX_X_LABELS = 7
 MIN_CHART_WEEKS = 3
+GAP_WEEKS = 8  # weeks off the list longer than this are drawn as one break in the axis
 
 
 def compact(value: float) -> str:
@@ -32,23 +33,45 @@ def nice_step(maximum: float, ticks: int = 4) -> float:
     return float(next(step * power for step in (1, 2, 5, 10) if step * power >= rough))
 
 
-def _slots(history: list[dict[str, Any]]) -> list[dt.date]:
-    first, last = history[0]["week"], history[-1]["week"]
-    return [first + dt.timedelta(days=7 * i) for i in range((last - first).days // 7 + 1)]
+def _slots(history: list[dict[str, Any]]) -> list[dt.date | None]:
+    """The chart's columns: every week of each run, short gaps kept as empty weeks, and a gap of
+    more than GAP_WEEKS weeks as one break (None), so runs years apart each stay readable."""
+    weeks = sorted({row["week"] for row in history})
+    slots: list[dt.date | None] = [weeks[0]]
+    for previous, week in zip(weeks, weeks[1:]):
+        gap = (week - previous).days // 7
+        if gap > GAP_WEEKS:
+            slots += [None, week]
+        else:
+            slots += [previous + dt.timedelta(days=7 * step) for step in range(1, gap + 1)]
+    return slots
 
 
 def _x(index: int, count: int) -> float:
     return LEFT + (index + 0.5) * PLOT_WIDTH / count
 
 
-def _x_labels(slots: list[dt.date]) -> list[str]:
+def _x_labels(slots: list[dt.date | None]) -> list[str]:
+    """Dates under the axis (each run's first week among them) and a dashed line at each break."""
     every = max(1, math.ceil(len(slots) / MAX_X_LABELS))
+    starts = {index for index in range(1, len(slots)) if slots[index - 1] is None}
+    chosen = starts | {index for index in range(0, len(slots), every)
+                       if slots[index] is not None and not any(abs(start - index) <= every for start in starts)}
     parts = []
-    for index in range(0, len(slots), every):
+    for index in sorted(chosen):
         week = slots[index]
-        text = f"{week.day} {week:%b} {week.year}"
-        parts.append(f'<text class="chart-label" x="{_x(index, len(slots)):.1f}" y="{HEIGHT - 8}" '
-                     f'text-anchor="middle">{escape(text)}</text>')
+        if week is None:
+            continue
+        last = index == len(slots) - 1 and len(slots) > 1  # the last label ends at the plot's edge, not past it
+        x = WIDTH - RIGHT if last else _x(index, len(slots))
+        parts.append(f'<text class="chart-label" x="{x:.1f}" y="{HEIGHT - 8}" '
+                     f'text-anchor="{"end" if last else "middle"}">{escape(f"{week.day} {week:%b} {week.year}")}</text>')
+    for index, week in enumerate(slots):
+        if week is None:
+            before, after = slots[index - 1], slots[index + 1]
+            x = _x(index, len(slots))
+            parts.append(f'<line class="chart-break" x1="{x:.1f}" x2="{x:.1f}" y1="{TOP}" y2="{HEIGHT - BOTTOM}">'
+                         f'<title>{escape(f"Off the list from {before} to {after}")}</title></line>')
     return parts
 
 
@@ -86,11 +109,12 @@ def rank_chart(history: list[dict[str, Any]], *, list_size: int, title: str) -> 
     body += _polylines("chart-line", [(_x(index, len(slots)), y(ranks[week])) if week in ranks else None
                                       for index, week in enumerate(slots)])
     for index, week in enumerate(slots):
-        if week in ranks:
+        if week is not None and week in ranks:
             body.append(f'<circle class="chart-point" cx="{_x(index, len(slots)):.1f}" cy="{y(ranks[week]):.1f}" r="4">'
                         f'<title>{escape(f"Week ending {week}: No. {ranks[week]}")}</title></circle>')
     peak = min(ranks.values())
-    description = (f"{title}: rank on the global Top 10 in {len(ranks)} weeks from {slots[0]} to {slots[-1]}; "
+    description = (f"{title}: rank on the global Top 10 in {len(ranks)} weeks from {history[0]['week']} to "
+                   f"{history[-1]['week']}; "
                    f"peak No. {peak}.")
     return _frame("rank-chart", f"Weekly rank of {title}", description, body + _x_labels(slots))
 
@@ -114,7 +138,7 @@ def bar_chart(history: list[dict[str, Any]], *, key: str, label: str, title: str
         tick += step
     width = PLOT_WIDTH / len(slots) * 0.7
     for index, week in enumerate(slots):
-        if week in values:
+        if week is not None and week in values:
             body.append(f'<rect class="chart-bar" x="{_x(index, len(slots)) - width / 2:.1f}" y="{y(values[week]):.1f}" '
                         f'width="{width:.1f}" height="{y(0) - y(values[week]):.1f}">'
                         f'<title>{escape(f"Week ending {week}: {number(values[week])} {label.lower()}")}</title></rect>')

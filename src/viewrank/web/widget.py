@@ -51,7 +51,7 @@ def widget_page(warehouse: Warehouse, path: str, *, week: str | None, category_t
         feed = feeds.country_path(body["country"]["iso2"])
     lists = [item for item in body["lists"] if item["category"] == category]
     if not lists:
-        raise NotFound(f"no {category} list {'in ' + where if iso2_text else ''} in the week of {body['week']}")
+        raise NotFound(f"no {category} list {'in ' + where if iso2_text else ''} in the week ending {body['week']}")
     return Page("widget.html", path, f"Top 10 {category} · {where}", {
         "category": category, "where": where, "week": body["week"], "entries": lists[0]["entries"],
         "figures": iso2_text is None, "full": full, "feed": feed})
