@@ -76,7 +76,7 @@ ROUTES = [
     "/api/titles/{a}/factsheet", "/api/titles/{a}/facts", "/api/reports/{a}?q={b}&sort={c}&page={b}",
     "/feeds/global/{a}.atom", "/feeds/countries/{a}.atom", "/widget/global/{a}?week={b}",
     "/widget/countries/{a}/{b}?week={c}", "/daily/{a}", "/daily/{a}/{b}", "/daily/lists/{a}", "/windows/{a}/{b}",
-    "/windows/{a}/{b}/{c}", "/windows/lists/{a}", "/windows?from={a}&to={b}&list={c}",
+    "/windows/{a}/{b}/{c}", "/windows/lists/{a}", "/windows?from={a}&to={b}&list={c}", "/artwork/{a}",
     *[f"/{report.slug}?q={{a}}&sort={{b}}" for report in REPORTS], *[f"/{report.slug}/pages/{{a}}" for report in REPORTS],
     *[f"/{report.slug}/{{a}}?q={{b}}" for report in REPORTS], *[f"/{report.slug}/{{a}}/pages/{{b}}" for report in REPORTS],
 ]

@@ -7,6 +7,7 @@ of its episodes available by then, so a weekly-release season grows week by week
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 from dataclasses import dataclass
@@ -21,11 +22,18 @@ from .ingest.readers import ROW, read_input
 from .store.warehouse import Warehouse
 
 TITLE_COLUMNS = ("title_id", "show_title", "season_number", "season_title", "kind", "original_language",
-                 "release_date", "is_original", "runtime_seconds", "genre", "is_kids", "tmdb_id", "imdb_id")
+                 "release_date", "is_original", "runtime_seconds", "genre", "is_kids", "tmdb_id", "imdb_id", "image_url")
 EPISODE_ROW_COLUMNS = ("episode_id", "title_key", "episode_number", "episode_title", "runtime_seconds", "available_date")
 EPISODE_COLUMNS = ("episode_id", "title_id", "episode_number", "episode_title", "runtime_seconds", "available_date")
 KIND_ALIASES = {"film": "film", "movie": "film", "tv": "tv", "series": "tv", "show": "tv", "season": "tv"}
 TRUE_WORDS, FALSE_WORDS = {"true", "t", "yes", "y", "1"}, {"false", "f", "no", "n", "0", ""}
+# Artwork: an https address, a data: URL, or an image file (relative to the catalog file)
+# copied into the warehouse's ARTWORK_FOLDER and shown by the site at /artwork/NAME.
+ARTWORK_FOLDER = "artwork"
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif")
+MAX_IMAGE_BYTES = 5_000_000
+HTTPS_IMAGE = re.compile(r"https://[^\s\"'<>\\]+")
+DATA_IMAGE = re.compile(r"data:image/(png|jpeg|webp|gif);base64,[A-Za-z0-9+/]+=*")
 
 
 def display_name(show_title: str, season_title: str | None) -> str:
@@ -136,6 +144,44 @@ def _imdb_id(text: str) -> str:
     return text
 
 
+def _image(catalog: str) -> Callable[[str], str | Path]:
+    """An image_url value: an https or data: URL as is, else an image file found relative to
+    the catalog file (returned as its resolved Path, copied into the warehouse later)."""
+    def parse(text: str) -> str | Path:
+        if text.startswith(("https://", "http://")):
+            if not HTTPS_IMAGE.fullmatch(text):
+                raise ValueError("expected an https:// address without spaces or quotes")
+            return text
+        if text.startswith("data:"):
+            if not DATA_IMAGE.fullmatch(text) or len(text) > MAX_IMAGE_BYTES:
+                raise ValueError("expected a base64 data:image/png, jpeg, webp or gif URL up to 5 MB")
+            return text
+        file = (Path(catalog).parent / text).resolve()
+        if file.suffix.lower() not in IMAGE_SUFFIXES:
+            raise ValueError(f"expected an https:// or data: URL, or an image file ({', '.join(IMAGE_SUFFIXES)})")
+        if not file.is_file():
+            raise ValueError(f"no image file {text} next to the catalog")
+        if file.stat().st_size > MAX_IMAGE_BYTES:
+            raise ValueError(f"the image file is {file.stat().st_size:,} bytes; the limit is {MAX_IMAGE_BYTES:,}")
+        return file
+    return parse
+
+
+def _store_image(warehouse: Warehouse, image: str | Path | None) -> str | None:
+    """The image_url to store: a file copied into the warehouse under its content's name, as a site path."""
+    if not isinstance(image, Path):
+        return image
+    body = image.read_bytes()
+    name = hashlib.sha256(body).hexdigest()[:16] + image.suffix.lower().replace(".jpeg", ".jpg")
+    folder = warehouse.path / ARTWORK_FOLDER
+    folder.mkdir(exist_ok=True)
+    if not (folder / name).exists():
+        partial = folder / f".{name}.{os.getpid()}.part"
+        partial.write_bytes(body)
+        os.replace(partial, folder / name)
+    return f"/{ARTWORK_FOLDER}/{name}"
+
+
 def _kind(text: str) -> str:
     return KIND_ALIASES[text.lower()]
 
@@ -171,19 +217,23 @@ def _import_titles(warehouse: Warehouse, path: str, rows: list[dict[str, Any]]) 
             bool(_field(path, row, "is_original", _boolean)), runtime if kind == "film" else None,
             _field(path, row, "genre", str), bool(_field(path, row, "is_kids", _boolean)),
             _field(path, row, "tmdb_id", _positive), _field(path, row, "imdb_id", _imdb_id),
+            _field(path, row, "image_url", _image(path)),
         ])
+    for record in records:  # every row is valid: only now are image files copied in
+        record[-1] = _store_image(warehouse, record[-1])
     existing = {title_id for (title_id,) in warehouse.execute("SELECT title_id FROM titles").fetchall()}
     with warehouse.atomic(), marking_stale_weeks(warehouse):
         _upsert(warehouse, records, TITLE_COLUMNS,
             """INSERT INTO titles (title_id, show_title, season_number, season_title, kind, original_language,
-                                   release_date, is_original, runtime_seconds, genre, is_kids, tmdb_id, imdb_id)
+                                   release_date, is_original, runtime_seconds, genre, is_kids, tmdb_id, imdb_id,
+                                   image_url)
                SELECT * FROM catalog_rows
                ON CONFLICT (title_id) DO UPDATE SET show_title = excluded.show_title,
                  season_number = excluded.season_number, season_title = excluded.season_title,
                  kind = excluded.kind, original_language = excluded.original_language,
                  release_date = excluded.release_date, is_original = excluded.is_original,
                  runtime_seconds = excluded.runtime_seconds, genre = excluded.genre, is_kids = excluded.is_kids,
-                 tmdb_id = excluded.tmdb_id, imdb_id = excluded.imdb_id""")
+                 tmdb_id = excluded.tmdb_id, imdb_id = excluded.imdb_id, image_url = excluded.image_url""")
     added = sum(record[0] not in existing for record in records)
     return CatalogReport(path, "titles", added, len(records) - added)
 

@@ -16,10 +16,11 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from ..catalog import ARTWORK_FOLDER
 from ..charts.weekly import published_weeks
 from ..errors import NotFound, ViewrankError
 from ..store.warehouse import Warehouse
@@ -175,6 +176,19 @@ async def server_error(request: Request, error: Exception) -> Response:
     return _error(request, 500, "the server could not answer this request; the error has been logged")
 
 
+ARTWORK_NAME = re.compile(r"[0-9a-f]{16}\.(jpg|png|webp|gif)")
+ARTWORK_MAX_AGE = 86400 * 365  # named by its content: never changes
+
+
+def artwork(request: Request) -> Response:
+    """An image file the catalog import copied into the warehouse (catalog.ARTWORK_FOLDER)."""
+    name = request.path_params["name"]
+    path = request.app.state.reader.path / ARTWORK_FOLDER / name
+    if not ARTWORK_NAME.fullmatch(name) or not path.is_file():
+        raise NotFound(f"no artwork named {name[:60]!r}")
+    return FileResponse(path, headers={"Cache-Control": f"public, max-age={ARTWORK_MAX_AGE}, immutable"})
+
+
 def routes() -> list[Route | Mount]:
     static = StaticFiles(directory=str(resources.files("viewrank.web").joinpath("static")))
     return [
@@ -189,6 +203,7 @@ def routes() -> list[Route | Mount]:
         Route("/titles/{title_id}/factsheet", title_factsheet),
         Route("/search", search),
         Route("/compare", compare_titles),
+        Route("/artwork/{name}", artwork),
         Route("/downloads", downloads_index),
         Route("/downloads/all-weeks-{name}", download_all),
         Route("/downloads/weeks/{week}/{name}", download_week),

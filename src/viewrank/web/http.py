@@ -27,7 +27,7 @@ SHORT_MAX_AGE = 60
 JSON_MEDIA_TYPE = "application/json"
 HTML_MEDIA_TYPE = "text/html; charset=utf-8"
 
-CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
                            "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 # The widget is the one page other sites may frame: its own policy, and no X-Frame-Options.
 FRAMABLE_PREFIX = "/widget/"

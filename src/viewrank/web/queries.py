@@ -50,7 +50,7 @@ GROUP BY n.iso2, n.name ORDER BY n.name
 
 TITLE_SQL = """
 SELECT title_key, title_id, show_title, season_number, season_title, kind, original_language, release_date,
-       year(release_date) AS year, is_original, genre, tmdb_id, imdb_id, source
+       year(release_date) AS year, is_original, genre, tmdb_id, imdb_id, image_url, source
 FROM titles WHERE title_id = $title_id
 """
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Callable, Iterable, Iterator
 
+from ..catalog import ARTWORK_FOLDER
 from ..charts.weekly import COUNTRY_CATEGORIES, GLOBAL_CATEGORIES
 from ..errors import NotFound, WarehouseError
 from ..store.warehouse import Warehouse
@@ -236,6 +237,8 @@ def _running(pid: int) -> bool:
 def _write(warehouse: Warehouse, root: Path, progress: Callable[[int], None] | None) -> SiteReport:
     report = SiteReport(str(root))
     shutil.copytree(str(resources.files("viewrank.web").joinpath("static")), root / "static")
+    if (warehouse.path / ARTWORK_FOLDER).is_dir():  # the catalog's image files, under the names pages use
+        shutil.copytree(warehouse.path / ARTWORK_FOLDER, root / ARTWORK_FOLDER, ignore=shutil.ignore_patterns(".*"))
     for job in page_jobs(warehouse):
         for page in job():
             _write_file(root, urls.static_file(page.path), render(page, static=True).encode("utf-8"), report)

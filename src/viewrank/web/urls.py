@@ -12,10 +12,11 @@ import datetime as dt
 from typing import Any
 from urllib.parse import quote, unquote
 
-FILE_SUFFIXES = (".tsv", ".json", ".xlsx", ".css", ".js", ".svg", ".txt", ".ico", ".atom")
-# Only downloads, assets and feeds are files of their own type; every other path is a page, whatever
+FILE_SUFFIXES = (".tsv", ".json", ".xlsx", ".css", ".js", ".svg", ".txt", ".ico", ".atom", ".jpg", ".png", ".webp",
+                 ".gif")
+# Only downloads, assets, feeds and artwork are files of their own type; every other path is a page, whatever
 # it ends in (a title id such as 'logo.svg' names the page titles/logo.svg.html).
-FILE_FOLDERS = ("downloads/", "static/", "feeds/")
+FILE_FOLDERS = ("downloads/", "static/", "feeds/", "artwork/")
 DOWNLOAD_FORMATS = ("tsv", "xlsx", "json")
 
 

@@ -1,0 +1,135 @@
+"""Title artwork from the catalog's optional image_url column: a data: URL, an https address or
+an image file next to the catalog (copied into the warehouse and served by the site itself),
+shown on the title page with alt text; nothing is fetched from the network."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import re
+import struct
+import warnings
+import zlib
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from click.testing import CliRunner
+from web_support import build_warehouse
+
+from viewrank.catalog import import_catalog
+from viewrank.cli.main import cli
+from viewrank.errors import InputError
+from viewrank.store.warehouse import Warehouse
+from viewrank.web import create_app
+
+with warnings.catch_warnings():
+    from starlette.exceptions import StarletteDeprecationWarning
+    warnings.simplefilter("ignore", StarletteDeprecationWarning)
+    from starlette.testclient import TestClient
+
+REMOTE = "https://images.example/posters/harbor-lights.jpg"
+
+
+def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
+    """A one-colour PNG, written out by hand (no imaging library needed)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def catalog_with_images(path: Path, images: dict[str, str]) -> Path:
+    """The fixture warehouse's titles.csv again, with an image_url column."""
+    source = path.parent / (path.name + "-inputs") / "titles.csv"
+    with open(source, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    target = path.parent / "catalog" / "titles.csv"
+    target.parent.mkdir(exist_ok=True)
+    with open(target, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, [*rows[0], "image_url"])
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({**row, "image_url": images.get(row["title_id"], "")})
+    return target
+
+
+@pytest.fixture(scope="module")
+def warehouse_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = build_warehouse(tmp_path_factory.mktemp("artwork") / "warehouse")
+    posters = path.parent / "catalog" / "posters"
+    posters.mkdir(parents=True)
+    (posters / "moon-palace.png").write_bytes(png(20, 30, (200, 30, 40)))
+    inline = "data:image/png;base64," + base64.b64encode(png(2, 3, (0, 90, 200))).decode()
+    catalog = catalog_with_images(path, {"S06-1": "posters/moon-palace.png", "F03": inline, "S01-1": REMOTE})
+    with Warehouse(path) as warehouse:
+        import_catalog(warehouse, catalog)
+    return path
+
+
+@pytest.fixture(scope="module")
+def client(warehouse_path: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(warehouse_path)) as opened:
+        yield opened
+
+
+def artwork(html: str) -> dict[str, str]:
+    found = re.search(r'<img class="artwork" ([^>]*)>', html)
+    assert found, "no artwork on the page"
+    return dict(re.findall(r'(\w+)="([^"]*)"', found[1]))
+
+
+def test_an_image_file_is_copied_into_the_warehouse_and_served_by_the_site(client: TestClient,
+                                                                         warehouse_path: Path) -> None:
+    image = artwork(client.get("/titles/S06-1").text)
+    assert image["alt"] == "Artwork for Moon Palace: Season 1"
+    assert re.fullmatch(r"/artwork/[0-9a-f]{16}\.png", image["src"])
+    served = client.get(image["src"])
+    assert served.status_code == 200 and served.headers["content-type"] == "image/png"
+    assert served.content == png(20, 30, (200, 30, 40)) == (warehouse_path / image["src"].lstrip("/")).read_bytes()
+    assert "immutable" in served.headers["cache-control"]
+
+
+def test_data_and_https_urls_are_shown_as_given(client: TestClient) -> None:
+    inline = artwork(client.get("/titles/F03").text)
+    assert inline["src"].startswith("data:image/png;base64,") and inline["alt"] == "Artwork for Northern Lights"
+    assert artwork(client.get("/titles/S01-1").text)["src"] == REMOTE
+    assert "img-src 'self' data: https:;" in client.get("/titles/S01-1").headers["content-security-policy"]
+
+
+def test_a_title_without_artwork_has_no_image(client: TestClient) -> None:
+    assert '<img class="artwork"' not in client.get("/titles/F04").text
+
+
+@pytest.mark.parametrize("name", ["0123456789abcdef.svg", "..%2Fviewrank.duckdb", "0123456789abcdef.png"])
+def test_only_stored_artwork_is_served(client: TestClient, name: str) -> None:
+    assert client.get(f"/artwork/{name}").status_code == 404
+
+
+@pytest.mark.parametrize(("value", "reason"), [
+    ("http://images.example/x.jpg", "expected an https:// address"),
+    ("posters/missing.png", "no image file posters/missing.png next to the catalog"),
+    ("posters/notes.txt", "expected an https:// or data: URL, or an image file"),
+    ("data:text/html;base64,PHNjcmlwdD4=", "expected a base64 data:image/png"),
+])
+def test_a_bad_image_url_is_one_error_and_changes_nothing(warehouse_path: Path, tmp_path: Path, value: str,
+                                                          reason: str) -> None:
+    catalog = catalog_with_images(warehouse_path, {"F04": value, "F05": "posters/moon-palace.png"})
+    (catalog.parent / "posters" / "notes.txt").write_text("not an image")
+    with Warehouse(warehouse_path) as warehouse:
+        before = warehouse.execute("SELECT title_id, image_url FROM titles ORDER BY title_id").fetchall()
+        with pytest.raises(InputError) as raised:
+            import_catalog(warehouse, catalog)
+        assert warehouse.execute("SELECT title_id, image_url FROM titles ORDER BY title_id").fetchall() == before
+    message = str(raised.value)
+    assert str(catalog) in message and "image_url" in message and reason in message
+
+
+def test_the_published_site_carries_the_artwork(warehouse_path: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    result = CliRunner().invoke(cli, ["publish", "--site", str(site), "--warehouse", str(warehouse_path), "--silent"])
+    assert result.exit_code == 0, result.output
+    page = site / "titles" / "S06-1.html"
+    src = artwork(page.read_text(encoding="utf-8"))["src"]
+    assert src.startswith("../artwork/") and (page.parent / src).resolve().read_bytes() == png(20, 30, (200, 30, 40))
