@@ -5,17 +5,14 @@ shown on the title page with alt text; nothing is fetched from the network."""
 from __future__ import annotations
 
 import base64
-import csv
 import re
-import struct
 import warnings
-import zlib
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 from click.testing import CliRunner
-from web_support import build_warehouse
+from web_support import build_warehouse, catalog_with_images, png
 
 from viewrank.catalog import import_catalog
 from viewrank.cli.main import cli
@@ -29,30 +26,6 @@ with warnings.catch_warnings():
     from starlette.testclient import TestClient
 
 REMOTE = "https://images.example/posters/harbor-lights.jpg"
-
-
-def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
-    """A one-colour PNG, written out by hand (no imaging library needed)."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
-
-
-def catalog_with_images(path: Path, images: dict[str, str]) -> Path:
-    """The fixture warehouse's titles.csv again, with an image_url column."""
-    source = path.parent / (path.name + "-inputs") / "titles.csv"
-    with open(source, newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    target = path.parent / "catalog" / "titles.csv"
-    target.parent.mkdir(exist_ok=True)
-    with open(target, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, [*rows[0], "image_url"])
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({**row, "image_url": images.get(row["title_id"], "")})
-    return target
 
 
 @pytest.fixture(scope="module")

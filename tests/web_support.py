@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import random
+import struct
+import zlib
 from pathlib import Path
 
 from viewrank.catalog import import_catalog
@@ -117,3 +119,28 @@ def build_warehouse(path: Path) -> Path:
         rollup(warehouse)
         compute_charts(warehouse)
     return path
+
+
+def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
+    """A one-colour PNG, written out by hand (no imaging library needed)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def catalog_with_images(path: Path, images: dict[str, str]) -> Path:
+    """The titles.csv of the warehouse built at `path` again, with an image_url column, in a
+    catalog/ folder beside it (image files named relative to that folder)."""
+    source = path.parent / (path.name + "-inputs") / "titles.csv"
+    with open(source, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    target = path.parent / "catalog" / "titles.csv"
+    target.parent.mkdir(exist_ok=True)
+    with open(target, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, [*rows[0], "image_url"])
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({**row, "image_url": images.get(row["title_id"], "")})
+    return target

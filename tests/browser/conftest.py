@@ -17,7 +17,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test helpers in tests/
 
-from web_support import build_warehouse  # noqa: E402
+from web_support import build_warehouse, catalog_with_images, png  # noqa: E402
 
 from viewrank.store.warehouse import Warehouse  # noqa: E402
 
@@ -34,12 +34,17 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 @pytest.fixture(scope="session")
 def browser_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The hand-made warehouse plus a slice of Netflix's real 2024H2 engagement report."""
+    """The hand-made warehouse plus a slice of Netflix's real 2024H2 engagement report, and
+    artwork for Moon Palace (an image file next to the catalog)."""
+    from viewrank.catalog import import_catalog
     from viewrank.imports.engagement import import_engagement_files
 
     path = build_warehouse(tmp_path_factory.mktemp("browser") / "warehouse")
+    catalog = catalog_with_images(path, {"S06-1": "moon-palace.png"})
+    (catalog.parent / "moon-palace.png").write_bytes(png(160, 240, (46, 52, 92)))
     with Warehouse(path) as warehouse:
         import_engagement_files(warehouse, [ENGAGEMENT_SLICE])
+        import_catalog(warehouse, catalog)
     return path
 
 

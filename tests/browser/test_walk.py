@@ -91,6 +91,8 @@ def test_reader_walk(sized: tuple[str, Any], server_url: str, docs: Path, artifa
     page.wait_for_url("**/titles/S06-1")
     assert page.get_by_role("heading", level=1).text_content() == "Moon Palace: Season 1"
     assert "TV season · Korean ·" in " ".join(page.locator(".lede").first.inner_text().split())
+    poster = page.get_by_role("img", name="Artwork for Moon Palace: Season 1")
+    assert poster.is_visible() and poster.evaluate("image => image.complete && image.naturalWidth") == 160
     world = page.get_by_role("img", name="Where Moon Palace: Season 1 was in the Top 10")
     world.scroll_into_view_if_needed()
     assert world.is_visible()
