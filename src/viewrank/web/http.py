@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..shapes import jsonable
 
 # Every query parameter a page or API route reads; cache_key ignores the rest.
-QUERY_PARAMETERS = ("add", "category", "page", "per_page", "q", "sort", "t", "week")
+QUERY_PARAMETERS = ("add", "category", "from", "list", "page", "per_page", "q", "sort", "t", "to", "week")
 WEEK_MAX_AGE = 3600
 SHORT_MAX_AGE = 60
 JSON_MEDIA_TYPE = "application/json"
