@@ -559,3 +559,16 @@ def test_a_wal_that_vanishes_as_the_server_looks_is_no_error(computed_path: Path
             assert warehouse.scalar("SELECT count(*) FROM titles") > 0
     finally:
         reader.close()
+
+
+def test_a_title_pages_country_weeks_come_from_its_country_rows(warehouse: Warehouse) -> None:
+    """The title page derives its weeks in country lists from the rows it reads for the map;
+    they equal the separate query the API and the comparison use, for every charted title."""
+    from viewrank.web import queries
+
+    keys = [key for (key,) in warehouse.execute("SELECT DISTINCT title_key FROM current_entries WHERE scope = 'country'")
+            .fetchall()]
+    assert len(keys) > 20
+    for key in keys:
+        rows = queries.title_countries(warehouse, key, None)
+        assert queries.country_weeks_of(rows) == queries.title_country_weeks(warehouse, key), key

@@ -158,9 +158,11 @@ def country_pages(warehouse: Warehouse, week: dt.date, *, alias: bool = False) -
 
 
 def _title_context(warehouse: Warehouse, title_id: str) -> dict[str, Any]:
-    """Everything a title page shows except the countries of the chosen week."""
+    """Everything a title page shows except the countries of the chosen week; its rows on the
+    country lists of every week (every_week) are read once, for its weeks there and its map."""
     title = queries.title(warehouse, title_id)
-    country_weeks = queries.title_country_weeks(warehouse, title["title_key"])
+    every_week = queries.title_countries(warehouse, title["title_key"], None)
+    country_weeks = queries.country_weeks_of(every_week)
     countries_by_week = {row["week"]: row["countries"] for row in country_weeks}
     listed_weeks = {week for week, scopes in queries.editions_by_week(warehouse).items() if "country" in scopes}
     # A week without country lists in the warehouse is unknown (None), not "in no country" (0).
@@ -169,7 +171,7 @@ def _title_context(warehouse: Warehouse, title_id: str) -> dict[str, Any]:
     return {**_frame(warehouse), "title": title, "facts": title_facts(warehouse, title_id), "history": history,
             "charts": svg.history_charts(history, list_size=warehouse.methodology.list_size, title=title["title"],
                                          number=number),
-            "country_weeks": country_weeks, "list_size": warehouse.methodology.list_size,
+            "country_weeks": country_weeks, "every_week": every_week, "list_size": warehouse.methodology.list_size,
             "json_path": "/api" + urls.title(title_id)}
 
 
@@ -204,14 +206,13 @@ def title_page(warehouse: Warehouse, title_id: str, week_text: str | None) -> Pa
     context = _title_context(warehouse, title_id)
     dates = [row["week"] for row in context["country_weeks"]]
     chosen = resolve_title_week(context["title"]["title"], week_text, dates)
-    every_week = queries.title_countries(warehouse, context["title"]["title_key"], None) if chosen else []
-    return _title_page(warehouse, context, chosen, week_text is None, every_week)
+    return _title_page(warehouse, context, chosen, week_text is None, context["every_week"])
 
 
 def title_pages(warehouse: Warehouse, title_id: str) -> Iterator[Page]:
     """A title's page, its page for every week it was on country lists and its fact sheet (for the static site)."""
     context = _title_context(warehouse, title_id)
-    every_week = queries.title_countries(warehouse, context["title"]["title_key"], None)
+    every_week = context["every_week"]
     dates = [row["week"] for row in context["country_weeks"]]
     for week, alias in ([(dates[-1], True)] if dates else [(None, True)]) + [(week, False) for week in dates]:
         yield _title_page(warehouse, context, week, alias, every_week)

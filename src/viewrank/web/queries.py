@@ -176,6 +176,18 @@ def title_country_weeks(warehouse: Warehouse, title_key: int) -> list[dict[str, 
     return warehouse.rows(TITLE_COUNTRY_WEEKS_SQL, {"title_key": title_key})
 
 
+def country_weeks_of(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """title_country_weeks computed from a title's title_countries rows of every week, for a
+    page that reads those anyway (one scan of the country lists instead of two)."""
+    weeks: dict[dt.date, tuple[set[str], list[int]]] = {}
+    for row in rows:
+        countries, number_one = weeks.setdefault(row["week"], (set(), [0]))
+        countries.add(row["iso2"])
+        number_one[0] += row["rank"] == 1
+    return [{"week": week, "countries": len(countries), "number_one": number_one[0]}
+            for week, (countries, number_one) in sorted(weeks.items())]
+
+
 def title_countries(warehouse: Warehouse, title_key: int, week: dt.date | None) -> list[dict[str, Any]]:
     """The country lists a title was on in one week (None: every week), best rank first."""
     return warehouse.rows(TITLE_COUNTRIES_SQL, {"title_key": title_key, "week": week})
