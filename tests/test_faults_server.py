@@ -67,3 +67,56 @@ def test_a_failed_snapshot_answers_503_without_server_paths_then_heals(tmp_path:
         for url in URLS:
             assert client.get(url).status_code == 200, url
         app.state.reader.close()
+
+
+def test_a_server_killed_with_sigkill_leaves_a_snapshot_folder_the_next_server_removes(tmp_path: Path) -> None:
+    """Ctrl+C removes a server's snapshot folder; SIGKILL cannot, so a starting server removes
+    the folders of servers no longer running (named by process id), and keeps the others'."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+    build_warehouse(tmp_path, titles=[film("A", "Alpha")], events=plays("A", day="2026-11-10", count=3),
+                    weeks=[WEEK]).close()
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    env = {**os.environ, "TMPDIR": str(temporary)}
+
+    def serve() -> tuple[subprocess.Popen[bytes], int]:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        server = subprocess.Popen([sys.executable, "-m", "viewrank", "serve", "--warehouse", str(tmp_path / "warehouse"),
+                                   "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/api/weeks", timeout=10).status_code == 200:
+                    return server, port
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline and server.poll() is None, "the server did not start"
+            time.sleep(0.2)
+
+    killed, _ = serve()
+    killed.send_signal(signal.SIGKILL)
+    killed.wait(timeout=30)
+    (left,) = temporary.iterdir()
+    assert left.name.startswith(f"viewrank-serve-{killed.pid}-") and any(left.iterdir())   # its snapshot stays
+    running = temporary / f"viewrank-serve-{os.getpid()}-elsewhere"   # a live process's folder
+    running.mkdir()
+    server, port = serve()
+    try:
+        names = sorted(path.name for path in temporary.iterdir())
+        assert not left.exists() and running.name in names and len(names) == 2, names
+        assert any(name.startswith(f"viewrank-serve-{server.pid}-") for name in names), names
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            assert hours(client) == 3.0   # type: ignore[arg-type]
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=30)
+    assert [path.name for path in temporary.iterdir()] == [running.name]

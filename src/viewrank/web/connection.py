@@ -47,6 +47,29 @@ CACHE_ENTRIES = 512
 logger = logging.getLogger("viewrank.web")
 
 
+SNAPSHOT_FOLDER_PREFIX = "viewrank-serve-"   # then the server's process id, so that another can tell it is gone
+
+
+def remove_abandoned_snapshot_folders() -> list[Path]:
+    """Delete the snapshot folders in the temporary folder of servers that are no longer running
+    (killed, or crashed before they could remove theirs); the folders removed."""
+    removed = []
+    for folder in Path(tempfile.gettempdir()).glob(f"{SNAPSHOT_FOLDER_PREFIX}*-*"):
+        pid = folder.name[len(SNAPSHOT_FOLDER_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit() or not folder.is_dir():
+            continue
+        try:
+            os.kill(int(pid), 0)
+            continue                # running (or another process has its id): keep it
+        except ProcessLookupError:
+            pass
+        except OSError:             # another user's process: not ours to judge
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
 class WarehouseReader:
     """Hands out short read-only views of the warehouse at `path`, one per request."""
 
@@ -64,7 +87,8 @@ class WarehouseReader:
         self._refreshing = threading.Lock()
         database = self.path / DATABASE_FILE
         self._sources = [database, database.with_name(database.name + ".wal")]
-        self._snapshots = Path(tempfile.mkdtemp(prefix="viewrank-serve-"))
+        remove_abandoned_snapshot_folders()
+        self._snapshots = Path(tempfile.mkdtemp(prefix=f"{SNAPSHOT_FOLDER_PREFIX}{os.getpid()}-"))
         self._snapshot: Path | None = None
         self._readers: collections.Counter[Path] = collections.Counter()  # requests reading each snapshot
         self._snapshot_signature: tuple[object, ...] | None = None
