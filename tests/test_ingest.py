@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 import subprocess
@@ -303,3 +304,26 @@ def test_a_late_hourly_file_changes_only_its_day_and_makes_a_new_revision_of_its
     assert changed == ["2026-11-12"]
     assert warehouse.execute(revisions).fetchall() == [
         ("2026-11-15", "country", 2), ("2026-11-15", "global", 2), ("2026-11-22", "country", 1), ("2026-11-22", "global", 1)]
+
+
+def test_ids_whose_first_hashes_collide_stay_apart(warehouse: Warehouse, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Event and account ids are told apart by their second hash when their first collide:
+    with a first hash of the id's first letter only, every id here collides, and none is
+    taken for another (issue 13: detect collisions, never miscount)."""
+    from viewrank.ingest import accounts
+    weak = "hash(left({id}, 1))"
+    monkeypatch.setattr("viewrank.ingest.KEY_SQL", weak)
+    monkeypatch.setattr("viewrank.ingest.ACCOUNT_KEY_SQL", weak)
+    monkeypatch.setattr(accounts, "LOAD_SQL", accounts.LOAD_SQL.replace("hash(account_id)", weak.format(id="account_id")))
+    first = plays("F1", day="2026-11-10", count=4, prefix="x")
+    report = ingest_file(warehouse, write_csv(tmp_path / "a.csv", EVENT_FIELDS, first))
+    assert (report.rows_loaded, report.rows_duplicate) == (4, 0)
+    more = plays("F1", day="2026-11-11", count=6, prefix="x")  # x-0 to x-3 again, and x-4, x-5
+    report = ingest_file(warehouse, write_csv(tmp_path / "b.csv", EVENT_FIELDS, more))
+    assert (report.rows_loaded, report.rows_duplicate) == (2, 4)
+    assert warehouse.scalar("SELECT count(DISTINCT key) || '/' || count(*) FROM event_keys") == "1/6"  # all collide
+    assert warehouse.scalar("SELECT count(DISTINCT account_key) FROM accounts") == 6
+    rollup(warehouse)
+    assert warehouse.execute("SELECT day, accounts FROM daily_rollup ORDER BY day").fetchall() == [
+        (dt.date(2026, 11, 10), 4), (dt.date(2026, 11, 11), 2)]
