@@ -69,8 +69,8 @@ def test_revisions_show_what_late_data_changed(warehouse, tmp_path: Path) -> Non
     assert CliRunner().invoke(cli, ["export", "--week", WEEK.isoformat(), "--revision", "1", "--out", str(first),
                                     "--warehouse", str(warehouse.path)]).exit_code == 0
     assert (first / "all-weeks-global.tsv").read_text().splitlines()[1:] == [
-        "2026-11-15\tFilms (English)\t1\tAlpha\tN/A\t0\t1\t0\t1\t\t",
-        "2026-11-15\tFilms (Non-English)\t1\tBeta\tN/A\t0\t2\t0\t1\t\t"]
+        "2026-11-15\tFilms (English)\t1\tAlpha\tN/A\t0\t1\t0\t1",
+        "2026-11-15\tFilms (Non-English)\t1\tBeta\tN/A\t0\t2\t0\t1"]
     assert len((first / "all-weeks-countries.tsv").read_text().splitlines()) == 3  # US and FR, not the late US No. 2
     output = CliRunner().invoke(cli, ["revisions", WEEK.isoformat(), "--warehouse", str(warehouse.path), "--json"]).output
     assert [entry["revision"] for entry in json.loads(output)] == [1, 2, 1, 2]

@@ -47,10 +47,10 @@ def test_the_whole_pipeline_from_the_command_line(service: dict[str, Path]) -> N
     run("export", "--out", str(service["out"]), env=env)
     assert (service["out"] / "all-weeks-global.tsv").read_text().splitlines() == [
         "week\tcategory\tweekly_rank\tshow_title\tseason_title\tweekly_hours_viewed\truntime\tweekly_views\t"
-        "cumulative_weeks_in_top_10\tis_staggered_launch\tepisode_launch_details",
-        "2026-11-15\tFilms (English)\t1\tAlpha\tN/A\t0\t2\t0\t1\t\t",
-        "2026-11-15\tFilms (Non-English)\t1\tBeta\tN/A\t0\t1.5\t0\t1\t\t",
-        "2026-11-15\tTV (English)\t1\tGamma\tGamma: Season 1\t0\t1.6667\t0\t1\t\t",
+        "cumulative_weeks_in_top_10",   # Netflix's current layout
+        "2026-11-15\tFilms (English)\t1\tAlpha\tN/A\t0\t2\t0\t1",
+        "2026-11-15\tFilms (Non-English)\t1\tBeta\tN/A\t0\t1.5\t0\t1",
+        "2026-11-15\tTV (English)\t1\tGamma\tGamma: Season 1\t0\t1.6667\t0\t1",
     ]
     assert (service["out"] / "all-weeks-countries.tsv").read_text().splitlines() == [
         "country_name\tcountry_iso2\tweek\tcategory\tweekly_rank\tshow_title\tseason_title\tcumulative_weeks_in_top_10",

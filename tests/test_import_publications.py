@@ -238,3 +238,20 @@ def test_a_computed_tv_title_without_a_season_title_is_exported_as_n_a(tmp_path:
         assert warehouse.scalar("SELECT season_title FROM titles WHERE title_id = 'special'") == "The Special"
         rows = [row[3:5] for row in global_rows(warehouse)]
     assert rows == [("The Special", "N/A"), ("Gamma", "Gamma: Season 1")]
+
+
+def test_export_writes_netflix_s_current_layout_byte_for_byte_by_default(tmp_path: Path) -> None:
+    """The export's default is the current file's layout, ending as Netflix's files end (no
+    final newline); --layout picks any published layout and --final-newline adds one."""
+    warehouse_path = new_warehouse(tmp_path)
+    import_files(warehouse_path, CURRENT)
+    run("export", "--out", tmp_path / "out", "--warehouse", warehouse_path)
+    assert (tmp_path / "out" / "all-weeks-global.tsv").read_bytes() == CURRENT.read_bytes()
+    for layout, columns in (("2021", 7), ("classic", 9), ("staggered", 11), ("2024-11", 12)):
+        result = run_json("export", "--layout", layout, "--final-newline", "--out", tmp_path / layout,
+                          "--warehouse", warehouse_path)
+        assert (result["layout"], result["files"]["all-weeks-global.tsv"]) == (layout, 240)
+        text = (tmp_path / layout / "all-weeks-global.tsv").read_text()
+        assert text.endswith("\n") and {line.count("\t") + 1 for line in text.splitlines()} == {columns}
+    refused = run("export", "--layout", "2019", "--out", tmp_path / "x", "--warehouse", warehouse_path, ok=False)
+    assert refused.exit_code == 1 and refused.stderr.startswith("Error: ") and "'2021', 'classic'" in refused.stderr

@@ -154,7 +154,7 @@ def test_export_writes_imported_values_as_published(tmp_path: Path) -> None:
     assert tsv_rows(tmp_path / "out" / "all-weeks-global.tsv") == tsv_rows(GLOBAL_SLICE)
     with open(COUNTRIES_SLICE, encoding="utf-8", newline="") as handle:
         assert tsv_rows(tmp_path / "out" / "all-weeks-countries.tsv") == list(csv.reader(handle))
-    run("export", "--out", tmp_path / "full", "--warehouse", warehouse_path)
+    run("export", "--layout", "staggered", "--out", tmp_path / "full", "--warehouse", warehouse_path)
     full = tsv_rows(tmp_path / "full" / "all-weeks-global.tsv")
     assert full[0][-2:] == ["is_staggered_launch", "episode_launch_details"]
     assert [row[:9] for row in full] == tsv_rows(GLOBAL_SLICE)

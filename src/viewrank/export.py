@@ -5,13 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
+from .errors import InvalidInput
 from .formats.top10 import (
     COLUMN_ALIASES,
     COUNTRY_COLUMNS,
+    CURRENT_LAYOUT,
+    FINAL_NEWLINE,
     GLOBAL_COLUMNS,
     GLOBAL_COLUMNS_CLASSIC,
+    GLOBAL_LAYOUTS,
     clean_text,
     format_number,
     format_runtime,
@@ -112,31 +116,51 @@ def country_rows(warehouse: Warehouse, *, since: dt.date | None = None, until: d
                str(row["cumulative_weeks"]))
 
 
-def write_tsv(path: str | os.PathLike[str], header: tuple[str, ...], rows: Iterable[tuple[str, ...]]) -> int:
+def tsv_lines(header: tuple[str, ...], rows: Iterable[tuple[str, ...]], *,
+              final_newline: bool = True) -> Iterator[str]:
+    """A TSV's text in pieces: lines separated by newlines, and one after the last line only
+    if `final_newline` (Netflix's files have none: formats.top10.FINAL_NEWLINE)."""
+    yield "\t".join(header)
+    for row in rows:
+        yield "\n" + "\t".join(row)
+    if final_newline:
+        yield "\n"
+
+
+def write_tsv(path: str | os.PathLike[str], header: tuple[str, ...], rows: Iterable[tuple[str, ...]], *,
+              final_newline: bool = True) -> int:
     """Write a TSV atomically (temporary file, then rename); returns the number of data rows."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(target.name + ".tmp")
     count = 0
-    with open(temporary, "w", encoding="utf-8", newline="") as handle:
-        handle.write("\t".join(header) + "\n")
+
+    def counted() -> Iterator[tuple[str, ...]]:
+        nonlocal count
         for row in rows:
-            handle.write("\t".join(row) + "\n")
             count += 1
+            yield row
+    with open(temporary, "w", encoding="utf-8", newline="") as handle:
+        handle.writelines(tsv_lines(header, counted(), final_newline=final_newline))
     os.replace(temporary, target)
     return count
 
 
-def export_all(warehouse: Warehouse, out_dir: str | os.PathLike[str], *, classic: bool = False,
+def export_all(warehouse: Warehouse, out_dir: str | os.PathLike[str], *, layout: str = CURRENT_LAYOUT,
                since: dt.date | None = None, until: dt.date | None = None,
-               revision: int | None = None) -> dict[str, Any]:
-    """Write all-weeks-global.tsv and all-weeks-countries.tsv into `out_dir` (current
-    revisions, or `revision` of each week that has it)."""
+               revision: int | None = None, final_newline: bool = FINAL_NEWLINE) -> dict[str, Any]:
+    """Write all-weeks-global.tsv (in one of Netflix's published layouts, by default its
+    current one) and all-weeks-countries.tsv into `out_dir` (current revisions, or `revision`
+    of each week that has it), ending like Netflix's files unless `final_newline`."""
+    if layout not in GLOBAL_LAYOUTS:
+        raise InvalidInput(f"unknown layout {layout!r} (choose from {', '.join(GLOBAL_LAYOUTS)})")
     out = Path(out_dir)
     written = {}
-    header = GLOBAL_COLUMNS_CLASSIC if classic else GLOBAL_COLUMNS
+    header = GLOBAL_LAYOUTS[layout]
     written["all-weeks-global.tsv"] = write_tsv(
-        out / "all-weeks-global.tsv", header, global_rows(warehouse, since=since, until=until, classic=classic, revision=revision))
+        out / "all-weeks-global.tsv", header,
+        global_rows(warehouse, since=since, until=until, revision=revision, columns=header), final_newline=final_newline)
     written["all-weeks-countries.tsv"] = write_tsv(
-        out / "all-weeks-countries.tsv", COUNTRY_COLUMNS, country_rows(warehouse, since=since, until=until, revision=revision))
-    return {"directory": str(out), "files": written}
+        out / "all-weeks-countries.tsv", COUNTRY_COLUMNS, country_rows(warehouse, since=since, until=until, revision=revision),
+        final_newline=final_newline)
+    return {"directory": str(out), "layout": layout, "files": written}

@@ -16,6 +16,7 @@ from ..catalog import import_catalog
 from ..charts.published import check_week_end, published_week, week_lists
 from ..charts.weekly import compute_charts, weeks_to_chart
 from ..export import export_all
+from ..formats.top10 import CURRENT_LAYOUT, GLOBAL_LAYOUTS
 from ..ingest import ingest_files
 from ..ingest.sources import expand as expand_inputs
 from ..ingest.quarantine import quarantined_rows
@@ -200,16 +201,21 @@ def charts(warehouse_path: Path, weeks: tuple[dt.date, ...], everything: bool, a
 @warehouse_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
               show_default=True, help="Directory to write the TSV files into.")
-@click.option("--classic", is_flag=True, help="Leave out the staggered-launch columns of the global file.")
+@click.option("--layout", type=click.Choice(list(GLOBAL_LAYOUTS)), default=CURRENT_LAYOUT, show_default=True,
+              help="The columns of the global file, as Netflix published them: 2021 (hours only), classic "
+                   "(the current file's 9), staggered (2023-07's 11), 2024-11 (12).")
+@click.option("--classic", is_flag=True, help="The same as --layout classic.")
+@click.option("--final-newline", is_flag=True, help="End the files with a newline (Netflix's files have none).")
 @click.option("--since", type=DATE, help="First week to include (YYYY-MM-DD).")
 @click.option("--until", type=DATE, help="Last week to include (YYYY-MM-DD).")
 @click.option("--week", type=DATE, help="Only this week (YYYY-MM-DD, its last day); the same as --since W --until W.")
 @click.option("--revision", type=click.IntRange(min=1),
               help="Export this revision of each week instead of the current one (see viewrank revisions).")
 @json_option
-def export(warehouse_path: Path, out_dir: Path, classic: bool, since: dt.date | None, until: dt.date | None,
-           week: dt.date | None, revision: int | None, as_json: bool) -> None:
-    """Write all-weeks-global.tsv and all-weeks-countries.tsv in the published layout.
+def export(warehouse_path: Path, out_dir: Path, layout: str, classic: bool, final_newline: bool,
+           since: dt.date | None, until: dt.date | None, week: dt.date | None, revision: int | None,
+           as_json: bool) -> None:
+    """Write all-weeks-global.tsv and all-weeks-countries.tsv in Netflix's published layout.
 
     Example:
 
@@ -219,8 +225,8 @@ def export(warehouse_path: Path, out_dir: Path, classic: bool, since: dt.date | 
     with open_warehouse(warehouse_path, read_only=True) as warehouse:
         if week:
             since = until = published_week(warehouse, week)
-        result = export_all(warehouse, out_dir, classic=classic, since=since, until=until,
-                            revision=revision)
+        result = export_all(warehouse, out_dir, layout="classic" if classic else layout, since=since, until=until,
+                            revision=revision, final_newline=final_newline)
     if as_json:
         print_json(result)
     else:

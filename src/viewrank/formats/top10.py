@@ -19,6 +19,10 @@ GLOBAL_LAYOUTS = {
     "staggered": GLOBAL_COLUMNS,
     "2024-11": GLOBAL_COLUMNS_CLASSIC + ("is_staggered_launch", "runtime_override_flag", "episode_launch_dtls"),
 }
+# The layout of Netflix's current file (back to 9 columns since 2025): what export writes by default.
+CURRENT_LAYOUT = "classic"
+# Netflix's files end without a newline after the last row; exports of the published layouts do too.
+FINAL_NEWLINE = False
 # Names a column has had, as the name used here.
 COLUMN_ALIASES = {"episode_launch_dtls": "episode_launch_details"}
 GLOBAL_KNOWN_COLUMNS = tuple(dict.fromkeys(name for layout in GLOBAL_LAYOUTS.values() for name in layout))

@@ -38,7 +38,7 @@ from ..charts.weekly import GLOBAL_CATEGORIES
 from ..charts.windows import Window, covered_days, first_days_window, ranking
 from ..errors import InvalidInput, NotFound
 from ..export import write_tsv
-from ..formats.top10 import MOST_POPULAR_COLUMNS, clean_text, format_number, format_runtime, round_display
+from ..formats.top10 import FINAL_NEWLINE, MOST_POPULAR_COLUMNS, clean_text, format_number, format_runtime, round_display
 from ..formats.workbook import write_engagement_workbook
 from ..settings import MOST_POPULAR_RULES
 from ..store.warehouse import Warehouse
@@ -97,7 +97,8 @@ def most_popular_rows(warehouse: Warehouse, result: dict[str, Any]) -> Iterable[
 
 def export_most_popular(warehouse: Warehouse, path: str | os.PathLike[str], result: dict[str, Any]) -> int:
     """Write most-popular.tsv in the published layout; returns the number of rows."""
-    return write_tsv(path, most_popular_columns(result["days"]), most_popular_rows(warehouse, result))
+    return write_tsv(path, most_popular_columns(result["days"]), most_popular_rows(warehouse, result),
+                     final_newline=FINAL_NEWLINE)
 
 
 # -- engagement report -----------------------------------------------------------------------

@@ -12,8 +12,8 @@ from typing import Any, Iterable
 
 from openpyxl import Workbook
 
-from ..export import country_rows, global_rows
-from ..formats.top10 import COUNTRY_COLUMNS, GLOBAL_COLUMNS
+from ..export import country_rows, global_rows, tsv_lines
+from ..formats.top10 import COUNTRY_COLUMNS, CURRENT_LAYOUT, FINAL_NEWLINE, GLOBAL_LAYOUTS
 from ..formats.workbook import safe_row, workbook_bytes
 from ..store.warehouse import Warehouse
 
@@ -36,7 +36,8 @@ def file_name(scope: str, format: str, week: dt.date | None = None) -> str:
 def table(warehouse: Warehouse, scope: str, week: dt.date | None = None) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
     """The header and text rows of a scope's published file, all weeks or one."""
     if scope == "global":
-        return GLOBAL_COLUMNS, list(global_rows(warehouse, since=week, until=week))
+        columns = GLOBAL_LAYOUTS[CURRENT_LAYOUT]
+        return columns, list(global_rows(warehouse, since=week, until=week, columns=columns))
     return COUNTRY_COLUMNS, list(country_rows(warehouse, since=week, until=week))
 
 
@@ -56,7 +57,7 @@ def typed(column: str, text: str) -> Any:
 def encode(header: tuple[str, ...], rows: Iterable[tuple[str, ...]], format: str, *, sheet: str) -> bytes:
     """The rows as a TSV, XLSX or JSON file."""
     if format == "tsv":
-        return ("\t".join(header) + "\n" + "".join("\t".join(row) + "\n" for row in rows)).encode("utf-8")
+        return "".join(tsv_lines(header, rows, final_newline=FINAL_NEWLINE)).encode("utf-8")
     records = [[typed(column, value) for column, value in zip(header, row)] for row in rows]
     if format == "json":
         return json.dumps([dict(zip(header, record)) for record in records], ensure_ascii=False).encode("utf-8")
