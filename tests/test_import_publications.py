@@ -255,3 +255,34 @@ def test_export_writes_netflix_s_current_layout_byte_for_byte_by_default(tmp_pat
         assert text.endswith("\n") and {line.count("\t") + 1 for line in text.splitlines()} == {columns}
     refused = run("export", "--layout", "2019", "--out", tmp_path / "x", "--warehouse", warehouse_path, ok=False)
     assert refused.exit_code == 1 and refused.stderr.startswith("Error: ") and "'2021', 'classic'" in refused.stderr
+
+
+# -- corrections and out-of-order publications ---------------------------------------------------
+
+def title_id_of(warehouse_path: Path, name: str) -> str:
+    return run_json("titles", "--search", name, "--warehouse", warehouse_path)["items"][0]["title_id"]
+
+
+def test_corrections_survive_older_publications_imported_after_them(tmp_path: Path) -> None:
+    """A merge and a split made on the newest publication stay what is current when older
+    publications of the same weeks are imported afterwards: no crash, no merged-away id back."""
+    warehouse_path = new_warehouse(tmp_path)
+    import_files(warehouse_path, CURRENT)
+    out_laws, fear_street = title_id_of(warehouse_path, "The Out-Laws"), title_id_of(warehouse_path, "Fear Street Part 2")
+    witcher = title_id_of(warehouse_path, "The Witcher: Season 3")
+    run("import", "titles-merge", out_laws, fear_street, "--warehouse", warehouse_path)
+    namesake = run_json("import", "titles-split", witcher, "--from-week", "2023-07-23",
+                        "--warehouse", warehouse_path)["new_title_id"]
+    corrected = current_ids(warehouse_path)
+    import_files(warehouse_path, P2023)
+    import_files(warehouse_path, P2021)
+    import_files(warehouse_path, P2024)
+    assert current_ids(warehouse_path) == corrected
+    with Warehouse(warehouse_path, read_only=True) as warehouse:
+        ids = {title_id for (title_id,) in warehouse.execute("SELECT title_id FROM titles").fetchall()}
+        assert out_laws not in ids and {fear_street, witcher, namesake} <= ids
+        # The older publications' rows of the merged title are that title too.
+        assert warehouse.scalar(
+            """SELECT count(DISTINCT t.title_id) FROM chart_entries c JOIN editions e USING (edition_id)
+               JOIN titles t USING (title_key) WHERE e.week = '2023-07-16' AND c.category = 'Films (English)'
+               AND t.title_id IN (?, ?)""", [out_laws, fear_street]) == 1

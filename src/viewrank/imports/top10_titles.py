@@ -6,6 +6,9 @@ publications keeps one id; every spelling is kept in title_aliases and the newes
 publication's is shown. Ids are derived from the evidence (category, names, first week of
 the run), not from what was imported first, and a title first known from country lists
 takes its global id once a global list has it, so any import order gives the same ids.
+Evidence that derives a stored id again is that title, and an id merged away by hand
+(titles-merge) is the title it was merged into, so an older publication imported after a
+correction neither revives the old id nor collides with the stored one.
 """
 
 from __future__ import annotations
@@ -59,6 +62,11 @@ class Titles:
         self.new: list[dict[str, Any]] = []
         self.languages: dict[str, str | None] = {}
         self.renamed: dict[str, str] = {}
+        # Ids already stored, and ids merged away by hand (titles-merge) with the title they became:
+        # evidence that derives one of them again is that title, whatever the import order.
+        self.stored = {title_id for (title_id,) in warehouse.execute("SELECT title_id FROM titles").fetchall()}
+        self.merged = dict(warehouse.execute(
+            "SELECT title_id, other_title_id FROM title_corrections WHERE action = 'merge'").fetchall())
         # Titles from earlier country or most-popular imports that are on no global list yet.
         self.unlisted: dict[tuple[str, str, str], list[str]] = {}
         for title_id, kind, show, season in warehouse.execute(
@@ -68,9 +76,22 @@ class Titles:
                    ORDER BY title_id""", [TITLE_SOURCE]).fetchall():
             self.unlisted.setdefault((kind, name_key(show), name_key(season)), []).append(title_id)
 
+    def existing(self, title_id: str) -> str | None:
+        """The stored title an id derived from the evidence denotes: itself, or the title it was
+        merged into (following merges of merges); None for an id never stored."""
+        seen = set()
+        while title_id in self.merged and title_id not in seen:
+            seen.add(title_id)
+            title_id = self.merged[title_id]
+        return title_id if title_id in self.stored else None
+
     def create(self, title_id: str, kind: str, show: str, season: str | None, language: str | None, *,
                unlisted: bool) -> str:
-        """A new title; `unlisted` ones (from country or most-popular rows) are shared by later rows."""
+        """A new title, unless the id is stored already or was merged into another (then that
+        title); `unlisted` ones (from country or most-popular rows) are shared by later rows."""
+        known = self.existing(title_id)
+        if known is not None:
+            return known
         self.new.append({"title_id": title_id, "show_title": show, "season_number": season_number(season),
                          "season_title": season, "kind": kind, "original_language": language, "source": TITLE_SOURCE})
         if unlisted:
@@ -141,6 +162,9 @@ def global_titles(warehouse: Warehouse, parsed: Top10File, titles: Titles, repor
         kind, language = kind_of(category), _language_of(category, english)
         title_id = make_title_id(display_name(row.show_title, row.season_title), TITLE_SOURCE, category, show_key, season_key,
                                  run[0].week)
+        known = titles.existing(title_id)
+        if known is not None:   # the same evidence named a stored title before (or one merged away)
+            return known
         if titles.take_unlisted(kind, row.show_title, row.season_title, title_id, language):
             return title_id
         return titles.create(title_id, kind, row.show_title, row.season_title, language, unlisted=False)
