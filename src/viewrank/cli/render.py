@@ -19,7 +19,7 @@ def render_facts(facts: dict[str, Any]) -> str:
     lines = [f"{facts['title']}  ({facts['kind']}, id {facts['title_id']})"]
     first = facts["first_week"]
     if first:
-        figures = f"{humanize(first['hours_viewed'])} hours viewed" if first["hours_viewed"] is not None else "no viewing recorded"
+        figures = f"{humanize(first['hours_viewed'])} hours viewed" if first["hours_viewed"] is not None else "no global figures (not on a global list that week)"
         if first.get("views") is not None:
             figures += f", {humanize(first['views'])} views"
         window = (f"{first['start']} to {first['end']} ({first['days']} days)" if facts["release_date"]
@@ -161,7 +161,7 @@ def render_factsheet(sheet: dict[str, Any], *, hours_rounding: int = 1, views_ro
              "| Figure | Value | Source |", "|---|---|---|"]
     weekend = sheet["first_weekend"]
     if weekend:
-        value = figures(weekend) if weekend["hours_viewed"] is not None else "no viewing recorded"
+        value = figures(weekend) if weekend["hours_viewed"] is not None else "no global figures (not on a global list that week)"
         lines.append(f"| {weekend['label'].capitalize()} ({weekend['start']} to {weekend['end']}, {weekend['days']} days) | {value} "
                      f"| {_source_text(weekend['source'])} |")
     debut = sheet["debut"]
