@@ -286,3 +286,24 @@ def test_corrections_survive_older_publications_imported_after_them(tmp_path: Pa
             """SELECT count(DISTINCT t.title_id) FROM chart_entries c JOIN editions e USING (edition_id)
                JOIN titles t USING (title_key) WHERE e.week = '2023-07-16' AND c.category = 'Films (English)'
                AND t.title_id IN (?, ?)""", [out_laws, fear_street]) == 1
+
+
+def test_country_rows_follow_a_namesake_split_whatever_came_first(tmp_path: Path) -> None:
+    """Country rows imported before a split stay with the title of their week; country rows of a
+    week after the split, imported later, go to the namesake that has that week."""
+    warehouse_path = new_warehouse(tmp_path)
+    import_files(warehouse_path, COUNTRIES_SLICE)
+    import_files(warehouse_path, GLOBAL_SLICE)
+    diplomat = "the-diplomat-season-1-0339b047"
+    namesake = run_json("import", "titles-split", diplomat, "--from-week", "2025-10-26",
+                        "--warehouse", warehouse_path)["new_title_id"]
+    later = tmp_path / "all-weeks-countries.csv"
+    header = COUNTRIES_SLICE.read_text(encoding="utf-8").split("\n")[0]
+    later.write_text("\n".join([header, "Argentina,AR,2025-10-26,TV,2,The Diplomat,The Diplomat: Season 1,1",
+                                "Australia,AU,2025-10-26,TV,4,The Diplomat,The Diplomat: Season 1,1"]))
+    import_files(warehouse_path, later)
+    with Warehouse(warehouse_path, read_only=True) as warehouse:
+        assert warehouse.execute(
+            """SELECT week, t.title_id, count(*) FROM current_entries c JOIN titles t USING (title_key)
+               WHERE c.scope = 'country' AND t.title_id IN (?, ?) GROUP BY ALL ORDER BY week""",
+            [diplomat, namesake]).fetchall() == [(D("2023-04-23"), diplomat, 86), (D("2025-10-26"), namesake, 2)]
