@@ -61,10 +61,15 @@ def _order(entry: Entry) -> tuple[str, str, int]:
 # A streak counts the consecutive weeks on the same list up to this one: an entry continues
 # the streak of the same title on the same list in the week just before, whether that week is
 # being written with it or is stored (and not being rewritten); otherwise it starts at 1.
-# Rows of `streak_entries` (position, week, country, category, title_key) in consecutive weeks
-# form one run, numbered from its first week.
+# The entries come as lists ($positions, $weeks, ...); those of one title on one list in
+# consecutive weeks form one run, numbered from its first week.
 STREAKS_SQL = """
-WITH runs AS (
+WITH streak_entries AS (
+    SELECT unnest($positions) AS position, CAST(unnest($weeks) AS DATE) AS week,
+           CAST(unnest($countries) AS VARCHAR) AS country, unnest($categories) AS category,
+           unnest($title_keys) AS title_key
+),
+runs AS (
     SELECT *, week - CAST(7 * dense_rank() OVER same_list AS INTEGER) AS run,
            dense_rank() OVER same_list AS step
     FROM streak_entries
@@ -86,8 +91,6 @@ FROM started s
 LEFT JOIN stored b ON b.week = s.first_week - 7 AND b.title_key = s.title_key AND b.category = s.category
                   AND b.country IS NOT DISTINCT FROM s.country
 """
-STREAK_ENTRIES_SCHEMA = pa.schema([("position", pa.int64()), ("week", pa.date32()), ("country", pa.string()),
-                                   ("category", pa.string()), ("title_key", pa.int32())])
 
 
 def fill_streaks(warehouse: Warehouse, scope: str, weeks: dict[dt.date, list[Entry]]) -> None:
@@ -95,12 +98,12 @@ def fill_streaks(warehouse: Warehouse, scope: str, weeks: dict[dt.date, list[Ent
     listed = [(week, entry) for week in sorted(weeks) for entry in weeks[week]]
     if not listed:
         return
-    table = pa.Table.from_pylist([{"position": position, "week": week, "country": entry.country,
-                                   "category": entry.category, "title_key": entry.title_key}
-                                  for position, (week, entry) in enumerate(listed)], schema=STREAK_ENTRIES_SCHEMA)
     before = sorted({week - WEEK for week in weeks} - set(weeks))
-    with warehouse.registered("streak_entries", table):
-        streaks = warehouse.execute(STREAKS_SQL, {"scope": scope, "before": before}).fetchall()
+    streaks = warehouse.execute(STREAKS_SQL, {
+        "scope": scope, "before": before, "positions": list(range(len(listed))),
+        "weeks": [week for week, _ in listed], "countries": [entry.country for _, entry in listed],
+        "categories": [entry.category for _, entry in listed], "title_keys": [entry.title_key for _, entry in listed],
+    }).fetchall()
     for position, streak in streaks:
         listed[position][1].streak_weeks = streak
 
@@ -163,15 +166,16 @@ def write_editions(warehouse: Warehouse, scope: str, weeks: dict[dt.date, list[E
     for week in sorted(weeks):
         rows = sorted(weeks[week], key=_order)
         below, above = places[week]
+        values = [entry.compared(compared) for entry in rows]
         same = next((s for s in (below, above) if s is not None and
-                     [e.compared(compared) for e in entries.get(s.edition_id, [])] == [e.compared(compared) for e in rows]),
-                    None)
+                     [e.compared(compared) for e in entries.get(s.edition_id, [])] == values), None)
         if same is not None:
             result[week] = Written(same.edition_id, False, same is stored[week][-1], [])
             continue
         revision = below.revision + 1 if below else 1
-        warehouse.execute("UPDATE editions SET revision = revision + 1 WHERE week = ? AND scope = ? AND revision >= ?",
-                          [week, scope, revision])
+        if above is not None:  # placed under a later publication: the revisions above move up
+            warehouse.execute("UPDATE editions SET revision = revision + 1 WHERE week = ? AND scope = ? AND revision >= ?",
+                              [week, scope, revision])
         edition_id = warehouse.scalar(
             "INSERT INTO editions (week, scope, origin, revision, source, methodology, created_at, published) "
             "VALUES (?, ?, ?, ?, ?, ?, now(), ?) RETURNING edition_id",
