@@ -71,3 +71,12 @@ def test_a_window_points_at_the_published_lists(published: Path) -> None:
     result = run("window", "--from", "2023-04-17", "--to", "2023-04-23", "--warehouse", published, ok=False)
     assert result.exit_code == 1 and "only imported published lists" in result.stderr
     assert "run 'viewrank rollup'" not in result.stderr
+
+
+def test_engagement_text_of_an_imported_report_names_no_hours_threshold(published: Path, tmp_path: Path) -> None:
+    """An imported report is Netflix's own selection: the summary names its source and counts, not 'over 0 hours'."""
+    text = run("engagement", "--half", "2023H1", "--out", tmp_path / "e.xlsx", "--warehouse", published).output
+    first = text.splitlines()[0]
+    assert first.startswith(f"2023H1: as published in {ENGAGEMENT_2023H1} (this warehouse has no playback logs), "
+                            "2023-01-01 to 2023-06-30: TV "), first
+    assert "hours" not in first

@@ -221,12 +221,14 @@ def engagement(half: str, min_hours: float | None, rounding: int | None, xlsx_pa
         print_json(report | {"written": written})
         return
     covered = report["covered"]
-    if "source" in report:
-        click.echo(f"{report['half']}: as published in {report['source']['path']} (this warehouse has no playback logs)")
-    click.echo(f"{report['half']}: {covered['from']} to {covered['to']}"
-               f"{'' if covered['complete'] else ' (the days rolled up so far)'}, titles over "
-               f"{report['min_hours']:,g} hours: " + ", ".join(f"{sheet} {len(rows):,}"
-                                                               for sheet, rows in report["sheets"].items()))
+    sheets = ", ".join(f"{sheet} {len(rows):,}" for sheet, rows in report["sheets"].items())
+    if "source" in report:  # imported: the published report's own selection, no hours threshold of ours
+        click.echo(f"{report['half']}: as published in {report['source']['path']} (this warehouse has no playback "
+                   f"logs), {covered['from']} to {covered['to']}: {sheets}")
+    else:
+        click.echo(f"{report['half']}: {covered['from']} to {covered['to']}"
+                   f"{'' if covered['complete'] else ' (the days rolled up so far)'}, titles over "
+                   f"{report['min_hours']:,g} hours: {sheets}")
     for path, rows in written.items():
         click.echo(f"Wrote {path} ({rows:,} rows)")
 
