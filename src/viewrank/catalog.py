@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from .charts.stale import marking_stale_weeks
 from .errors import CatalogError, InputError
+from .files import write_atomically
 from .ingest.readers import ROW, read_input
 from .store.warehouse import Warehouse
 
@@ -173,12 +174,9 @@ def _store_image(warehouse: Warehouse, image: str | Path | None) -> str | None:
         return image
     body = image.read_bytes()
     name = hashlib.sha256(body).hexdigest()[:16] + image.suffix.lower().replace(".jpeg", ".jpg")
-    folder = warehouse.path / ARTWORK_FOLDER
-    folder.mkdir(exist_ok=True)
-    if not (folder / name).exists():
-        partial = folder / f".{name}.{os.getpid()}.part"
-        partial.write_bytes(body)
-        os.replace(partial, folder / name)
+    target = warehouse.path / ARTWORK_FOLDER / name
+    if not target.exists():
+        write_atomically(target, body)
     return f"/{ARTWORK_FOLDER}/{name}"
 
 

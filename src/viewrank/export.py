@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from .errors import InvalidInput
+from .files import replacing
 from .formats.top10 import (
     COLUMN_ALIASES,
     COUNTRY_COLUMNS,
@@ -130,9 +131,6 @@ def tsv_lines(header: tuple[str, ...], rows: Iterable[tuple[str, ...]], *,
 def write_tsv(path: str | os.PathLike[str], header: tuple[str, ...], rows: Iterable[tuple[str, ...]], *,
               final_newline: bool = True) -> int:
     """Write a TSV atomically (temporary file, then rename); returns the number of data rows."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(target.name + ".tmp")
     count = 0
 
     def counted() -> Iterator[tuple[str, ...]]:
@@ -140,9 +138,8 @@ def write_tsv(path: str | os.PathLike[str], header: tuple[str, ...], rows: Itera
         for row in rows:
             count += 1
             yield row
-    with open(temporary, "w", encoding="utf-8", newline="") as handle:
+    with replacing(Path(path), "w", encoding="utf-8", newline="") as handle:
         handle.writelines(tsv_lines(header, counted(), final_newline=final_newline))
-    os.replace(temporary, target)
     return count
 
 

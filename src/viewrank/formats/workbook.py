@@ -28,6 +28,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
+from ..files import write_atomically
+
 REPORT_NAME = "What We Watched: An Engagement Report"
 HEADER_ROW = 6
 # Header, number format, horizontal alignment of columns B..G.
@@ -90,11 +92,7 @@ def write_engagement_workbook(path: str | os.PathLike[str], report: dict[str, An
     for sheet, entries in report["sheets"].items():
         _write_sheet(workbook.create_sheet(sheet), report, entries)
         rows += len(entries)
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(target.name + ".tmp")
-    temporary.write_bytes(workbook_bytes(workbook))
-    os.replace(temporary, target)
+    write_atomically(Path(path), workbook_bytes(workbook))
     return rows
 
 

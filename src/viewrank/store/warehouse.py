@@ -27,6 +27,7 @@ import duckdb
 import pyarrow as pa
 
 from ..errors import WarehouseError
+from ..files import write_atomically
 from ..settings import Methodology
 from .damage import is_lock_conflict
 from .migrations import migrate, migrations, refuse_newer, schema_version
@@ -109,9 +110,7 @@ class Warehouse:
         search_path(root)  # refuse a path DuckDB cannot search before anything is made
         root.mkdir(parents=True, exist_ok=True)
         (root / EVENTS_DIR).mkdir(exist_ok=True)
-        temporary = root / (SETTINGS_FILE + ".tmp")
-        temporary.write_text(methodology.to_json() + "\n")
-        os.replace(temporary, root / SETTINGS_FILE)
+        write_atomically(root / SETTINGS_FILE, methodology.to_json() + "\n")
         con = duckdb.connect(str(root / DATABASE_FILE))
         migrate(con, str(root))
         codes, names, flags = zip(*_country_rows())
