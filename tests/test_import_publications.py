@@ -5,6 +5,7 @@ older ones stay as earlier revisions, and restated weeks say what changed."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import shutil
 from pathlib import Path
 
@@ -135,14 +136,18 @@ def test_the_user_dates_a_publication(tmp_path: Path) -> None:
     assert (report["published"], report["published_from"], report["editions_superseded"]) == ("2021-11-17", "user", 2)
 
 
-@pytest.mark.parametrize("order", [(0, 1, 2, 3), (3, 2, 1, 0), (2, 0, 3, 1)])
-def test_any_import_order_ends_with_the_newest_publication_current(tmp_path: Path, order: tuple[int, ...]) -> None:
+def test_every_import_order_ends_with_the_newest_publication_current_and_the_same_ids(tmp_path: Path) -> None:
+    """All 24 orders of the four publications' slices: the newest one's content, and one set of title ids."""
     reference = new_warehouse(tmp_path, "reference")
     import_files(reference, CURRENT)
-    warehouse_path = new_warehouse(tmp_path)
-    for index in order:
-        import_files(warehouse_path, ALL[index])
-    assert content(warehouse_path) == content(reference)
+    expected, ids = content(reference), set()
+    for number, order in enumerate(itertools.permutations(range(len(ALL)))):
+        warehouse_path = new_warehouse(tmp_path, f"order-{number}")
+        for index in order:
+            import_files(warehouse_path, ALL[index])
+        assert content(warehouse_path) == expected, order
+        ids.add(tuple(current_ids(warehouse_path)))
+    assert len(ids) == 1
 
 
 def D(text: str) -> dt.date:
