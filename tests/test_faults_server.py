@@ -57,7 +57,7 @@ def test_a_failed_snapshot_answers_503_without_server_paths_then_heals(tmp_path:
                 assert response.status_code == 503, (url, response.text)
                 assert response.headers["retry-after"], url
                 assert not [mark for mark in (*PATH_MARKS, str(tmp_path)) if mark in response.text], response.text
-                assert ("temporary folder is full" if fault == "disk full" else "viewrank check") in response.text
+                assert ("disk is full in the temporary folder" if fault == "disk full" else "viewrank check") in response.text
         assert str(root) in caplog.text          # the server's log says which warehouse and why
         if fault == "disk full":
             ballast.unlink()

@@ -160,9 +160,9 @@ class WarehouseReader:
                         logger.error("cannot take a snapshot of %s: %s", self.path, storage_error(
                             error, f"a snapshot in {self._snapshots}"))
                         if is_disk_full(error):
-                            raise StorageError("the server's temporary folder is full, so it cannot read the "
-                                               "warehouse; free some space there (the server tries again on the "
-                                               "next request)") from None
+                            raise StorageError("the disk is full in the temporary folder the warehouse is read "
+                                               "through; free some space there and try again (a server tries "
+                                               "again on the next request)") from None
                         raise StorageError("the server cannot read the warehouse (its log says why); run "
                                            "'viewrank check' on the warehouse (the server tries again on the "
                                            "next request)") from None
