@@ -8,7 +8,6 @@ import base64
 import re
 import warnings
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from click.testing import CliRunner
@@ -18,7 +17,6 @@ from viewrank.catalog import import_catalog
 from viewrank.cli.main import cli
 from viewrank.errors import InputError
 from viewrank.store.warehouse import Warehouse
-from viewrank.web import create_app
 
 with warnings.catch_warnings():
     from starlette.exceptions import StarletteDeprecationWarning
@@ -29,7 +27,9 @@ REMOTE = "https://images.example/posters/harbor-lights.jpg"
 
 
 @pytest.fixture(scope="module")
-def warehouse_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def computed_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The computed warehouse with a local image, an inline one and a remote one (conftest's
+    `computed` client serves it)."""
     path = build_warehouse(tmp_path_factory.mktemp("artwork") / "warehouse")
     posters = path.parent / "catalog" / "posters"
     posters.mkdir(parents=True)
@@ -41,43 +41,37 @@ def warehouse_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def client(warehouse_path: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(warehouse_path)) as opened:
-        yield opened
-
-
 def artwork(html: str) -> dict[str, str]:
     found = re.search(r'<img class="artwork" ([^>]*)>', html)
     assert found, "no artwork on the page"
     return dict(re.findall(r'(\w+)="([^"]*)"', found[1]))
 
 
-def test_an_image_file_is_copied_into_the_warehouse_and_served_by_the_site(client: TestClient,
-                                                                         warehouse_path: Path) -> None:
-    image = artwork(client.get("/titles/S06-1").text)
+def test_an_image_file_is_copied_into_the_warehouse_and_served_by_the_site(computed: TestClient,
+                                                                         computed_path: Path) -> None:
+    image = artwork(computed.get("/titles/S06-1").text)
     assert image["alt"] == "Artwork for Moon Palace: Season 1"
     assert re.fullmatch(r"/artwork/[0-9a-f]{16}\.png", image["src"])
-    served = client.get(image["src"])
+    served = computed.get(image["src"])
     assert served.status_code == 200 and served.headers["content-type"] == "image/png"
-    assert served.content == png(20, 30, (200, 30, 40)) == (warehouse_path / image["src"].lstrip("/")).read_bytes()
+    assert served.content == png(20, 30, (200, 30, 40)) == (computed_path / image["src"].lstrip("/")).read_bytes()
     assert "immutable" in served.headers["cache-control"]
 
 
-def test_data_and_https_urls_are_shown_as_given(client: TestClient) -> None:
-    inline = artwork(client.get("/titles/F03").text)
+def test_data_and_https_urls_are_shown_as_given(computed: TestClient) -> None:
+    inline = artwork(computed.get("/titles/F03").text)
     assert inline["src"].startswith("data:image/png;base64,") and inline["alt"] == "Artwork for Northern Lights"
-    assert artwork(client.get("/titles/S01-1").text)["src"] == REMOTE
-    assert "img-src 'self' data: https:;" in client.get("/titles/S01-1").headers["content-security-policy"]
+    assert artwork(computed.get("/titles/S01-1").text)["src"] == REMOTE
+    assert "img-src 'self' data: https:;" in computed.get("/titles/S01-1").headers["content-security-policy"]
 
 
-def test_a_title_without_artwork_has_no_image(client: TestClient) -> None:
-    assert '<img class="artwork"' not in client.get("/titles/F04").text
+def test_a_title_without_artwork_has_no_image(computed: TestClient) -> None:
+    assert '<img class="artwork"' not in computed.get("/titles/F04").text
 
 
 @pytest.mark.parametrize("name", ["0123456789abcdef.svg", "..%2Fviewrank.duckdb", "0123456789abcdef.png"])
-def test_only_stored_artwork_is_served(client: TestClient, name: str) -> None:
-    assert client.get(f"/artwork/{name}").status_code == 404
+def test_only_stored_artwork_is_served(computed: TestClient, name: str) -> None:
+    assert computed.get(f"/artwork/{name}").status_code == 404
 
 
 @pytest.mark.parametrize(("value", "reason"), [
@@ -86,11 +80,11 @@ def test_only_stored_artwork_is_served(client: TestClient, name: str) -> None:
     ("posters/notes.txt", "expected an https:// or data: URL, or an image file"),
     ("data:text/html;base64,PHNjcmlwdD4=", "expected a base64 data:image/png"),
 ])
-def test_a_bad_image_url_is_one_error_and_changes_nothing(warehouse_path: Path, tmp_path: Path, value: str,
+def test_a_bad_image_url_is_one_error_and_changes_nothing(computed_path: Path, tmp_path: Path, value: str,
                                                           reason: str) -> None:
-    catalog = catalog_with_images(warehouse_path, {"F04": value, "F05": "posters/moon-palace.png"})
+    catalog = catalog_with_images(computed_path, {"F04": value, "F05": "posters/moon-palace.png"})
     (catalog.parent / "posters" / "notes.txt").write_text("not an image")
-    with Warehouse(warehouse_path) as warehouse:
+    with Warehouse(computed_path) as warehouse:
         before = warehouse.execute("SELECT title_id, image_url FROM titles ORDER BY title_id").fetchall()
         with pytest.raises(InputError) as raised:
             import_catalog(warehouse, catalog)
@@ -99,9 +93,9 @@ def test_a_bad_image_url_is_one_error_and_changes_nothing(warehouse_path: Path, 
     assert str(catalog) in message and "image_url" in message and reason in message
 
 
-def test_the_published_site_carries_the_artwork(warehouse_path: Path, tmp_path: Path) -> None:
+def test_the_published_site_carries_the_artwork(computed_path: Path, tmp_path: Path) -> None:
     site = tmp_path / "site"
-    result = CliRunner().invoke(cli, ["publish", "--site", str(site), "--warehouse", str(warehouse_path), "--silent"])
+    result = CliRunner().invoke(cli, ["publish", "--site", str(site), "--warehouse", str(computed_path), "--silent"])
     assert result.exit_code == 0, result.output
     page = site / "titles" / "S06-1.html"
     src = artwork(page.read_text(encoding="utf-8"))["src"]
