@@ -202,6 +202,33 @@ def test_country_lists_before_the_global_list_give_the_same_ids(tmp_path: Path) 
                                 "WHERE t.season_title = 'The Diplomat: Season 1'") == 1
 
 
+LIB_GLOBAL = PUBLICATIONS / "all-weeks-global_published-2026-07-19_love-is-blind-s4.tsv"  # "S4: Seattle"
+LIB_2023 = PUBLICATIONS / "all-weeks-global_published-2023-07-26_love-is-blind-s4.tsv"  # "Season 4"
+LIB_COUNTRIES = TOP10 / "all-weeks-countries_2023-04-23_love-is-blind.csv"              # "Season 4", 47 rows
+
+
+def test_a_season_renamed_between_publications_is_one_title_with_its_country_rows_in_any_order(
+        tmp_path: Path) -> None:
+    """Netflix renamed "Love Is Blind: Season 4" to "Love Is Blind: S4: Seattle"; the country
+    lists of 2023-04-23 use the old name. Every order of the three files ends with one title
+    (the season number and the weeks tie them), shown by the newest publication's name."""
+    ends = set()
+    for number, order in enumerate(itertools.permutations([LIB_GLOBAL, LIB_2023, LIB_COUNTRIES])):
+        warehouse_path = new_warehouse(tmp_path, f"order-{number}")
+        for file in order:
+            import_files(warehouse_path, file)
+        with Warehouse(warehouse_path, read_only=True) as warehouse:
+            titles = warehouse.execute(
+                """SELECT t.title_id, t.show_title, t.season_title, t.season_number, t.original_language,
+                          count(*) FILTER (WHERE c.scope = 'global'), count(*) FILTER (WHERE c.scope = 'country')
+                   FROM titles t JOIN current_entries c USING (title_key) GROUP BY ALL""").fetchall()
+            aliases = warehouse.execute("SELECT season_title, published FROM title_aliases ORDER BY published").fetchall()
+        assert [title[1:] for title in titles] == [("Love Is Blind", "Love Is Blind: S4: Seattle", 4, "en", 6, 47)], order
+        assert aliases == [("Love Is Blind: Season 4", D("2023-07-26")), ("Love Is Blind: S4: Seattle", D("2026-07-19"))]
+        ends.add((titles[0][0], tuple(current_ids(warehouse_path)), tuple(content(warehouse_path))))
+    assert len(ends) == 1
+
+
 @pytest.mark.realdata
 def test_every_order_of_the_real_publications_ends_the_same(realdata: Path, tmp_path: Path) -> None:
     top10 = realdata / "netflix-top10"

@@ -24,6 +24,9 @@ from typing import Any, Callable, Iterable
 SLUG_LENGTH = 48
 HASH_LENGTH = 8
 SEASON_NUMBER = re.compile(r"(?:^|: )Season (\d+)$", re.IGNORECASE)
+# Every way Netflix has spelt a numbered season: "Show: Season 4", "Show: Season 4: Percy",
+# "Show: S4: Seattle" (the show before the number, a subtitle after it).
+SEASON_SPELLING = re.compile(r"^(?:(.*?): )?(?:[Ss]eason |S)(\d+)(?::.*)?$")
 
 
 def slug(text: str) -> str:
@@ -43,6 +46,21 @@ def season_number(season_title: str | None) -> int | None:
     """The N of 'Show: Season N' or 'Season N' (None for limited series, parts and films)."""
     match = SEASON_NUMBER.search(season_title or "")
     return int(match.group(1)) if match else None
+
+
+def season_name(season_title: str | None) -> str | None:
+    """A numbered season as identity knows it, whatever its spelling: "Love Is Blind: S4:
+    Seattle" and "Love Is Blind: Season 4" are both "Love Is Blind: Season 4"."""
+    match = SEASON_SPELLING.match(season_title or "")
+    if not match:
+        return season_title
+    number = int(match.group(2))
+    return f"{match.group(1)}: Season {number}" if match.group(1) else f"Season {number}"
+
+
+def season_key(season_title: str | None) -> str:
+    """A season title as Top 10 identity compares it: its numbered-season name's `name_key`."""
+    return name_key(season_name(season_title))
 
 
 def fold(text: str | None) -> str:
@@ -67,6 +85,7 @@ class Sighting:
     title_id: str | None = None   # known from the warehouse, else assigned here
     ref: Any = None               # the caller's row
     runtime: float | None = None  # published runtime (hours), evidence between namesakes
+    hours: int | None = None      # published hours viewed that week
 
 
 def runs(sightings: Iterable[Sighting], ties: list[Sighting] | None = None) -> list[list[Sighting]]:

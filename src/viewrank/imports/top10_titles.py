@@ -1,11 +1,13 @@
 """Which title each row of a Netflix Top 10 file is: global rows by their history
 (identity.runs), country and most-popular rows by the global titles of the same names.
 
-Names are compared by `name_key`, so a rename in case, punctuation or spacing between
-publications keeps one id; every spelling is kept in title_aliases and the newest
-publication's is shown. Ids are derived from the evidence (category, names, first week of
+Names are compared by `name_key` (seasons by `season_key`), so a rename in case,
+punctuation or spacing between publications, or of a numbered season ("Love Is Blind:
+Season 4" / "Love Is Blind: S4: Seattle"), keeps one id; every spelling is kept in
+title_aliases and the newest publication's is shown. Ids are derived from the evidence (category, names, first week of
 the run), not from what was imported first, and a title first known from country lists
-takes its global id once a global list has it, so any import order gives the same ids.
+takes the id of the global title its rows would have gone to (by names and week) once a
+global list has it, so any import order gives the same ids.
 Evidence that derives a stored id again is that title, and an id merged away by hand
 (titles-merge) is the title it was merged into, so an older publication imported after a
 correction neither revives the old id nor collides with the stored one.
@@ -18,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..catalog import display_name
 from ..store.warehouse import Warehouse
-from .identity import Sighting, assign_ids, make_title_id, name_key, runs, season_number
+from .identity import Sighting, assign_ids, make_title_id, name_key, runs, season_key, season_name, season_number
 from .titles import insert_titles, title_keys
 
 if TYPE_CHECKING:
@@ -35,6 +37,14 @@ DELETE FROM title_aliases a WHERE EXISTS (
     SELECT 1 FROM new_names n WHERE a.title_key = n.title_key AND a.show_title = n.show_title
                                 AND a.season_title IS NOT DISTINCT FROM n.season_title);
 INSERT INTO title_aliases SELECT * FROM new_names;
+"""
+# Titles of this source on no current global list, with the first week of their country rows.
+UNLISTED_SQL = """
+SELECT t.title_id, t.kind, t.show_title, t.season_title,
+       (SELECT min(c.week) FROM current_entries c WHERE c.scope = 'country' AND c.title_key = t.title_key)
+FROM titles t
+WHERE t.source = ? AND NOT EXISTS (SELECT 1 FROM current_entries c WHERE c.scope = 'global' AND c.title_key = t.title_key)
+ORDER BY t.title_id
 """
 # A title shows the spelling of the newest publication that named it.
 NEWEST_SPELLING_SQL = """
@@ -67,14 +77,13 @@ class Titles:
         self.stored = {title_id for (title_id,) in warehouse.execute("SELECT title_id FROM titles").fetchall()}
         self.merged = dict(warehouse.execute(
             "SELECT title_id, other_title_id FROM title_corrections WHERE action = 'merge'").fetchall())
-        # Titles from earlier country or most-popular imports that are on no global list yet.
+        # Titles from earlier country or most-popular imports that are on no global list yet,
+        # with the first week of their country rows (None for most-popular titles).
         self.unlisted: dict[tuple[str, str, str], list[str]] = {}
-        for title_id, kind, show, season in warehouse.execute(
-                """SELECT title_id, kind, show_title, season_title FROM titles t
-                   WHERE source = ? AND NOT EXISTS (SELECT 1 FROM current_entries c
-                                                    WHERE c.scope = 'global' AND c.title_key = t.title_key)
-                   ORDER BY title_id""", [TITLE_SOURCE]).fetchall():
-            self.unlisted.setdefault((kind, name_key(show), name_key(season)), []).append(title_id)
+        self.first_week: dict[str, dt.date | None] = {}
+        for title_id, kind, show, season, first_week in warehouse.execute(UNLISTED_SQL, [TITLE_SOURCE]).fetchall():
+            self.unlisted.setdefault((kind, name_key(show), season_key(season)), []).append(title_id)
+            self.first_week[title_id] = first_week
 
     def existing(self, title_id: str) -> str | None:
         """The stored title an id derived from the evidence denotes: itself, or the title it was
@@ -92,27 +101,35 @@ class Titles:
         known = self.existing(title_id)
         if known is not None:
             return known
-        self.new.append({"title_id": title_id, "show_title": show, "season_number": season_number(season),
+        self.new.append({"title_id": title_id, "show_title": show, "season_number": season_number(season_name(season)),
                          "season_title": season, "kind": kind, "original_language": language, "source": TITLE_SOURCE})
         if unlisted:
-            self.unlisted.setdefault((kind, name_key(show), name_key(season)), []).append(title_id)
+            self.unlisted.setdefault((kind, name_key(show), season_key(season)), []).append(title_id)
         return title_id
 
     def unlisted_id(self, kind: str, show: str, season: str | None) -> str | None:
-        spare = self.unlisted.get((kind, name_key(show), name_key(season)))
+        spare = self.unlisted.get((kind, name_key(show), season_key(season)))
         return spare[0] if spare else None
 
-    def take_unlisted(self, kind: str, show: str, season: str | None, title_id: str, language: str | None) -> bool:
-        """Give a title known only from country or most-popular lists the id of the global
-        title it turns out to be (the id it would have had, had the global list come first)."""
-        spare = self.unlisted.get((kind, name_key(show), name_key(season)))
-        if not spare:
-            return False
-        old = spare.pop(0)
-        self.renamed[old] = title_id
-        if language is not None:
-            self.languages[title_id] = language
-        return True
+    def adopt_unlisted(self, candidates: dict[tuple[str, str, str], list[Candidate]]) -> None:
+        """Give each title known only from country or most-popular lists the id of the new global
+        title its rows would have gone to had the global list come first (`_covering` its first
+        country week, else the one with the most hours): it becomes that title."""
+        created = {record["title_id"]: record for record in self.new}
+        for key, spare in self.unlisted.items():
+            options = candidates.get(key, [])
+            for old in list(spare) if options else []:
+                first_week = self.first_week.get(old)
+                title_id = (_covering(first_week, options) if first_week
+                            else max(options, key=lambda c: (c[3], c[0]))[0])
+                if title_id not in created:   # stored already, or adopted by another title this import
+                    continue
+                record = created.pop(title_id)
+                self.new.remove(record)
+                spare.remove(old)
+                self.renamed[old] = title_id
+                if record["original_language"] is not None:
+                    self.languages[title_id] = record["original_language"]
 
     def write(self) -> dict[str, int]:
         """Insert new titles, rename adopted ones, fix languages learnt from global lists;
@@ -143,36 +160,36 @@ def global_titles(warehouse: Warehouse, parsed: Top10File, titles: Titles, repor
     weeks = {row.week for row in parsed.rows}
     sightings: list[Sighting] = []
     known_at: dict[tuple[Any, ...], str] = {}
-    for week, category, show, season, cumulative, runtime, title_id in warehouse.execute(
-            """SELECT c.week, c.category, t.show_title, t.season_title, c.cumulative_weeks, c.runtime_hours, t.title_id
+    for week, category, show, season, cumulative, runtime, hours, title_id in warehouse.execute(
+            """SELECT c.week, c.category, t.show_title, t.season_title, c.cumulative_weeks, c.runtime_hours,
+                      c.hours_viewed, t.title_id
                FROM current_entries c JOIN titles t USING (title_key) WHERE c.scope = 'global'""").fetchall():
-        group = (category, name_key(show), name_key(season))
+        group = (category, name_key(show), season_key(season))
         if week in weeks:   # the file replaces this week: its rows keep the ids they had
             known_at[(week, *group, cumulative)] = title_id
         else:
-            sightings.append(Sighting(week, group, cumulative, title_id, runtime=runtime))
+            sightings.append(Sighting(week, group, cumulative, title_id, runtime=runtime, hours=hours))
     for row in parsed.rows:
-        group = (row.category, name_key(row.show_title), name_key(row.season_title))
+        group = (row.category, name_key(row.show_title), season_key(row.season_title))
         sightings.append(Sighting(row.week, group, row.cumulative, known_at.get((row.week, *group, row.cumulative)),
-                                  row, runtime=row.runtime))
+                                  row, runtime=row.runtime, hours=row.hours))
 
     def new_id(run: list[Sighting]) -> str:
         row = next(s.ref for s in run if s.ref is not None)
-        category, show_key, season_key = run[0].group
-        kind, language = kind_of(category), _language_of(category, english)
-        title_id = make_title_id(display_name(row.show_title, row.season_title), TITLE_SOURCE, category, show_key, season_key,
-                                 run[0].week)
+        category, show_key, season_text = run[0].group
+        title_id = make_title_id(display_name(row.show_title, season_name(row.season_title)), TITLE_SOURCE, category,
+                                 show_key, season_text, run[0].week)
         known = titles.existing(title_id)
         if known is not None:   # the same evidence named a stored title before (or one merged away)
             return known
-        if titles.take_unlisted(kind, row.show_title, row.season_title, title_id, language):
-            return title_id
-        return titles.create(title_id, kind, row.show_title, row.season_title, language, unlisted=False)
+        return titles.create(title_id, kind_of(category), row.show_title, row.season_title,
+                             _language_of(category, english), unlisted=False)
 
     ties: list[Sighting] = []
     found = runs(sightings, ties)
     before = len(titles.new)
     assign_ids(found, new_id)
+    titles.adopt_unlisted(_run_candidates(found))
     report.titles_new = len(titles.new) - before
     report.identity_ties = [{"week": s.week.isoformat(), "category": s.group[0], "title_id": s.title_id}
                             for s in ties if s.ref is not None]
@@ -186,6 +203,24 @@ def global_titles(warehouse: Warehouse, parsed: Top10File, titles: Titles, repor
             sighting.ref.title_id = sighting.title_id
 
 
+def _run_candidates(found: list[list[Sighting]]) -> dict[tuple[str, str, str], list[Candidate]]:
+    """The global titles of identified runs by (kind, show, season) name keys, as
+    `_global_candidates` gives them from the warehouse once they are written."""
+    by_title: dict[tuple[tuple[str, str, str], str, str], tuple[set[dt.date], float]] = {}
+    for run in found:
+        category, show_key, season_text = run[0].group
+        for sighting in run:
+            weeks, hours = by_title.get(((kind_of(category), show_key, season_text), sighting.title_id or "", category),
+                                        (set(), 0.0))
+            weeks.add(sighting.week)
+            by_title[((kind_of(category), show_key, season_text), sighting.title_id or "", category)] = (
+                weeks, hours + (sighting.hours or 0))
+    found_by_key: dict[tuple[str, str, str], list[Candidate]] = {}
+    for (key, title_id, category), (weeks, hours) in sorted(by_title.items(), key=lambda i: (min(i[1][0]), i[0][1])):
+        found_by_key.setdefault(key, []).append((title_id, category, sorted(weeks), hours))
+    return found_by_key
+
+
 def _global_candidates(warehouse: Warehouse) -> dict[tuple[str, str, str], list[Candidate]]:
     """Titles on the global lists by (kind, show, season) name keys: (id, category, weeks, hours)."""
     found: dict[tuple[str, str, str], list[Candidate]] = {}
@@ -194,7 +229,7 @@ def _global_candidates(warehouse: Warehouse) -> dict[tuple[str, str, str], list[
                       list(DISTINCT c.week ORDER BY c.week), coalesce(sum(c.hours_viewed), 0)
                FROM titles t JOIN current_entries c USING (title_key) WHERE c.scope = 'global'
                GROUP BY ALL ORDER BY min(c.week), t.title_id""").fetchall():
-        found.setdefault((kind, name_key(show), name_key(season)), []).append((title_id, category, weeks, hours))
+        found.setdefault((kind, name_key(show), season_key(season)), []).append((title_id, category, weeks, hours))
     return found
 
 
@@ -218,14 +253,14 @@ def country_titles(warehouse: Warehouse, parsed: Top10File, titles: Titles, repo
     before = len(titles.new)
     for row in parsed.rows:
         kind = kind_of(row.category)
-        options = candidates.get((kind, name_key(row.show_title), name_key(row.season_title)))
+        options = candidates.get((kind, name_key(row.show_title), season_key(row.season_title)))
         if options:
             row.title_id = _covering(row.week, options)
             continue
         report.rows_on_titles_not_in_global_lists += 1
         row.title_id = (titles.unlisted_id(kind, row.show_title, row.season_title)
-                        or titles.create(make_title_id(display_name(row.show_title, row.season_title), TITLE_SOURCE, "country",
-                                                       kind, name_key(row.show_title), name_key(row.season_title)),
+                        or titles.create(make_title_id(display_name(row.show_title, season_name(row.season_title)), TITLE_SOURCE, "country",
+                                                       kind, name_key(row.show_title), season_key(row.season_title)),
                                          kind, row.show_title, row.season_title, None, unlisted=True))
     report.titles_new = len(titles.new) - before
 
@@ -237,7 +272,7 @@ def popular_titles(warehouse: Warehouse, parsed: Top10File, titles: Titles, repo
     before = len(titles.new)
     for row in parsed.rows:
         kind = kind_of(row.category)
-        options = [c for c in candidates.get((kind, name_key(row.show_title), name_key(row.season_title)), [])
+        options = [c for c in candidates.get((kind, name_key(row.show_title), season_key(row.season_title)), [])
                    if c[1] == row.category]
         if options:
             row.title_id = max(options, key=lambda c: (c[3], c[0]))[0]
@@ -245,8 +280,8 @@ def popular_titles(warehouse: Warehouse, parsed: Top10File, titles: Titles, repo
         report.rows_on_titles_not_in_global_lists += 1
         language = _language_of(row.category, english)
         row.title_id = (titles.unlisted_id(kind, row.show_title, row.season_title)
-                        or titles.create(make_title_id(display_name(row.show_title, row.season_title), TITLE_SOURCE, "most-popular",
+                        or titles.create(make_title_id(display_name(row.show_title, season_name(row.season_title)), TITLE_SOURCE, "most-popular",
                                                        row.category, name_key(row.show_title),
-                                                       name_key(row.season_title)),
+                                                       season_key(row.season_title)),
                                          kind, row.show_title, row.season_title, language, unlisted=True))
     report.titles_new = len(titles.new) - before
