@@ -320,6 +320,28 @@ def test_corrections_survive_older_publications_imported_after_them(tmp_path: Pa
                AND t.title_id IN (?, ?)""", [out_laws, fear_street]) == 1
 
 
+def test_a_merged_title_shows_the_target_s_own_name_after_later_imports(tmp_path: Path) -> None:
+    """The Out-Laws merged into Fear Street Part 2 (both named by the 2026 publication): later
+    imports, of older publications and of the same content again, leave the title showing its
+    own name; the merged name stays an alias marked with the id merged away."""
+    warehouse_path = new_warehouse(tmp_path)
+    import_files(warehouse_path, CURRENT)
+    out_laws, fear_street = title_id_of(warehouse_path, "The Out-Laws"), title_id_of(warehouse_path, "Fear Street Part 2")
+    run("import", "titles-merge", out_laws, fear_street, "--warehouse", warehouse_path)
+    again = tmp_path / "all-weeks-global.tsv"
+    again.write_bytes(CURRENT.read_bytes().replace(b"\n", b"\r\n"))
+    for file in (again, P2023, P2021, P2024):
+        import_files(warehouse_path, file)
+        with Warehouse(warehouse_path, read_only=True) as warehouse:
+            assert warehouse.execute("SELECT show_title, season_title FROM titles WHERE title_id = ?",
+                                     [fear_street]).fetchall() == [("Fear Street Part 2: 1978", None)], file
+    with Warehouse(warehouse_path, read_only=True) as warehouse:
+        assert warehouse.execute(
+            """SELECT a.show_title, a.published, a.merged_from FROM title_aliases a JOIN titles t USING (title_key)
+               WHERE t.title_id = ? ORDER BY 1""", [fear_street]).fetchall() == [
+            ("Fear Street Part 2: 1978", D("2026-07-19"), None), ("The Out-Laws", D("2026-07-19"), out_laws)]
+
+
 def test_country_rows_follow_a_namesake_split_whatever_came_first(tmp_path: Path) -> None:
     """Country rows imported before a split stay with the title of their week; country rows of a
     week after the split, imported later, go to the namesake that has that week."""

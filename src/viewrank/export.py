@@ -40,7 +40,7 @@ WHERE CASE WHEN $editions IS NOT NULL THEN list_contains($editions, e.edition_id
 SPELLING_SQL = """
 LEFT JOIN LATERAL (SELECT a.show_title, a.season_title FROM title_aliases a
                    WHERE a.title_key = c.title_key AND a.published >= c.published
-                   ORDER BY a.published LIMIT 1) a ON true"""
+                   ORDER BY a.published, a.merged_from IS NOT NULL, a.show_title, a.season_title LIMIT 1) a ON true"""
 SPELLED_NAMES = """coalesce(a.show_title, t.show_title) AS show_title,
        CASE WHEN a.show_title IS NULL THEN t.season_title ELSE a.season_title END AS season_title"""
 

@@ -22,6 +22,19 @@ from ..store.warehouse import Warehouse
 from .identity import make_title_id
 
 
+# A merged title's spellings become the target's aliases, marked with the merged id (a spelling
+# both had stays the target's own, with the newer publication).
+MOVE_ALIASES_SQL = (
+    """UPDATE title_aliases a SET published = greatest(a.published, b.published) FROM title_aliases b
+       WHERE a.title_key = $target AND b.title_key = $source AND b.show_title = a.show_title
+         AND b.season_title IS NOT DISTINCT FROM a.season_title""",
+    """DELETE FROM title_aliases b WHERE b.title_key = $source AND EXISTS (
+           SELECT 1 FROM title_aliases a WHERE a.title_key = $target AND a.show_title = b.show_title
+                                           AND a.season_title IS NOT DISTINCT FROM b.season_title)""",
+    """UPDATE title_aliases SET title_key = $target, merged_from = coalesce(merged_from, $from_id)
+       WHERE title_key = $source""")
+
+
 def _title(warehouse: Warehouse, title_id: str) -> dict[str, Any]:
     rows = warehouse.rows("SELECT * FROM titles WHERE title_id = ?", [title_id])
     if not rows:
@@ -78,9 +91,12 @@ def merge_titles(warehouse: Warehouse, from_id: str, into_id: str) -> dict[str, 
         raise CatalogError(f"{from_id} and {into_id} are both on the {where} of {clash[0]}: they are different titles")
     with warehouse.atomic():
         editions = _rekey(warehouse, source["title_key"], target["title_key"], None, f"titles-merge {from_id} into {into_id}")
-        for table in ("engagement_rows", "most_popular", "viewing_history_plays", "episodes", "title_aliases"):
+        for table in ("engagement_rows", "most_popular", "viewing_history_plays", "episodes"):
             warehouse.execute(f"UPDATE {table} SET title_key = ? WHERE title_key = ?",
                               [target["title_key"], source["title_key"]])
+        moved = {"source": source["title_key"], "target": target["title_key"], "from_id": from_id}
+        for statement in MOVE_ALIASES_SQL:
+            warehouse.execute(statement, {name: value for name, value in moved.items() if f"${name}" in statement})
         warehouse.execute("DELETE FROM titles WHERE title_key = ?", [source["title_key"]])
         warehouse.execute("INSERT INTO title_corrections VALUES ('merge', ?, ?, NULL, ?, now())", [from_id, into_id, editions])
     return {"action": "merge", "title_id": from_id, "into": into_id, "new_editions": editions}

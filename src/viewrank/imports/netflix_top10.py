@@ -69,6 +69,7 @@ class ListRow:
     details: str | None = None
     override: str | None = None
     title_id: str | None = None
+    merged_from: str | None = None   # the id its evidence derives, merged by hand into `title_id`
 
 
 @dataclass

@@ -29,14 +29,18 @@ if TYPE_CHECKING:
 TITLE_SOURCE = "netflix-top10"
 Candidate = tuple[str, str, list[dt.date], float]   # (title id, category, weeks on the global list, hours)
 
-# Every spelling a title was published under, with the newest publication that used it.
+# Every spelling a title was published under, with the newest publication that used it and,
+# for a spelling of a title merged into this one by hand, that title's id.
 RECORD_ALIASES_SQL = """
-UPDATE new_names n SET published = greatest(n.published, a.published) FROM title_aliases a
+UPDATE new_names n SET published = greatest(n.published, a.published),
+                       merged_from = CASE WHEN n.merged_from IS NOT NULL THEN a.merged_from END
+FROM title_aliases a
 WHERE a.title_key = n.title_key AND a.show_title = n.show_title AND a.season_title IS NOT DISTINCT FROM n.season_title;
 DELETE FROM title_aliases a WHERE EXISTS (
     SELECT 1 FROM new_names n WHERE a.title_key = n.title_key AND a.show_title = n.show_title
                                 AND a.season_title IS NOT DISTINCT FROM n.season_title);
-INSERT INTO title_aliases SELECT * FROM new_names;
+INSERT INTO title_aliases (title_key, show_title, season_title, published, merged_from)
+SELECT title_key, show_title, season_title, published, merged_from FROM new_names;
 """
 # Titles of this source on no current global list, with the first week of their country rows.
 UNLISTED_SQL = """
@@ -46,11 +50,15 @@ FROM titles t
 WHERE t.source = ? AND NOT EXISTS (SELECT 1 FROM current_entries c WHERE c.scope = 'global' AND c.title_key = t.title_key)
 ORDER BY t.title_id
 """
-# A title shows the spelling of the newest publication that named it.
+# A title shows its own spelling (not one of a title merged into it) of the newest publication
+# that named it; spellings of one publication are taken in alphabetical order, so any import
+# order shows the same.
 NEWEST_SPELLING_SQL = """
 UPDATE titles SET show_title = a.show_title, season_title = a.season_title
-FROM (SELECT title_key, arg_max(show_title, published) AS show_title, arg_max(season_title, published) AS season_title
-      FROM title_aliases WHERE title_key IN (SELECT title_key FROM new_names) GROUP BY title_key) a
+FROM (SELECT title_key, show_title, season_title FROM title_aliases
+      WHERE title_key IN (SELECT title_key FROM new_names)
+      QUALIFY row_number() OVER (PARTITION BY title_key ORDER BY merged_from IS NULL DESC, published DESC,
+                                                             show_title, season_title NULLS FIRST) = 1) a
 WHERE titles.title_key = a.title_key AND titles.source = 'netflix-top10'
   AND (titles.show_title <> a.show_title OR titles.season_title IS DISTINCT FROM a.season_title)
 """
@@ -143,12 +151,18 @@ class Titles:
 
 
 def record_names(warehouse: Warehouse, parsed: Top10File, keys: dict[str, int]) -> None:
-    """Keep every spelling the file used for its titles; each title shows the newest."""
-    names = sorted({(keys[row.title_id or ""], row.show_title, row.season_title) for row in parsed.rows})
+    """Keep every spelling the file used for its titles; each title shows the newest of its own."""
+    merged: dict[tuple[int, str, str | None], str] = {}   # a spelling any row of the title's own is its own
+    for row in parsed.rows:
+        name = (keys[row.title_id or ""], row.show_title, row.season_title)
+        merged[name] = min(merged.get(name, row.merged_from or ""), row.merged_from or "")
+    names = [(*name, merged_from) for name, merged_from in merged.items()]
     published = parsed.published or dt.date.min
     warehouse.execute("CREATE OR REPLACE TEMP TABLE new_names (title_key INTEGER, show_title VARCHAR, "
-                      "season_title VARCHAR, published DATE)")
-    warehouse.con.executemany("INSERT INTO new_names VALUES (?, ?, ?, ?)", [[*name, published] for name in names])
+                      "season_title VARCHAR, published DATE, merged_from VARCHAR)")
+    warehouse.execute("INSERT INTO new_names SELECT unnest(?), unnest(?), unnest(?), ?, nullif(unnest(?), '')",
+                      [[name[0] for name in names], [name[1] for name in names], [name[2] for name in names],
+                       published, [name[3] for name in names]])
     warehouse.execute(RECORD_ALIASES_SQL)
     warehouse.execute(NEWEST_SPELLING_SQL)
     warehouse.execute("DROP TABLE new_names")
@@ -181,6 +195,9 @@ def global_titles(warehouse: Warehouse, parsed: Top10File, titles: Titles, repor
                                  show_key, season_text, run[0].week)
         known = titles.existing(title_id)
         if known is not None:   # the same evidence named a stored title before (or one merged away)
+            for sighting in run:
+                if sighting.ref is not None and known != title_id:
+                    sighting.ref.merged_from = title_id
             return known
         return titles.create(title_id, kind_of(category), row.show_title, row.season_title,
                              _language_of(category, english), unlisted=False)
