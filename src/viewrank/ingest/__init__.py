@@ -2,12 +2,12 @@
 as immutable Parquet parts partitioned by day, and never count an input or an event twice.
 
 A file is streamed in record batches (readers.py), so memory is bounded by a batch whatever
-the size of the file. Each batch is validated and keyed by SQL in DuckDB (validate.sql), its
-account ids made dense integers by the run's account index (accounts.py), its event ids checked against
-the warehouse's key index (keys.py: an event id is unique in the warehouse whatever its
-day), sorted by (day, title_key, country_index, account_key) and appended to the file's
-part of each day. The whole file is one transaction: its parts, keys, accounts, quarantine
-and manifest row commit together or not at all.
+the size of the file. Each batch is validated and keyed by SQL in DuckDB (validate.sql) and
+its good rows staged on disk; then DuckDB drops the event ids already stored (keys.py: an
+event id is unique in the warehouse whatever its day), gives new accounts their keys and
+streams the rows sorted by (day, title_key, country_index, account_key) into one part per
+day (staging.py), spilling rather than holding anything in memory. The whole file is one
+transaction: its parts, keys, accounts, quarantine and manifest row commit together or not at all.
 """
 
 from __future__ import annotations
@@ -23,28 +23,27 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import InputError, StrictModeRejection, WarehouseError
-from ..rollup.kernel import integer_values
-from ..store.events import PART_SCHEMA, PartWriter
+from ..store.events import PartWriter
 from ..store.quoting import sql_literal
 from ..store.warehouse import STAGING_DIR, Warehouse
 from . import sources
-from .accounts import ACCOUNT_KEY_SQL, ACCOUNT_PRINT_SQL, AccountIndex
-from .keys import FINGERPRINT_SQL, KEY_SQL, KeyIndex, first_occurrences
+from .keys import FINGERPRINT_SQL, KEY_SQL, rebuild_if_stale
 from .readers import ROW, RawBatch, open_input
+from .staging import Stage
 
 REQUIRED_COLUMNS = ("event_id", "account_id", "country", "start_time", "seconds_watched")
 EARLIEST_START = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
 FUTURE_TOLERANCE = dt.timedelta(days=1)
 FIRST_PROBLEMS = 5
-# DuckDB's memory while ingesting: a file's key and account inserts stay in its transaction
-# until it commits, so past this they are written out (to the database file, or the temporary
-# folder beside it) rather than held; a batch's validation needs far less.
-INGEST_MEMORY_LIMIT = "64MB"
+# DuckDB's settings while ingesting: past the memory limit, a file's deduplication, sort and
+# inserts (held in its transaction until it commits) spill to the temporary folder beside the
+# database; without keeping insertion order, writing the file's new events to staging needs no buffer.
+INGEST_MEMORY_LIMIT = "256MB"
+INGEST_SETTINGS = {"memory_limit": INGEST_MEMORY_LIMIT, "preserve_insertion_order": "false"}
 
 
 @dataclass
@@ -75,17 +74,15 @@ def ingest_files(warehouse: Warehouse, paths: Iterable[str | os.PathLike[str]], 
                  format: str | None = None, now: dt.datetime | None = None,
                  advance: Callable[[int], None] | None = None) -> list[IngestReport]:
     """Ingest files, and the log files under folders, in order, each in its own transaction,
-    sharing one key index; a file unchanged since it was ingested (path, size and
-    modification time) is skipped unread."""
-    index, accounts = KeyIndex(warehouse), AccountIndex(warehouse)
+    a file unchanged since it was ingested (path, size and modification time) is skipped unread."""
+    rebuild_if_stale(warehouse)
     unchanged = sources.unchanged_files(warehouse)
     reports = []
     for path in sources.expand(list(paths)):
         if sources.signature(path) in unchanged:
             reports.append(IngestReport(str(path), already_ingested_as=f"{path} (unchanged since then)", unchanged=True))
         else:
-            reports.append(ingest_file(warehouse, path, strict=strict, format=format, now=now, index=index,
-                                       accounts=accounts))
+            reports.append(ingest_file(warehouse, path, strict=strict, format=format, now=now, keys_checked=True))
         if advance:
             advance(1)
     return reports
@@ -93,8 +90,9 @@ def ingest_files(warehouse: Warehouse, paths: Iterable[str | os.PathLike[str]], 
 
 def ingest_file(warehouse: Warehouse, path: str | os.PathLike[str], *, strict: bool = False,
                 format: str | None = None, now: dt.datetime | None = None,
-                index: KeyIndex | None = None, accounts: AccountIndex | None = None) -> IngestReport:
-    """Ingest one playback-log file (CSV, TSV, JSON Lines or Parquet) in one atomic batch."""
+                keys_checked: bool = False) -> IngestReport:
+    """Ingest one playback-log file (CSV, TSV, JSON Lines or Parquet) in one atomic batch
+    (`keys_checked`: the caller has already made event_keys current this run)."""
     path = Path(path)
     report = IngestReport(str(path))
     if not path.is_file():
@@ -106,23 +104,26 @@ def ingest_file(warehouse: Warehouse, path: str | os.PathLike[str], *, strict: b
         return report
     raw = open_input(path, format=format)
     missing_title = _check_columns(path, raw.columns)
-    batch = _Batch(warehouse, path, report, index or KeyIndex(warehouse), accounts or AccountIndex(warehouse), strict=strict,
-                   now=now or dt.datetime.now(dt.timezone.utc), missing_title=missing_title)
-    with _memory_limit(warehouse, INGEST_MEMORY_LIMIT):
+    if not keys_checked:
+        rebuild_if_stale(warehouse)
+    batch = _Batch(warehouse, path, report, strict=strict, now=now or dt.datetime.now(dt.timezone.utc), missing_title=missing_title)
+    with _settings(warehouse, INGEST_SETTINGS):
         batch.run(raw.batches, raw.format, sha256)
     return report
 
 
 @contextlib.contextmanager
-def _memory_limit(warehouse: Warehouse, limit: str) -> Iterator[None]:
-    """DuckDB's memory limited to `limit` for the block, then set back."""
-    before = warehouse.scalar("SELECT current_setting('memory_limit')")
-    warehouse.execute(f"SET memory_limit = {sql_literal(limit)}")
+def _settings(warehouse: Warehouse, settings: dict[str, str]) -> Iterator[None]:
+    """DuckDB's settings changed for the block, then set back."""
+    before = {name: warehouse.scalar(f"SELECT CAST(current_setting({sql_literal(name)}) AS VARCHAR)") for name in settings}
+    for name, value in settings.items():
+        warehouse.execute(f"SET {name} = {sql_literal(value)}")
     try:
         yield
     finally:
-        with contextlib.suppress(duckdb.Error):
-            warehouse.execute(f"SET memory_limit = {sql_literal(before)}")
+        for name, value in before.items():
+            with contextlib.suppress(duckdb.Error):
+                warehouse.execute(f"SET {name} = {sql_literal(value)}")
 
 
 def _refuse_spark_days(warehouse: Warehouse, days: list[dt.date]) -> None:
@@ -150,13 +151,12 @@ def _validate_sql() -> str:
     return resources.files("viewrank.ingest").joinpath("validate.sql").read_text()
 
 
-# A batch validated (validate.sql), keyed and typed as an event part stores it, with the
-# hashes of its account ids (accounts.py gives them their account keys).
+# A batch validated (validate.sql), keyed and typed as it is staged (staging.py).
 BATCH_SQL = """
 WITH validated AS ({validate})
 SELECT v._row, v.reason, {key} AS key, {fingerprint} AS fingerprint,
        CAST(timezone($timezone, v.start_time) AS DATE) AS day,
-       v.event_id, v.account_id, {account_key} AS account_hash, {account_print} AS account_print,
+       v.event_id, v.account_id,
        CAST(v.title_key AS INTEGER) AS title_key,
        CAST(v.episode_key AS INTEGER) AS episode_key, CAST(v.country_index AS SMALLINT) AS country_index,
        CAST(v.start_time AS TIMESTAMPTZ) AS start_time,
@@ -187,15 +187,13 @@ FROM (SELECT unnest($rows) AS row, unnest($reasons) AS reason, unnest($raws) AS 
 class _Batch:
     """One input file on its way into the warehouse, a record batch at a time."""
 
-    def __init__(self, warehouse: Warehouse, path: Path, report: IngestReport, index: KeyIndex, accounts: AccountIndex, *,
+    def __init__(self, warehouse: Warehouse, path: Path, report: IngestReport, *,
                  strict: bool, now: dt.datetime, missing_title: list[str]):
-        self.warehouse, self.path, self.report, self.index, self.accounts = warehouse, path, report, index, accounts
+        self.warehouse, self.path, self.report = warehouse, path, report
         self.strict, self.now, self.missing_title = strict, now, missing_title
         self.first_problem: tuple[int, str] | None = None
         self.batch_sql = BATCH_SQL.format(validate=_validate_sql(), key=KEY_SQL.format(id="v.event_id"),
-                                          fingerprint=FINGERPRINT_SQL.format(id="v.event_id"),
-                                          account_key=ACCOUNT_KEY_SQL.format(id="v.account_id"),
-                                          account_print=ACCOUNT_PRINT_SQL.format(id="v.account_id"))
+                                          fingerprint=FINGERPRINT_SQL.format(id="v.event_id"))
         for name in VALIDATION_VARIABLES:
             self.batch_sql = self.batch_sql.replace(f"${name}", f"getvariable('ingest_{name}')")
         self.validation = {"timezone": warehouse.methodology.timezone, "earliest": EARLIEST_START, "latest": now + FUTURE_TOLERANCE,
@@ -206,20 +204,21 @@ class _Batch:
         batch_id = report.batch_id = warehouse.scalar("SELECT nextval('batch_ids')")
         staging = warehouse.path / STAGING_DIR / f"batch-{batch_id:08d}"
         shutil.rmtree(staging, ignore_errors=True)
-        writer = PartWriter(staging, batch_id)
+        writer = PartWriter(staging, batch_id, ordered=True)
+        stage = Stage(warehouse, staging)
         placed: list[Path] = []
-        self.index.load()
-        self.accounts.load()
         for name in VALIDATION_VARIABLES:
             warehouse.execute(f"SET VARIABLE ingest_{name} = $value", {"value": self.validation[name]})
         try:
             with warehouse.atomic():
                 for raw in batches:
-                    self._ingest(raw, writer)
+                    self._ingest(raw, stage)
                 if self.strict and self.first_problem:
                     row, reason = self.first_problem
                     raise StrictModeRejection(str(self.path), f"{reason} ({report.rows_quarantined} bad rows; "
                                               "nothing was ingested)", row=row)
+                report.rows_loaded = stage.settle(writer)
+                report.rows_duplicate = stage.rows - report.rows_loaded
                 parts = writer.close()
                 _refuse_spark_days(warehouse, [day for day, *_ in parts])
                 for day, relative, rows, is_sorted in parts:
@@ -235,17 +234,16 @@ class _Batch:
                     batch_id, str(self.path), sha256, size, format, report.rows_read, report.rows_loaded,
                     report.rows_quarantined, report.rows_duplicate, self.now.replace(tzinfo=None), modified])
         except BaseException:
+            stage.close()
             writer.abort()
-            self.index.forget()
-            self.accounts.forget()
             for target in placed:
                 target.unlink(missing_ok=True)
             raise
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
-    def _ingest(self, raw: RawBatch, writer: PartWriter) -> None:
-        """Validate, quarantine, key, deduplicate and store one record batch."""
+    def _ingest(self, raw: RawBatch, stage: Stage) -> None:
+        """Validate and quarantine one record batch, and stage its good rows."""
         warehouse, report = self.warehouse, self.report
         table = raw.table
         for name in self.missing_title:
@@ -262,28 +260,7 @@ class _Batch:
         self._quarantine(sorted(problems))
         if self.strict and self.first_problem:
             return  # the file will be refused: only count the rest of its problems
-        good = batch.filter(pc.is_null(batch["reason"])) if bad.num_rows else batch
-        keys, prints = (integer_values(good[name]).view(np.uint64) for name in ("key", "fingerprint"))
-        keep = first_occurrences(keys, prints, integer_values(good[ROW]))
-        keep &= ~self.index.known(keys, prints)
-        kept = int(keep.sum())
-        report.rows_loaded += kept
-        report.rows_duplicate += len(keep) - kept
-        if not kept:
-            return
-        self.index.add(keys[keep], prints[keep])
-        warehouse.over("new_event_keys", pa.table({"key": keys[keep], "fingerprint": prints[keep]}),
-                       "INSERT INTO event_keys SELECT key, fingerprint FROM new_event_keys")
-        good = good.filter(pa.array(keep)) if kept < len(keep) else good
-        account_hashes = (integer_values(good[name]).view(np.uint64) for name in ("account_hash", "account_print"))
-        good = good.append_column("account_key", self.accounts.account_keys(good["account_id"], *account_hashes))
-        days = integer_values(good["day"].cast(pa.int32()))
-        order = np.lexsort([integer_values(good[name]) for name in ("account_key", "country_index", "title_key")] + [days])
-        good, days = good.take(pa.array(order)), days[order]
-        starts = np.flatnonzero(np.diff(days, prepend=days[0] - 1))
-        for start, end in zip(starts, [*starts[1:], len(days)]):
-            day = dt.date(1970, 1, 1) + dt.timedelta(days=int(days[start]))
-            writer.write(day, good.slice(start, end - start).select(PART_SCHEMA.names))
+        stage.add(batch.filter(pc.is_null(batch["reason"])) if bad.num_rows else batch)
 
     def _quarantine(self, problems: list[tuple[int, str, str]]) -> None:
         if not problems:

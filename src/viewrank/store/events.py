@@ -108,10 +108,11 @@ def iter_part_batches(path: str, columns: list[str]) -> Iterator[pa.RecordBatch]
 
 class PartWriter:
     """Writes one batch's parts into a staging folder, a day per file, a sorted slice per
-    row group; `sorted` is true while a part has received a single slice."""
+    row group; `sorted` is true while a part has received a single slice, or always when the
+    caller promises `ordered` slices (one sorted stream, day by day)."""
 
-    def __init__(self, staging: Path, batch_id: int):
-        self.staging, self.batch_id = staging, batch_id
+    def __init__(self, staging: Path, batch_id: int, *, ordered: bool = False):
+        self.staging, self.batch_id, self.ordered = staging, batch_id, ordered
         self.writers: dict[dt.date, pq.ParquetWriter] = {}
         self.rows: dict[dt.date, int] = {}
         self.slices: dict[dt.date, int] = {}
@@ -134,7 +135,7 @@ class PartWriter:
         """Finish every part: (day, path relative to the warehouse, rows, sorted)."""
         for writer in self.writers.values():
             writer.close()
-        return [(day, part_relative_path(day, self.batch_id), self.rows[day], self.slices[day] == 1)
+        return [(day, part_relative_path(day, self.batch_id), self.rows[day], self.ordered or self.slices[day] == 1)
                 for day in sorted(self.writers)]
 
     def abort(self) -> None:

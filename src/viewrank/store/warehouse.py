@@ -145,6 +145,14 @@ class Warehouse:
         with _interrupts_as_keyboard_interrupt():
             return self.con.sql(sql, params=parameters).to_arrow_table()
 
+    def batches(self, sql: str, rows: int) -> Iterator[pa.RecordBatch]:
+        """Run a query and stream its result as Arrow record batches of about `rows` rows
+        (the connection is busy until the last one is read)."""
+        if self.tracer:
+            self.tracer(sql, None)
+        with _interrupts_as_keyboard_interrupt(), self.con.sql(sql).to_arrow_reader(batch_size=rows) as reader:
+            yield from reader
+
     def scalar(self, sql: str, parameters: Any = None) -> Any:
         """The first value of a query's first row (the whole result is read, so the connection is free after)."""
         rows = self.execute(sql, parameters).fetchall()

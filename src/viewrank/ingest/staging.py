@@ -1,0 +1,117 @@
+"""A file's good rows on their way to the event store, with memory flat whatever the size of
+the file or of the history.
+
+Each validated batch's good rows are appended to a staging Parquet file (with their row
+number and the two hashes of their event id). After the last batch DuckDB does the set work
+in a few statements inside the file's transaction, held to the ingest memory limit and
+spilling to its temporary folder: keep the first row of each event id within the file, drop
+the ids already stored (an anti-join with event_keys: an event id is unique in the warehouse
+whatever its day), give the new accounts the next keys in order of id, and stream the rows
+sorted by (day, title_key, country_index, account_key) to the part writer. No key of the
+history and no account is held in Python.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..store.events import PART_SCHEMA, PartWriter
+from ..store.quoting import sql_literal
+from ..store.warehouse import Warehouse
+from .readers import ROW
+
+STAGED_SCHEMA = pa.schema([
+    (ROW, pa.int64()), ("key", pa.uint64()), ("fingerprint", pa.uint64()), ("day", pa.date32()),
+    ("event_id", pa.string()), ("account_id", pa.string()), ("title_key", pa.int32()), ("episode_key", pa.int32()),
+    ("country_index", pa.int16()), ("start_time", pa.timestamp("us", tz="UTC")), ("seconds", pa.int32())])
+STAGED_FILE = "staged.parquet"
+FRESH_FILE = "fresh.parquet"
+# Rows handed to the part writer at a time from DuckDB's sorted result.
+STREAM_ROWS = 1_000_000
+
+# The staged rows that are new events: the first row of each (key, fingerprint) in the file,
+# unless event_keys already holds it. Two ids are one event only when both hashes match. Only
+# ids repeated within the file are kept aside (few), so the anti-joins build small tables.
+FRESH_SQL = """
+COPY (
+    WITH repeated AS (
+        SELECT key, fingerprint, min({row}) AS first_row FROM read_parquet({staged})
+        GROUP BY key, fingerprint HAVING count(*) > 1
+    )
+    SELECT s.* EXCLUDE ({row}) FROM read_parquet({staged}) s
+    ANTI JOIN repeated r ON r.key = s.key AND r.fingerprint = s.fingerprint AND r.first_row <> s.{row}
+    ANTI JOIN event_keys k ON k.key = s.key AND k.fingerprint = s.fingerprint
+) TO {fresh} (FORMAT parquet)
+"""
+INSERT_KEYS_SQL = "INSERT INTO event_keys SELECT key, fingerprint FROM read_parquet({fresh})"
+# New accounts get the next keys in order of id, so a rerun gives the same keys.
+INSERT_ACCOUNTS_SQL = """
+INSERT INTO accounts
+SELECT n.account_id,
+       CAST((SELECT coalesce(max(account_key), 0) FROM accounts) + row_number() OVER (ORDER BY n.account_id) AS INTEGER)
+FROM (SELECT DISTINCT account_id FROM read_parquet({fresh})) n
+ANTI JOIN accounts a ON a.account_id = n.account_id
+"""
+# The new events as event parts store them, in the order parts are sorted, day first.
+SORTED_SQL = f"""
+SELECT f.day, {", ".join("a.account_key" if name == "account_key" else "f." + name for name in PART_SCHEMA.names)}
+FROM read_parquet({{fresh}}) f JOIN accounts a ON a.account_id = f.account_id
+ORDER BY f.day, f.title_key, f.country_index, a.account_key
+"""
+
+
+class Stage:
+    """One file's staged good rows, in its staging folder."""
+
+    def __init__(self, warehouse: Warehouse, folder: Path):
+        self.warehouse, self.folder = warehouse, folder
+        self.staged, self.fresh = folder / STAGED_FILE, folder / FRESH_FILE
+        self.writer: pq.ParquetWriter | None = None
+        self.rows = 0
+
+    def add(self, table: pa.Table) -> None:
+        """Stage a batch's good rows (columns named as in STAGED_SCHEMA)."""
+        if not table.num_rows:
+            return
+        if self.writer is None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self.warehouse.trace(f"write {self.staged}")
+            self.writer = pq.ParquetWriter(self.staged, STAGED_SCHEMA, compression="snappy")
+        self.writer.write_table(table.select(STAGED_SCHEMA.names).cast(STAGED_SCHEMA))
+        self.rows += table.num_rows
+
+    def settle(self, parts: PartWriter) -> int:
+        """Store the new events and their keys and accounts (in the caller's transaction), the
+        events written to `parts` day by day in sorted order; how many were new."""
+        self.close()
+        if not self.rows:
+            return 0
+        warehouse = self.warehouse
+        staged, fresh = sql_literal(str(self.staged)), sql_literal(str(self.fresh))
+        kept = int(warehouse.scalar(FRESH_SQL.format(row=ROW, staged=staged, fresh=fresh)))
+        if not kept:
+            return 0
+        warehouse.execute(INSERT_KEYS_SQL.format(fresh=fresh))
+        warehouse.execute(INSERT_ACCOUNTS_SQL.format(fresh=fresh))
+        for batch in warehouse.batches(SORTED_SQL.format(fresh=fresh), STREAM_ROWS):
+            _write_days(parts, pa.Table.from_batches([batch]))
+        return kept
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+
+def _write_days(parts: PartWriter, table: pa.Table) -> None:
+    """Hand a slice of the sorted stream to the part writer, a day at a time."""
+    days = table["day"].cast(pa.int32()).to_numpy()
+    starts = [0, *(np.flatnonzero(days[1:] != days[:-1]) + 1).tolist()]
+    for start, end in zip(starts, [*starts[1:], len(days)]):
+        day = dt.date(1970, 1, 1) + dt.timedelta(days=int(days[start]))
+        parts.write(day, table.slice(start, end - start).select(PART_SCHEMA.names))
