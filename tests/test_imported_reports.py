@@ -63,14 +63,21 @@ def test_engagement_of_a_half_without_a_report_says_what_it_needs(published: Pat
     assert not (tmp_path / "e.xlsx").exists()
 
 
-def test_a_window_points_at_the_published_lists(published: Path) -> None:
-    result = run("window", "--week", "2023-04-23", "--warehouse", published, ok=False)
-    assert (result.exit_code, result.stderr) == (1, (
-        "Error: a window needs daily viewing from playback logs, and this warehouse holds only imported files: "
-        "the published lists of that week are 'viewrank lists --week 2023-04-23'\n"))
-    result = run("window", "--from", "2023-04-17", "--to", "2023-04-23", "--warehouse", published, ok=False)
-    assert result.exit_code == 1 and "only imported published lists" in result.stderr
-    assert "run 'viewrank rollup'" not in result.stderr
+def test_a_window_says_what_the_imported_files_hold_and_how_to_read_them(published: Path) -> None:
+    """Any window of days (dates, a week, first days) on imported files names each imported kind
+    with the command that reads it, the week nearest the window's end, as one error line."""
+    holds = ("and this warehouse holds only imported files: the published global weekly lists of 16 weeks from "
+             "2021-08-08 to 2025-10-26 ('viewrank lists --week {week}'); the published country weekly lists of the "
+             "week 2023-04-23 ('viewrank lists --week 2023-04-23 --country XX'); the engagement reports of 2023H1 "
+             "('viewrank engagement --half 2023H1'); Netflix's most-popular lists ('viewrank most-popular')\n")
+    logs = "needs daily viewing from playback logs ('viewrank ingest', then 'viewrank rollup'), "
+    for command, what, week in (
+            (["--week", "2023-04-23"], "a window of days (2023-04-17 to 2023-04-23)", "2023-04-23"),
+            (["--from", "2023-05-01", "--to", "2023-05-10"], "a window of days (2023-05-01 to 2023-05-10)", "2023-05-07"),
+            (["--first-days", "7", "--json"], "each title's first 7 days", "2025-10-26")):
+        result = run("window", *command, "--warehouse", published, ok=False)
+        assert (result.exit_code, result.stdout) == (1, ""), command
+        assert result.stderr == f"Error: {what} {logs}" + holds.format(week=week), command
 
 
 def test_engagement_text_of_an_imported_report_names_no_hours_threshold(published: Path, tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from ..charts.windows import RANK_BY, Window, date_window, first_days_window
 from ..charts.published import check_country_lists, check_week_end, country_code, published_week, week_lists
 from ..errors import NotFound
 from ..reports.factsheet import factsheet as build_factsheet
-from ..reports.imported import without_logs
+from ..reports.imported import imported_only, without_logs
 from ..reports.popular import engagement_report, export_engagement, export_most_popular
 from ..reports.popular import most_popular as build_most_popular
 from ..settings import MOST_POPULAR_RULES
@@ -145,17 +145,18 @@ def window(start: dt.date | None, end: dt.date | None, week: dt.date | None, fir
         raise click.UsageError("give exactly one of --from and --to, --week, or --first-days")
     with open_warehouse(warehouse_path, read_only=True) as warehouse:
         _check_country(warehouse, options)
+        if week:
+            check_week_end(warehouse.methodology, week)
+            start, end = warehouse.methodology.week_start_of(week), week
+        elif not first_days and not (start and end):
+            raise click.UsageError("--from and --to go together")
+        if without_logs(warehouse):
+            what = f"each title's first {first_days} days" if first_days else f"a window of days ({start} to {end})"
+            raise NotFound(imported_only(warehouse, what, start, end))
         if first_days:
             span = first_days_window(warehouse, first_days)
-        elif week:
-            check_week_end(warehouse.methodology, week)
-            if without_logs(warehouse):
-                raise NotFound(f"a window needs daily viewing from playback logs, and this warehouse holds only "
-                               f"imported files: the published lists of that week are 'viewrank lists --week {week}'")
-            span = date_window(warehouse, warehouse.methodology.week_start_of(week), week)
         else:
-            if not (start and end):
-                raise click.UsageError("--from and --to go together")
+            assert start and end
             span = date_window(warehouse, start, end)
         _show_lists(warehouse, span, options, as_json, silent)
 

@@ -34,11 +34,41 @@ WHERE e.period_start = $start AND e.period_end = $end AND ($min_hours IS NULL OR
 ORDER BY e.sheet, e.sheet_row
 """
 ENGAGEMENT_HALVES_SQL = "SELECT DISTINCT period_start FROM current_engagement_rows ORDER BY 1"
+# The imported weekly lists: per scope, how many weeks, the first and last, and the last week
+# ending on or before $end (a chart week ends on its last day).
+IMPORTED_WEEKS_SQL = """
+SELECT scope, count(DISTINCT week), min(week), max(week), max(week) FILTER (WHERE week <= $end)
+FROM current_editions WHERE origin = 'imported' GROUP BY scope ORDER BY scope DESC
+"""
 
 
 def without_logs(warehouse: Warehouse) -> bool:
     """Whether the warehouse has no playback events and no rolled-up days: imported files only."""
     return rolled_up_days(warehouse) is None and not warehouse.scalar(EVENT_FILES_SQL)
+
+
+def _half(start: dt.date) -> str:
+    return f"{start.year}H{1 if start.month <= 6 else 2}"
+
+
+def imported_only(warehouse: Warehouse, what: str, start: dt.date | None = None, end: dt.date | None = None) -> str:
+    """Why `what` (figures over days) cannot be read off a warehouse of imported files only, and
+    what it holds instead: weekly lists by week (the week nearest start..end), the engagement
+    halves and most-popular lists, each with the command that reads it."""
+    held = []
+    for scope, count, first, last, before in warehouse.execute(IMPORTED_WEEKS_SQL, {"end": end}).fetchall():
+        week = (before or first) if end else last
+        weeks = f"the week {first}" if count == 1 else f"{count:,} weeks from {first} to {last}"
+        held.append(f"the published {scope} weekly lists of {weeks} "
+                    f"('viewrank lists --week {week}{' --country XX' if scope == 'country' else ''}')")
+    halves = [_half(found) for (found,) in warehouse.execute(ENGAGEMENT_HALVES_SQL).fetchall()]
+    if halves:
+        chosen = next((h for h in halves if start and h == _half(start)), halves[-1])
+        held.append(f"the engagement reports of {', '.join(halves)} ('viewrank engagement --half {chosen}')")
+    if warehouse.scalar("SELECT count(*) FROM current_most_popular"):
+        held.append("Netflix's most-popular lists ('viewrank most-popular')")
+    return (f"{what} needs daily viewing from playback logs ('viewrank ingest', then 'viewrank rollup'), and this "
+            f"warehouse holds only imported files: " + ("; ".join(held) or "none with lists or reports"))
 
 
 def imported_most_popular(warehouse: Warehouse, rule: str) -> dict[str, Any]:
