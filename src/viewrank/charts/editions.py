@@ -1,7 +1,8 @@
 """The one edition writer: computed charts, imports and identity fixes store their lists here.
 
 A week's rows become a new revision only when they differ from the revision they would
-replace; streaks (consecutive weeks on the same list) are derived here, by one rule, for
+replace, or come from another publication (each publication keeps its own, placed by date);
+streaks (consecutive weeks on the same list) are derived here, by one rule, for
 every origin.
 """
 
@@ -150,7 +151,8 @@ def write_editions(warehouse: Warehouse, scope: str, weeks: dict[dt.date, list[E
     """Store each week's entries as a revision placed by publication: undated entries (computed,
     corrected) go on top; dated ones above every revision published no later, so the newest
     publication is current whatever the order of imports. Entries equal (on the `compared`
-    columns) to the revision just below or above their place make no revision. Call inside
+    columns) to the revision just below or above their place, of the same publication (or
+    undated), make no revision. Call inside
     warehouse.atomic(). Each entry's streak is set first (fill_streaks)."""
     fill_streaks(warehouse, scope, weeks)
     stored: dict[dt.date, list[_Stored]] = {}
@@ -167,7 +169,9 @@ def write_editions(warehouse: Warehouse, scope: str, weeks: dict[dt.date, list[E
         rows = sorted(weeks[week], key=_order)
         below, above = places[week]
         values = [entry.compared(compared) for entry in rows]
-        same = next((s for s in (below, above) if s is not None and
+        # Another publication of the same lists is a revision of its own (so each publication
+        # can be written back, and any import order keeps the same revisions).
+        same = next((s for s in (below, above) if s is not None and (published is None or s.dated == published) and
                      [e.compared(compared) for e in entries.get(s.edition_id, [])] == values), None)
         if same is not None:
             result[week] = Written(same.edition_id, False, same is stored[week][-1], [])

@@ -3,8 +3,8 @@
 Reads all-weeks-global, all-weeks-countries and most-popular in TSV, CSV or .xlsx, in every
 column layout they have had (the kind of file is told by its header). Each file is
 validated whole before anything is written, then stored in one transaction: every (week,
-scope) becomes an edition with origin 'imported' (a new revision only when its rows differ
-from the current edition), values exactly as published, titles identified by
+scope) becomes an edition with origin 'imported' (a revision of its own placed by publication
+date; none when the same publication's rows are stored already), values exactly as published, titles identified by
 `identity.py`. The file's layout is recorded so `reexport.py` can write it back.
 """
 
