@@ -12,7 +12,7 @@ import pyarrow as pa
 
 from ..store.bulk import insert_arrow
 from ..store.warehouse import Warehouse
-from .identity import fold
+from .identity import fold, season_name
 
 TITLE_SCHEMA = pa.schema([
     ("title_id", pa.string()), ("show_title", pa.string()), ("season_number", pa.int32()),
@@ -23,6 +23,14 @@ TITLE_SCHEMA = pa.schema([
 SEASON_LABEL = re.compile(r"((?:Season|Temporada|Saison|Staffel) \d+|Limited Series|Miniseries|"
                           r"(?:Part|Parte|Book|Volume|Vol\.|Collection|Chapter|Series) (?:\d+|[IVX]+|One|Two|Three|Four|Five|Six))",
                           re.IGNORECASE)
+
+
+# The spellings of Top 10 titles other than the one they show, in the titles' order.
+ALIASES_SQL = """
+SELECT t.title_id, a.show_title, a.season_title FROM title_aliases a JOIN titles t USING (title_key)
+WHERE a.show_title <> t.show_title OR a.season_title IS DISTINCT FROM t.season_title
+ORDER BY t.title_id, a.published, a.show_title, a.season_title
+"""
 
 
 def is_season_label(text: str) -> bool:
@@ -54,7 +62,8 @@ class Known:
 
 
 class TitleIndex:
-    """Existing titles by season title and, for titles without one, by name."""
+    """Existing titles by season title and, for titles without one, by name: every spelling a
+    Top 10 title was published under, and a numbered season by its 'Show: Season N' name too."""
 
     def __init__(self, warehouse: Warehouse):
         self.by_season: dict[str, list[Known]] = {}
@@ -66,17 +75,23 @@ class TitleIndex:
                                             GROUP BY title_key) w USING (title_key)
                    ORDER BY w.first_week NULLS LAST, t.title_id""").fetchall():
             self.add(Known(*row))
+        for title_id, show, season in warehouse.execute(ALIASES_SQL).fetchall():
+            self._index(self.by_id[title_id], show, season)
 
     def add(self, known: Known) -> None:
         self.by_id[known.title_id] = known
-        if known.season_title:
-            self.by_season.setdefault(fold(known.season_title), []).append(known)
-        else:
-            self.by_name.setdefault(fold(known.show_title), []).append(known)
+        self._index(known, known.show_title, known.season_title)
+
+    def _index(self, known: Known, show: str, season: str | None) -> None:
+        names = {fold(season), fold(season_name(season))} if season else {fold(show)}
+        for name in names:
+            found = (self.by_season if season else self.by_name).setdefault(name, [])
+            if known not in found:
+                found.append(known)
 
     def named(self, name: str, kind: str | None) -> list[Known]:
-        """Titles this name denotes: an exact season title (of any kind: Netflix lists a few
-        seasons under Films), or the name of a title without a season of a compatible kind."""
+        """Titles this name denotes: a season title (of any kind: Netflix lists a few seasons
+        under Films), or the name of a title without a season of a compatible kind."""
         seasons = self.by_season.get(fold(name), [])
         plain = [k for k in self.by_name.get(fold(name), []) if kind is None or k.kind == kind]
         return seasons + plain
