@@ -4,10 +4,10 @@
 Names are compared by `name_key` (seasons by `season_key`), so a rename in case,
 punctuation or spacing between publications, or of a numbered season ("Love Is Blind:
 Season 4" / "Love Is Blind: S4: Seattle"), keeps one id; every spelling is kept in
-title_aliases and the newest publication's is shown. Ids are derived from the evidence (category, names, first week of
-the run), not from what was imported first, and a title first known from country lists
-takes the id of the global title its rows would have gone to (by names and week) once a
-global list has it, so any import order gives the same ids.
+title_aliases and the newest publication's is shown. Ids are derived from the evidence
+(category, names, first week of the run), not from what was imported first, and a title
+first known from country lists takes the id of the global title its rows would have gone to
+(by names and week) once a global list has it, so any import order gives the same ids.
 Evidence that derives a stored id again is that title, and an id merged away by hand
 (titles-merge) is the title it was merged into, so an older publication imported after a
 correction neither revives the old id nor collides with the stored one.
@@ -195,9 +195,10 @@ def global_titles(warehouse: Warehouse, parsed: Top10File, titles: Titles, repor
                                  show_key, season_text, run[0].week)
         known = titles.existing(title_id)
         if known is not None:   # the same evidence named a stored title before (or one merged away)
-            for sighting in run:
-                if sighting.ref is not None and known != title_id:
-                    sighting.ref.merged_from = title_id
+            if known != title_id:   # its spellings are those of the title merged away
+                for sighting in run:
+                    if sighting.ref is not None:
+                        sighting.ref.merged_from = title_id
             return known
         return titles.create(title_id, kind_of(category), row.show_title, row.season_title,
                              _language_of(category, english), unlisted=False)
@@ -223,19 +224,19 @@ def global_titles(warehouse: Warehouse, parsed: Top10File, titles: Titles, repor
 def _run_candidates(found: list[list[Sighting]]) -> dict[tuple[str, str, str], list[Candidate]]:
     """The global titles of identified runs by (kind, show, season) name keys, as
     `_global_candidates` gives them from the warehouse once they are written."""
-    by_title: dict[tuple[tuple[str, str, str], str, str], tuple[set[dt.date], float]] = {}
+    Title = tuple[tuple[str, str, str], str, str]   # (names key, title id, category)
+    weeks: dict[Title, set[dt.date]] = {}
+    hours: dict[Title, float] = {}
     for run in found:
         category, show_key, season_text = run[0].group
         for sighting in run:
-            weeks, hours = by_title.get(((kind_of(category), show_key, season_text), sighting.title_id or "", category),
-                                        (set(), 0.0))
-            weeks.add(sighting.week)
-            by_title[((kind_of(category), show_key, season_text), sighting.title_id or "", category)] = (
-                weeks, hours + (sighting.hours or 0))
-    found_by_key: dict[tuple[str, str, str], list[Candidate]] = {}
-    for (key, title_id, category), (weeks, hours) in sorted(by_title.items(), key=lambda i: (min(i[1][0]), i[0][1])):
-        found_by_key.setdefault(key, []).append((title_id, category, sorted(weeks), hours))
-    return found_by_key
+            title = ((kind_of(category), show_key, season_text), sighting.title_id or "", category)
+            weeks.setdefault(title, set()).add(sighting.week)
+            hours[title] = hours.get(title, 0.0) + (sighting.hours or 0)
+    by_names: dict[tuple[str, str, str], list[Candidate]] = {}
+    for title in sorted(weeks, key=lambda title: (min(weeks[title]), title[1])):
+        by_names.setdefault(title[0], []).append((title[1], title[2], sorted(weeks[title]), hours[title]))
+    return by_names
 
 
 def _global_candidates(warehouse: Warehouse) -> dict[tuple[str, str, str], list[Candidate]]:
