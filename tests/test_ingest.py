@@ -58,9 +58,14 @@ EXPECTED_QUARANTINE = [
 
 @pytest.fixture
 def warehouse(tmp_path: Path) -> Warehouse:
-    warehouse = Warehouse.init(tmp_path / "warehouse")
-    import_catalog(warehouse, write_csv(tmp_path / "titles.csv", TITLE_FIELDS, [film("F1", "Alpha"), season("S1", "Gamma", 1)]))
-    import_catalog(warehouse, write_csv(tmp_path / "episodes.csv", EPISODE_FIELDS,
+    return catalogued(tmp_path / "warehouse")
+
+
+def catalogued(root: Path) -> Warehouse:
+    """A new warehouse with the film F1 and the season S1 (episode E1)."""
+    warehouse = Warehouse.init(root)
+    import_catalog(warehouse, write_csv(root.parent / "titles.csv", TITLE_FIELDS, [film("F1", "Alpha"), season("S1", "Gamma", 1)]))
+    import_catalog(warehouse, write_csv(root.parent / "episodes.csv", EPISODE_FIELDS,
                                         [{"episode_id": "E1", "title_id": "S1", "episode_number": 1, "runtime_seconds": 1500}]))
     return warehouse
 
@@ -124,6 +129,42 @@ def test_json_lines_and_parquet_go_through_the_same_validation(warehouse: Wareho
     if suffix == "jsonl":
         expected.append((5, "not valid JSON (Expecting property name enclosed in double quotes at column 2)"))
     assert report.first_problems == expected
+
+
+def malformed_parquet(path: Path) -> Path:
+    """MALFORMED_LOG's rows that parse, as a Parquet file of text columns (the rest of the file as it came)."""
+    lines = [line.split(",") for line in MALFORMED_LOG.splitlines()[1:]]
+    rows = [dict(zip(EVENT_FIELDS, [value or None for value in line])) for line in lines if len(line) == len(EVENT_FIELDS)]
+    pq.write_table(pa.Table.from_pylist(rows), path)
+    return path
+
+
+def stored(warehouse: Warehouse) -> dict[str, list]:
+    """What an ingest left: its manifest figures, quarantine and events (parts read back, in order)."""
+    from viewrank.store import events
+    return {"manifest": warehouse.execute("SELECT rows_read, rows_loaded, rows_quarantined, rows_duplicate "
+                                          "FROM ingested_files").fetchall(),
+            "quarantine": warehouse.execute("SELECT row_number, reason, raw FROM quarantine ORDER BY ALL").fetchall(),
+            "events": events.read_columns(events.part_paths(warehouse), list(events.PART_SCHEMA.names)).to_pylist(),
+            "accounts": warehouse.execute("SELECT * FROM accounts ORDER BY ALL").fetchall()}
+
+
+def test_a_parquet_file_read_by_duckdb_ingests_as_the_streaming_reader_does(
+        warehouse: Warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Parquet file is validated by DuckDB straight from the file (ingest/scan.py): the same
+    rows, reasons, quarantined text and stored events as the record-batch path gives."""
+    path = malformed_parquet(tmp_path / "log.parquet")
+    direct = ingest_file(warehouse, path)
+    monkeypatch.setattr("viewrank.ingest.scan.readable_directly", lambda path: None)
+    streamed = ingest_file(catalogued(tmp_path / "streamed" / "warehouse"), path)
+    assert (direct.rows_read, direct.rows_loaded, direct.rows_quarantined, direct.rows_duplicate) == (17, 3, 13, 1)
+    assert direct.first_problems == [(3, "unknown title_id NOPE"), (4, "unknown episode_id E9"),
+                                     (5, "unknown country code XX (expected ISO 3166-1 alpha-2)"),
+                                     (6, "negative seconds_watched -5"), (7, "start_time yesterday is not a timestamp")]
+    assert (direct.first_problems, direct.days) == (streamed.first_problems, streamed.days)
+    assert stored(warehouse) == stored(Warehouse(tmp_path / "streamed" / "warehouse"))
+    with pytest.raises(StrictModeRejection, match=r"log.parquet row 3: unknown title_id NOPE \(13 bad rows; nothing was"):
+        ingest_file(catalogued(tmp_path / "strict" / "warehouse"), path, strict=True)
 
 
 def test_strict_mode_rejects_the_whole_file_and_stores_nothing(warehouse: Warehouse, tmp_path: Path) -> None:
@@ -234,9 +275,9 @@ def test_ingest_memory_is_flat_whatever_the_size_of_one_file(tmp_path: Path) -> 
 # engines reading the same parts directly; Spark, which reads a copy of the folder elsewhere.
 EVENT_PART_NAMERS = {"store/events.py", "store/warehouse.py", "store/integrity.py", "tools/bench.py", "rollup/spark.py"}
 # Modules allowed to open Parquet files: the events reader, rollup parts, input files, the
-# benchmark, and ingest's staging files (a file's good rows before they become parts).
+# benchmark, ingest's staging files (a file's rows before they become parts) and its direct Parquet scan.
 # store/damage.py reads any part's footer and pages to check them whole, never its events.
-PARQUET_READERS = {"store/events.py", "store/rollup_parts.py", "store/damage.py", "ingest/readers.py", "ingest/staging.py",
+PARQUET_READERS = {"store/events.py", "store/rollup_parts.py", "store/damage.py", "ingest/readers.py", "ingest/staging.py", "ingest/scan.py",
                    "tools/bench.py"}
 
 

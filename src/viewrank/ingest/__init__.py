@@ -32,7 +32,8 @@ from ..store.quoting import sql_literal
 from ..store.warehouse import STAGING_DIR, Warehouse
 from . import sources
 from .keys import FINGERPRINT_SQL, KEY_SQL, rebuild_if_stale
-from .readers import ROW, RawBatch, open_input
+from . import scan
+from .readers import ROW, RawBatch, RawInput, open_input
 from .staging import Stage
 
 REQUIRED_COLUMNS = ("event_id", "account_id", "country", "start_time", "seconds_watched")
@@ -74,25 +75,27 @@ def ingest_files(warehouse: Warehouse, paths: Iterable[str | os.PathLike[str]], 
                  format: str | None = None, now: dt.datetime | None = None,
                  advance: Callable[[int], None] | None = None) -> list[IngestReport]:
     """Ingest files, and the log files under folders, in order, each in its own transaction,
-    a file unchanged since it was ingested (path, size and modification time) is skipped unread."""
+    a file unchanged since it was ingested (path, size and modification time) is skipped unread;
+    the keys are checked and DuckDB's settings made once for the run."""
     rebuild_if_stale(warehouse)
     unchanged = sources.unchanged_files(warehouse)
     reports = []
-    for path in sources.expand(list(paths)):
-        if sources.signature(path) in unchanged:
-            reports.append(IngestReport(str(path), already_ingested_as=f"{path} (unchanged since then)", unchanged=True))
-        else:
-            reports.append(ingest_file(warehouse, path, strict=strict, format=format, now=now, keys_checked=True))
-        if advance:
-            advance(1)
+    with _settings(warehouse, INGEST_SETTINGS):
+        for path in sources.expand(list(paths)):
+            if sources.signature(path) in unchanged:
+                reports.append(IngestReport(str(path), already_ingested_as=f"{path} (unchanged since then)", unchanged=True))
+            else:
+                reports.append(ingest_file(warehouse, path, strict=strict, format=format, now=now, prepared=True))
+            if advance:
+                advance(1)
     return reports
 
 
 def ingest_file(warehouse: Warehouse, path: str | os.PathLike[str], *, strict: bool = False,
                 format: str | None = None, now: dt.datetime | None = None,
-                keys_checked: bool = False) -> IngestReport:
+                prepared: bool = False) -> IngestReport:
     """Ingest one playback-log file (CSV, TSV, JSON Lines or Parquet) in one atomic batch
-    (`keys_checked`: the caller has already made event_keys current this run)."""
+    (`prepared`: the caller has made event_keys current and DuckDB's ingest settings for its run)."""
     path = Path(path)
     report = IngestReport(str(path))
     if not path.is_file():
@@ -104,11 +107,13 @@ def ingest_file(warehouse: Warehouse, path: str | os.PathLike[str], *, strict: b
         return report
     raw = open_input(path, format=format)
     missing_title = _check_columns(path, raw.columns)
-    if not keys_checked:
-        rebuild_if_stale(warehouse)
     batch = _Batch(warehouse, path, report, strict=strict, now=now or dt.datetime.now(dt.timezone.utc), missing_title=missing_title)
+    if prepared:
+        batch.run(raw, sha256)
+        return report
+    rebuild_if_stale(warehouse)
     with _settings(warehouse, INGEST_SETTINGS):
-        batch.run(raw.batches, raw.format, sha256)
+        batch.run(raw, sha256)
     return report
 
 
@@ -155,7 +160,7 @@ def _validate_sql() -> str:
 BATCH_SQL = """
 WITH validated AS ({validate})
 SELECT v._row, v.reason, {key} AS key, {fingerprint} AS fingerprint,
-       CAST(timezone($timezone, v.start_time) AS DATE) AS day,
+       {day} AS day,
        v.event_id, v.account_id,
        CAST(v.title_key AS INTEGER) AS title_key,
        CAST(v.episode_key AS INTEGER) AS episode_key, CAST(v.country_index AS SMALLINT) AS country_index,
@@ -163,6 +168,10 @@ SELECT v._row, v.reason, {key} AS key, {fingerprint} AS fingerprint,
        CASE WHEN v.reason IS NULL THEN CAST(round(v.seconds_value) AS INTEGER) END AS seconds
 FROM validated v
 """
+# A start time's day in the methodology's time zone; a UTC day needs no time zone rules (they
+# took a third of the validation's time).
+DAY_SQL = "CAST(timezone($timezone, v.start_time) AS DATE)"
+UTC_DAY_SQL = "CAST(DATE '1970-01-01' + CAST(epoch_us(v.start_time) // 86400000000 AS INTEGER) AS DATE)"
 # The raw text of the bad rows (`raw` holds only them), for the quarantine.
 BAD_ROWS_SQL = "SELECT raw._row, to_json(raw) FROM raw"
 # The validation's settings, as variables: statements over an Arrow table take no parameters.
@@ -192,14 +201,15 @@ class _Batch:
         self.warehouse, self.path, self.report = warehouse, path, report
         self.strict, self.now, self.missing_title = strict, now, missing_title
         self.first_problem: tuple[int, str] | None = None
-        self.batch_sql = BATCH_SQL.format(validate=_validate_sql(), key=KEY_SQL.format(id="v.event_id"),
+        day = UTC_DAY_SQL if warehouse.methodology.timezone == "UTC" else DAY_SQL
+        self.batch_sql = BATCH_SQL.format(validate=_validate_sql(), key=KEY_SQL.format(id="v.event_id"), day=day,
                                           fingerprint=FINGERPRINT_SQL.format(id="v.event_id"))
         for name in VALIDATION_VARIABLES:
             self.batch_sql = self.batch_sql.replace(f"${name}", f"getvariable('ingest_{name}')")
         self.validation = {"timezone": warehouse.methodology.timezone, "earliest": EARLIEST_START, "latest": now + FUTURE_TOLERANCE,
                            "max_seconds": warehouse.methodology.max_session_seconds}
 
-    def run(self, batches: Iterable[RawBatch], format: str, sha256: str) -> None:
+    def run(self, raw: RawInput, sha256: str) -> None:
         warehouse, report = self.warehouse, self.report
         batch_id = report.batch_id = warehouse.scalar("SELECT nextval('batch_ids')")
         staging = warehouse.path / STAGING_DIR / f"batch-{batch_id:08d}"
@@ -211,8 +221,12 @@ class _Batch:
             warehouse.execute(f"SET VARIABLE ingest_{name} = $value", {"value": self.validation[name]})
         try:
             with warehouse.atomic():
-                for raw in batches:
-                    self._ingest(raw, stage)
+                stored = scan.readable_directly(self.path) if raw.format == "parquet" else None
+                if stored is not None:
+                    self._scan(raw, stored, stage)
+                else:
+                    for batch in raw.batches:
+                        self._ingest(batch, stage)
                 if self.strict and self.first_problem:
                     row, reason = self.first_problem
                     raise StrictModeRejection(str(self.path), f"{reason} ({report.rows_quarantined} bad rows; "
@@ -231,7 +245,7 @@ class _Batch:
                     report.days.append(day.isoformat())
                 _, size, modified = sources.signature(self.path)
                 warehouse.execute(INSERT_MANIFEST_SQL, [
-                    batch_id, str(self.path), sha256, size, format, report.rows_read, report.rows_loaded,
+                    batch_id, str(self.path), sha256, size, raw.format, report.rows_read, report.rows_loaded,
                     report.rows_quarantined, report.rows_duplicate, self.now.replace(tzinfo=None), modified])
         except BaseException:
             stage.close()
@@ -241,6 +255,20 @@ class _Batch:
             raise
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+
+    def _scan(self, raw: RawInput, stored: list[str], stage: Stage) -> None:
+        """Validate and stage a whole Parquet file in DuckDB (scan.py), and quarantine its bad rows."""
+        report = self.report
+        source = scan.source_sql(self.path, stored, raw.columns, self.missing_title)
+        rows, bad = scan.stage(self.warehouse, self.path, source, self.batch_sql, stage.staged)
+        report.rows_read, report.rows_quarantined = rows, bad
+        if bad:
+            report.first_problems = scan.first_bad_rows(self.warehouse, stage.staged, FIRST_PROBLEMS)
+            self.first_problem = report.first_problems[0]
+            if not self.strict:
+                scan.quarantine(self.warehouse, source, stage.staged, CUT_SQL, {
+                    "batch_id": report.batch_id, "path": str(self.path), "max": MAX_QUARANTINED_CHARS})
+        stage.adopt(rows - bad)
 
     def _ingest(self, raw: RawBatch, stage: Stage) -> None:
         """Validate and quarantine one record batch, and stage its good rows."""

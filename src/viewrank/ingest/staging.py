@@ -26,11 +26,14 @@ from ..store.warehouse import Warehouse
 from .readers import ROW
 
 STAGED_SCHEMA = pa.schema([
-    (ROW, pa.int64()), ("key", pa.uint64()), ("fingerprint", pa.uint64()), ("day", pa.date32()),
+    (ROW, pa.int64()), ("reason", pa.string()), ("key", pa.uint64()), ("fingerprint", pa.uint64()), ("day", pa.date32()),
     ("event_id", pa.string()), ("account_id", pa.string()), ("title_key", pa.int32()), ("episode_key", pa.int32()),
     ("country_index", pa.int16()), ("start_time", pa.timestamp("us", tz="UTC")), ("seconds", pa.int32())])
 STAGED_FILE = "staged.parquet"
 FRESH_FILE = "fresh.parquet"
+# Staged rows are read once, by DuckDB: neither dictionaries, statistics nor compression are
+# worth their time (they made writing three times slower).
+STAGED_WRITE = {"compression": "none", "use_dictionary": False, "write_statistics": False}
 # Rows handed to the part writer at a time from DuckDB's sorted result.
 STREAM_ROWS = 1_000_000
 
@@ -39,11 +42,11 @@ STREAM_ROWS = 1_000_000
 # ids repeated within the file are kept aside (few), so the anti-joins build small tables.
 FRESH_SQL = """
 COPY (
-    WITH repeated AS (
-        SELECT key, fingerprint, min({row}) AS first_row FROM read_parquet({staged})
-        GROUP BY key, fingerprint HAVING count(*) > 1
+    WITH good AS NOT MATERIALIZED (SELECT * EXCLUDE (reason) FROM read_parquet({staged}) WHERE reason IS NULL),
+    repeated AS (
+        SELECT key, fingerprint, min({row}) AS first_row FROM good GROUP BY key, fingerprint HAVING count(*) > 1
     )
-    SELECT s.* EXCLUDE ({row}) FROM read_parquet({staged}) s
+    SELECT s.* EXCLUDE ({row}) FROM good s
     ANTI JOIN repeated r ON r.key = s.key AND r.fingerprint = s.fingerprint AND r.first_row <> s.{row}
     ANTI JOIN event_keys k ON k.key = s.key AND k.fingerprint = s.fingerprint
 ) TO {fresh} (FORMAT parquet)
@@ -66,7 +69,8 @@ ORDER BY f.day, f.title_key, f.country_index, a.account_key
 
 
 class Stage:
-    """One file's staged good rows, in its staging folder."""
+    """One file's staged rows, in its staging folder: the good ones, added a batch at a time,
+    or every row with its reason, written there by DuckDB (scan.py; then `adopt`)."""
 
     def __init__(self, warehouse: Warehouse, folder: Path):
         self.warehouse, self.folder = warehouse, folder
@@ -75,15 +79,19 @@ class Stage:
         self.rows = 0
 
     def add(self, table: pa.Table) -> None:
-        """Stage a batch's good rows (columns named as in STAGED_SCHEMA)."""
+        """Stage a batch's good rows (columns named as in STAGED_SCHEMA, `reason` NULL)."""
         if not table.num_rows:
             return
         if self.writer is None:
             self.folder.mkdir(parents=True, exist_ok=True)
             self.warehouse.trace(f"write {self.staged}")
-            self.writer = pq.ParquetWriter(self.staged, STAGED_SCHEMA, compression="snappy")
+            self.writer = pq.ParquetWriter(self.staged, STAGED_SCHEMA, **STAGED_WRITE)
         self.writer.write_table(table.select(STAGED_SCHEMA.names).cast(STAGED_SCHEMA))
         self.rows += table.num_rows
+
+    def adopt(self, good_rows: int) -> None:
+        """Take the staged file written in place, holding `good_rows` good rows."""
+        self.rows = good_rows
 
     def settle(self, parts: PartWriter) -> int:
         """Store the new events and their keys and accounts (in the caller's transaction), the
