@@ -31,6 +31,7 @@ STAGED_SCHEMA = pa.schema([
     ("country_index", pa.int16()), ("start_time", pa.timestamp("us", tz="UTC")), ("seconds", pa.int32())])
 STAGED_FILE = "staged.parquet"
 FRESH_FILE = "fresh.parquet"
+ACCOUNTS_FILE = "accounts.parquet"
 # Staged rows are read once, by DuckDB: neither dictionaries, statistics nor compression are
 # worth their time (they made writing three times slower).
 STAGED_WRITE = {"compression": "none", "use_dictionary": False, "write_statistics": False}
@@ -39,31 +40,42 @@ STREAM_ROWS = 1_000_000
 
 # The staged rows that are new events: the first row of each (key, fingerprint) in the file,
 # unless event_keys already holds it. Two ids are one event only when both hashes match. Only
-# ids repeated within the file are kept aside (few), so the anti-joins build small tables.
+# ids repeated within the file are kept aside (few), and the stored keys are matched on `key`
+# alone first (half the time of matching both over the whole history), so the joins build
+# small tables.
 FRESH_SQL = """
 COPY (
     WITH good AS NOT MATERIALIZED (SELECT * EXCLUDE (reason) FROM read_parquet({staged}) WHERE reason IS NULL),
     repeated AS (
         SELECT key, fingerprint, min({row}) AS first_row FROM good GROUP BY key, fingerprint HAVING count(*) > 1
-    )
+    ),
+    stored AS (SELECT k.key, k.fingerprint FROM event_keys k SEMI JOIN good g ON k.key = g.key)
     SELECT s.* EXCLUDE ({row}) FROM good s
     ANTI JOIN repeated r ON r.key = s.key AND r.fingerprint = s.fingerprint AND r.first_row <> s.{row}
-    ANTI JOIN event_keys k ON k.key = s.key AND k.fingerprint = s.fingerprint
+    ANTI JOIN stored k ON k.key = s.key AND k.fingerprint = s.fingerprint
 ) TO {fresh} (FORMAT parquet)
 """
 INSERT_KEYS_SQL = "INSERT INTO event_keys SELECT key, fingerprint FROM read_parquet({fresh})"
-# New accounts get the next keys in order of id, so a rerun gives the same keys.
-INSERT_ACCOUNTS_SQL = """
-INSERT INTO accounts
-SELECT n.account_id,
-       CAST((SELECT coalesce(max(account_key), 0) FROM accounts) + row_number() OVER (ORDER BY n.account_id) AS INTEGER)
-FROM (SELECT DISTINCT account_id FROM read_parquet({fresh})) n
-ANTI JOIN accounts a ON a.account_id = n.account_id
+# The file's accounts with their keys, found in one pass over the accounts table: a new
+# account gets the next key in order of id, so a rerun gives the same keys.
+FILE_ACCOUNTS_SQL = """
+COPY (
+    WITH found AS (
+        SELECT n.account_id, a.account_key
+        FROM (SELECT DISTINCT account_id FROM read_parquet({fresh})) n
+        LEFT JOIN accounts a ON a.account_id = n.account_id
+    )
+    SELECT account_id, account_key IS NULL AS new,
+           CAST(coalesce(account_key, (SELECT coalesce(max(account_key), 0) FROM accounts)
+                         + row_number() OVER (PARTITION BY account_key IS NULL ORDER BY account_id)) AS INTEGER) AS account_key
+    FROM found
+) TO {accounts} (FORMAT parquet)
 """
+INSERT_ACCOUNTS_SQL = "INSERT INTO accounts SELECT account_id, account_key FROM read_parquet({accounts}) WHERE new"
 # The new events as event parts store them, in the order parts are sorted, day first.
 SORTED_SQL = f"""
 SELECT f.day, {", ".join("a.account_key" if name == "account_key" else "f." + name for name in PART_SCHEMA.names)}
-FROM read_parquet({{fresh}}) f JOIN accounts a ON a.account_id = f.account_id
+FROM read_parquet({{fresh}}) f JOIN read_parquet({{accounts}}) a ON a.account_id = f.account_id
 ORDER BY f.day, f.title_key, f.country_index, a.account_key
 """
 
@@ -105,8 +117,10 @@ class Stage:
         if not kept:
             return 0
         warehouse.execute(INSERT_KEYS_SQL.format(fresh=fresh))
-        warehouse.execute(INSERT_ACCOUNTS_SQL.format(fresh=fresh))
-        for batch in warehouse.batches(SORTED_SQL.format(fresh=fresh), STREAM_ROWS):
+        accounts = sql_literal(str(self.folder / ACCOUNTS_FILE))
+        warehouse.execute(FILE_ACCOUNTS_SQL.format(fresh=fresh, accounts=accounts))
+        warehouse.execute(INSERT_ACCOUNTS_SQL.format(accounts=accounts))
+        for batch in warehouse.batches(SORTED_SQL.format(fresh=fresh, accounts=accounts), STREAM_ROWS):
             _write_days(parts, pa.Table.from_batches([batch]))
         return kept
 
