@@ -4,6 +4,7 @@ a run that never crashed: nothing lost, nothing counted twice."""
 
 from __future__ import annotations
 
+import csv
 import random
 import shutil
 import signal
@@ -13,6 +14,8 @@ import time
 import zipfile
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from builders import EPISODE_FIELDS, EVENT_FIELDS, TITLE_FIELDS, film, plays, season, write_csv
 
@@ -137,6 +140,32 @@ def test_sigkill_before_every_statement_then_rerun_equals_a_clean_run(scenario: 
         with Warehouse(root, read_only=True) as warehouse:
             assert check(warehouse, deep=True) == [], (step, kill_at)
         assert figures(root) == scenario["clean"], (step, kill_at)
+        shutil.rmtree(root)
+
+
+def test_sigkill_before_every_statement_of_a_parquet_ingest_then_rerun_equals_a_clean_run(
+        scenario: dict, tmp_path: Path) -> None:
+    """A Parquet file takes another path (DuckDB reads it directly: ingest/scan.py), killed
+    before each of its statements too."""
+    with open(scenario["log"], newline="") as handle:
+        log = tmp_path / "second.parquet"
+        pq.write_table(pa.Table.from_pylist(list(csv.DictReader(handle))), log)
+    clean = tmp_path / "clean"
+    shutil.copytree(scenario["states"]["ingest"], clean)
+    total = int(run_step("ingest", clean, log).stdout.strip().splitlines()[-1])
+    finish_from("rollup", clean, log)
+    expected = figures(clean)
+    assert expected["quarantine"] == [(str(log), 23, "unknown country code QQ (expected ISO 3166-1 alpha-2)")]
+    assert total >= 8
+    for kill_at in range(1, total + 1):
+        root = tmp_path / f"parquet-{kill_at}"
+        shutil.copytree(scenario["states"]["ingest"], root)
+        crashed = run_step("ingest", root, log, kill_at=kill_at)
+        assert crashed.returncode == -signal.SIGKILL, (kill_at, crashed.stderr)
+        finish_from("ingest", root, log)
+        with Warehouse(root, read_only=True) as warehouse:
+            assert check(warehouse, deep=True) == [], kill_at
+        assert figures(root) == expected, kill_at
         shutil.rmtree(root)
 
 
