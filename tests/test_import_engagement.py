@@ -9,7 +9,8 @@ from typing import Any
 
 import openpyxl
 import pytest
-from import_support import ENGAGEMENT_2023H1, ENGAGEMENT_2024H2, GLOBAL_SLICE, fingerprint, run, run_json
+from import_support import (COUNTRIES_SLICE, ENGAGEMENT_2023H1, ENGAGEMENT_2024H2, GLOBAL_SLICE, fingerprint,
+                            new_warehouse, run, run_json)
 
 from viewrank import Warehouse
 from viewrank.imports.engagement import import_engagement_files
@@ -113,6 +114,34 @@ def test_reimport_changes_nothing(both_reports: Path) -> None:
     reports = run_json("import", "engagement", ENGAGEMENT_2024H2, "--warehouse", both_reports)
     assert reports[0]["already_imported_as"].startswith(str(ENGAGEMENT_2024H2))
     assert fingerprint(both_reports) == before
+
+
+ENGAGEMENT_STATE_SQL = (
+    "SELECT title_id, show_title, season_number, season_title, kind, release_date, source FROM titles ORDER BY ALL",
+    """SELECT e.period_start, e.sheet, e.sheet_row, t.title_id, e.matched FROM current_engagement_rows e
+       JOIN titles t USING (title_key) ORDER BY ALL""")
+
+
+def test_reports_imported_before_the_top10_files_meet_the_same_titles(tmp_path: Path) -> None:
+    """Engagement reports imported first make titles of their own; the Top 10 files imported
+    after them take over those rows, so both orders end with the same titles and rows."""
+    states, moved = [], []
+    for name, reports_first in (("lists-first", False), ("reports-first", True)):
+        warehouse_path = new_warehouse(tmp_path, name)
+        if reports_first:
+            run("import", "engagement", ENGAGEMENT_2023H1, ENGAGEMENT_2024H2, "--warehouse", warehouse_path)
+        moved.append([report["report_rows_rehomed"] for report in run_json(
+            "import", "netflix-top10", GLOBAL_SLICE, COUNTRIES_SLICE, "--warehouse", warehouse_path)])
+        if not reports_first:
+            run("import", "engagement", ENGAGEMENT_2023H1, ENGAGEMENT_2024H2, "--warehouse", warehouse_path)
+        with Warehouse(warehouse_path, read_only=True) as warehouse:
+            states.append([warehouse.execute(sql).fetchall() for sql in ENGAGEMENT_STATE_SQL])
+            diplomat = warehouse.execute(
+                """SELECT e.period_start, e.matched FROM current_engagement_rows e JOIN titles t USING (title_key)
+                   WHERE t.title_id = 'the-diplomat-season-1-0339b047' ORDER BY 1""").fetchall()
+        assert diplomat == [(D(2023, 1, 1), "top10"), (D(2024, 7, 1), "top10")], name
+    assert states[0] == states[1]
+    assert moved[0] == [0, 0] and moved[1][0] > 0   # the global list took the reports' rows
 
 
 def test_text_report(tmp_path: Path) -> None:

@@ -103,6 +103,8 @@ def _top10_line(report: Top10Report) -> str:
         lines.append(f"  {len(report.restated):,} restated week{'s' if len(report.restated) != 1 else ''} "
                      f"({len(changes):,} changed values), e.g. " + "; ".join(
                          _restatement(week["week"], change) for week in report.restated[:3] for change in week["changes"][:1]))
+    if report.report_rows_rehomed:
+        lines.append(f"  {report.report_rows_rehomed:,} rows of imported engagement reports now meet their Top 10 title")
     if report.weeks_count_mismatches:
         lines.append(f"  {report.weeks_count_mismatches:,} rows' weeks in the Top 10 are not reproduced by the stored "
                      "history (earlier weeks not imported, or an identity to fix with titles-merge/titles-split)")

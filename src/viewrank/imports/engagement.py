@@ -309,14 +309,68 @@ def import_engagement(warehouse: Warehouse, parsed: EngagementFile, report: Enga
 def _match(index: TitleIndex, row: EngagementRow) -> tuple[Known | None, str]:
     """The existing title this row is, if the evidence says so: a Top 10 title first, else any
     other catalog entry (an earlier report's title must have the same release date)."""
-    candidates = [known for known in index.named(row.title_english, row.kind)
-                  if row.release_date is None or known.first_week is None or known.first_week >= row.release_date]
-    top10 = _one([known for known in candidates if known.source == "netflix-top10"], row.release_date)
+    candidates = _candidates(index, row.title_english, row.kind, row.release_date)
+    top10 = _top10(candidates, row.release_date)
     if top10:
         return top10, "top10"
     others = [known for known in candidates if known.source != "netflix-top10"
               and (known.source != TITLE_SOURCE or known.release_date == row.release_date)]
     return (others[0], "catalog") if len(others) == 1 else (None, "")
+
+
+def _candidates(index: TitleIndex, name: str, kind: str | None, release_date: dt.date | None) -> list[Known]:
+    """The titles a row's name denotes that were not on a Top 10 list before its release."""
+    return [known for known in index.named(name, kind)
+            if release_date is None or known.first_week is None or known.first_week >= release_date]
+
+
+def _top10(candidates: list[Known], release_date: dt.date | None) -> Known | None:
+    return _one([known for known in candidates if known.source == "netflix-top10"], release_date)
+
+
+# Rows of imported reports on titles the reports made (no Top 10 title had their name then).
+ROWS_ON_REPORT_TITLES_SQL = """
+SELECT e.source_id, e.sheet, e.sheet_row, e.kind, e.title_english, e.release_date, e.title_key
+FROM engagement_rows e JOIN titles t USING (title_key) WHERE t.source = $source
+ORDER BY e.source_id, e.sheet, e.sheet_row
+"""
+REHOME_SQL = (
+    """UPDATE engagement_rows e SET title_key = m.title_key, matched = 'top10' FROM rehomed m
+       WHERE e.source_id = m.source_id AND e.sheet = m.sheet AND e.sheet_row = m.sheet_row""",
+    # A report's title left with nothing (no rows, plays, episodes or lists) was only that name.
+    """DELETE FROM titles t WHERE t.source = 'engagement' AND t.title_key IN (SELECT old_key FROM rehomed)
+       AND NOT EXISTS (SELECT 1 FROM engagement_rows x WHERE x.title_key = t.title_key)
+       AND NOT EXISTS (SELECT 1 FROM viewing_history_plays x WHERE x.title_key = t.title_key)
+       AND NOT EXISTS (SELECT 1 FROM episodes x WHERE x.title_key = t.title_key)
+       AND NOT EXISTS (SELECT 1 FROM most_popular x WHERE x.title_key = t.title_key)
+       AND NOT EXISTS (SELECT 1 FROM chart_entries x WHERE x.title_key = t.title_key)
+       AND NOT EXISTS (SELECT 1 FROM event_files)""",
+    "DROP TABLE rehomed")
+
+
+def rehome_report_rows(warehouse: Warehouse) -> int:
+    """Give rows of imported reports that made titles of their own the Top 10 title they would
+    have matched had the Top 10 files come first (called after each Top 10 import, in its
+    transaction), so the reports and the lists meet whatever the import order; returns how many
+    rows moved."""
+    rows = warehouse.execute(ROWS_ON_REPORT_TITLES_SQL, {"source": TITLE_SOURCE}).fetchall()
+    if not rows:
+        return 0
+    index = TitleIndex(warehouse)
+    keys = title_keys(warehouse)
+    moved = []
+    for source_id, sheet, sheet_row, kind, name, release_date, old_key in rows:
+        top10 = _top10(_candidates(index, name, kind, release_date), release_date)
+        if top10 is not None:
+            moved.append((source_id, sheet, sheet_row, keys[top10.title_id], old_key))
+    if moved:
+        warehouse.execute("CREATE OR REPLACE TEMP TABLE rehomed (source_id BIGINT, sheet VARCHAR, sheet_row INTEGER, "
+                          "title_key INTEGER, old_key INTEGER)")
+        warehouse.execute("INSERT INTO rehomed SELECT unnest(?), unnest(?), unnest(?), unnest(?), unnest(?)",
+                          [list(column) for column in zip(*moved)])
+        for statement in REHOME_SQL:
+            warehouse.execute(statement)
+    return len(moved)
 
 
 def _one(candidates: list[Known], release_date: dt.date | None) -> Known | None:

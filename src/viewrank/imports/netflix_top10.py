@@ -31,6 +31,7 @@ from ..formats.top10 import (
     format_runtime,
 )
 from ..store.warehouse import Warehouse
+from .engagement import rehome_report_rows
 from .sources import read_new_files, record_source
 from .top10_titles import Titles, country_titles, global_titles, popular_titles, record_names
 
@@ -107,6 +108,7 @@ class Top10Report:
     rows_on_titles_not_in_global_lists: int = 0
     weeks_count_mismatches: int = 0
     noncanonical_cells: int = 0
+    report_rows_rehomed: int = 0             # engagement report rows that now meet this file's titles
 
 
 # -- reading and validating -----------------------------------------------------------------
@@ -398,6 +400,7 @@ def import_top10(warehouse: Warehouse, parsed: Top10File, report: Top10Report) -
             report.restated = _restated(warehouse, {week: w.changes for week, w in written.items() if w.changes})
             if parsed.kind == GLOBAL:
                 report.weeks_count_mismatches = len(weeks_count_mismatches(warehouse, sorted(weeks)))
+        report.report_rows_rehomed = rehome_report_rows(warehouse)
         outcome = {name: value for name, value in report.__dict__.items() if isinstance(value, int)}
         report.source_id = record_source(warehouse, kind=parsed.kind, path=parsed.path, sha256=parsed.sha256,
                                          layout=layout.to_dict(), rows_read=len(parsed.rows), outcome=outcome)
