@@ -19,11 +19,12 @@ from ..errors import InputError
 from ..store.quoting import quote_identifier, sql_literal
 from ..store.warehouse import Warehouse
 from .readers import ROW
+from .staging import STAGED_FORMAT
 
 # The input's columns under their normalised names, with each row's 1-based position.
 SOURCE_SQL = "SELECT {columns}, file_row_number + 1 AS {row} FROM read_parquet({path}, file_row_number = true)"
 # Every row of the file, validated and keyed as it is staged (its reason NULL when it is good).
-STAGE_SQL = "COPY (WITH raw AS ({source}) SELECT * FROM ({batch})) TO {staged} (FORMAT parquet, COMPRESSION uncompressed)"
+STAGE_SQL = "COPY (WITH raw AS ({source}) SELECT * FROM ({batch})) TO {staged} (" + STAGED_FORMAT + ")"
 COUNT_SQL = "SELECT count(*), count(reason) FROM read_parquet({staged})"
 FIRST_BAD_SQL = "SELECT {row}, reason FROM read_parquet({staged}) WHERE reason IS NOT NULL ORDER BY {row} LIMIT $limit"
 # The bad rows' reasons and text for the quarantine, cut as the streaming path cuts them.

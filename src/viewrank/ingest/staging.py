@@ -35,6 +35,7 @@ ACCOUNTS_FILE = "accounts.parquet"
 # Staged rows are read once, by DuckDB: neither dictionaries, statistics nor compression are
 # worth their time (they made writing three times slower).
 STAGED_WRITE = {"compression": "none", "use_dictionary": False, "write_statistics": False}
+STAGED_FORMAT = "FORMAT parquet, COMPRESSION uncompressed"  # the same for the files DuckDB stages
 # Rows handed to the part writer at a time from DuckDB's sorted result.
 STREAM_ROWS = 1_000_000
 
@@ -53,7 +54,7 @@ COPY (
     SELECT s.* EXCLUDE ({row}) FROM good s
     ANTI JOIN repeated r ON r.key = s.key AND r.fingerprint = s.fingerprint AND r.first_row <> s.{row}
     ANTI JOIN stored k ON k.key = s.key AND k.fingerprint = s.fingerprint
-) TO {fresh} (FORMAT parquet)
+) TO {fresh} ({staged_format})
 """
 INSERT_KEYS_SQL = "INSERT INTO event_keys SELECT key, fingerprint FROM read_parquet({fresh})"
 # The file's accounts with their keys, found in one pass over the accounts table: a new
@@ -69,7 +70,7 @@ COPY (
            CAST(coalesce(account_key, (SELECT coalesce(max(account_key), 0) FROM accounts)
                          + row_number() OVER (PARTITION BY account_key IS NULL ORDER BY account_id)) AS INTEGER) AS account_key
     FROM found
-) TO {accounts} (FORMAT parquet)
+) TO {accounts} ({staged_format})
 """
 INSERT_ACCOUNTS_SQL = "INSERT INTO accounts SELECT account_id, account_key FROM read_parquet({accounts}) WHERE new"
 # The new events as event parts store them, in the order parts are sorted, day first.
@@ -113,12 +114,12 @@ class Stage:
             return 0
         warehouse = self.warehouse
         staged, fresh = sql_literal(str(self.staged)), sql_literal(str(self.fresh))
-        kept = int(warehouse.scalar(FRESH_SQL.format(row=ROW, staged=staged, fresh=fresh)))
+        kept = int(warehouse.scalar(FRESH_SQL.format(row=ROW, staged=staged, fresh=fresh, staged_format=STAGED_FORMAT)))
         if not kept:
             return 0
         warehouse.execute(INSERT_KEYS_SQL.format(fresh=fresh))
         accounts = sql_literal(str(self.folder / ACCOUNTS_FILE))
-        warehouse.execute(FILE_ACCOUNTS_SQL.format(fresh=fresh, accounts=accounts))
+        warehouse.execute(FILE_ACCOUNTS_SQL.format(fresh=fresh, accounts=accounts, staged_format=STAGED_FORMAT))
         warehouse.execute(INSERT_ACCOUNTS_SQL.format(accounts=accounts))
         for batch in warehouse.batches(SORTED_SQL.format(fresh=fresh, accounts=accounts), STREAM_ROWS):
             _write_days(parts, pa.Table.from_batches([batch]))
