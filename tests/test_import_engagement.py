@@ -201,3 +201,30 @@ def test_all_real_reports_with_the_top10_history(realdata: Path, tmp_path: Path)
         film = row(warehouse, "The Diplomat // डिप्लोमैट", "2025-01-01")
         assert (film["title_english"], film["title_original"], film["title_id"]) == \
             ("The Diplomat", "डिप्लोमैट", top10[None])
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_real_reports_and_lists_in_any_order_meet_the_same_titles(realdata: Path, tmp_path: Path) -> None:
+    """Every real report with the current global file and the countries extract, imported
+    lists first, reports first, and reports between the countries and the global list, ends
+    with the same titles and the same row of every report on the same title. The 2024 film
+    "The Champion" is the case that once differed: a 2023 Polish namesake on a country list
+    made it look charted before its release when the lists came first."""
+    top10 = realdata / "netflix-top10"
+    countries, global_file = top10 / "all-weeks-countries_2023-04-23_extract.csv", top10 / "all-weeks-global.tsv"
+    reports = [report_path(realdata, half) for half in SHEETS]
+    orders = {"lists first": [[global_file, countries], reports], "reports first": [reports, [global_file, countries]],
+              "reports between": [[countries], reports, [global_file]]}
+    states = {}
+    for name, steps in orders.items():
+        with Warehouse.init(tmp_path / name.replace(" ", "-")) as warehouse:
+            for files in steps:
+                (import_engagement_files if files is reports else import_top10_files)(warehouse, files)
+            states[name] = [warehouse.execute(sql).fetchall() for sql in ENGAGEMENT_STATE_SQL]
+            champion = warehouse.execute(
+                """SELECT e.period_start, t.title_id, e.matched FROM current_engagement_rows e JOIN titles t USING (title_key)
+                   WHERE e.title_english = 'The Champion' ORDER BY 1""").fetchall()
+        assert champion == [(D(2024, 7, 1), "the-champion-34c3105c", "top10"),
+                            (D(2025, 1, 1), "the-champion-34c3105c", "top10")], name
+    assert states["lists first"] == states["reports first"] == states["reports between"]

@@ -58,7 +58,10 @@ class Known:
     season_title: str | None
     source: str
     release_date: dt.date | None
-    first_week: dt.date | None    # its first week on any Top 10 list
+    # Its first week on the global list, else on a country list: a country list can carry a
+    # namesake (or a licensed film) long before the title's own release, and whether it does
+    # must not depend on which files were imported before a report.
+    first_week: dt.date | None
 
 
 class TitleIndex:
@@ -71,8 +74,8 @@ class TitleIndex:
         self.by_id: dict[str, Known] = {}
         for row in warehouse.execute(
                 """SELECT t.title_id, t.kind, t.show_title, t.season_title, t.source, t.release_date, w.first_week
-                   FROM titles t LEFT JOIN (SELECT title_key, min(week) AS first_week FROM current_entries
-                                            GROUP BY title_key) w USING (title_key)
+                   FROM titles t LEFT JOIN (SELECT title_key, coalesce(min(week) FILTER (WHERE scope = 'global'), min(week)) AS first_week
+                                            FROM current_entries GROUP BY title_key) w USING (title_key)
                    ORDER BY w.first_week NULLS LAST, t.title_id""").fetchall():
             self.add(Known(*row))
         for title_id, show, season in warehouse.execute(ALIASES_SQL).fetchall():
