@@ -167,8 +167,8 @@ def publish_site(warehouse: Warehouse, site_dir: str | os.PathLike[str], *,
             if building is not None:
                 with _signals_held():  # a second Ctrl+C must not stop the cleanup half way
                     shutil.rmtree(building, ignore_errors=True)
-            if isinstance(error, KeyboardInterrupt):  # a query stopped by the signal too (Warehouse.execute)
-                signal.signal(signal.SIGINT, signal.SIG_IGN)  # stopping already: a second Ctrl+C changes nothing
+            if isinstance(error, KeyboardInterrupt):  # stopping already: a second Ctrl+C changes nothing
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
             raise
     report.directory = str(target)
     return report
@@ -182,22 +182,31 @@ def _in_main_thread() -> bool:
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
+    """Stop once: later stop signals are ignored from this moment, so a second Ctrl+C can land
+    nowhere between the first one and the end of the cleanup."""
+    for number in STOP_SIGNALS:
+        signal.signal(number, signal.SIG_IGN)
     raise KeyboardInterrupt(f"stopped by signal {signum}")
 
 
 @contextlib.contextmanager
 def _terminate_as_interrupt() -> Iterator[None]:
-    """SIGTERM (a service manager, `timeout`, kill) stops a publish as Ctrl+C does, so its
+    """Ctrl+C and SIGTERM (a service manager, `timeout`, kill) stop a publish once, so its
     half-built site is removed rather than left behind (only the main thread can do this)."""
     if not _in_main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, _interrupt)
+    previous = {number: signal.signal(number, _interrupt) for number in STOP_SIGNALS}
+    stopping = False
     try:
         yield
+    except KeyboardInterrupt:
+        stopping = True  # the process is stopping: later stop signals stay ignored
+        raise
     finally:
-        if previous is not None:  # None: a handler not set from Python, which cannot be restored
-            signal.signal(signal.SIGTERM, previous)
+        for number, handler in previous.items():
+            if handler is not None and not stopping:  # None: not set from Python, cannot be restored
+                signal.signal(number, handler)
 
 
 @contextlib.contextmanager
