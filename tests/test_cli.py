@@ -76,6 +76,20 @@ def test_the_whole_pipeline_from_the_command_line(service: dict[str, Path]) -> N
     assert json.loads(run("titles", "--search", "GAM", "--json", env=env))["items"][0]["title_id"] == "S1"
 
 
+def test_ingesting_several_files_ends_with_their_total(service: dict[str, Path], tmp_path: Path) -> None:
+    """A folder of hourly files prints a line a file, then one total with where the bad rows are."""
+    rows = service["events"].read_text().splitlines()
+    first, second = tmp_path / "logs" / "a.csv", tmp_path / "logs" / "b.csv"
+    first.parent.mkdir()
+    first.write_text("\n".join(rows[:50]) + "\n")
+    second.write_text("\n".join([rows[0], *rows[45:], rows[1].replace(",F1,", ",NOPE,")]) + "\n")
+    env = {"VIEWRANK_WAREHOUSE": str(service["warehouse"])}
+    run("init", env=env)
+    run("catalog", str(service["titles"]), str(service["episodes"]), env=env)
+    assert run("ingest", str(first.parent), env=env).splitlines()[-1] == (
+        "2 files: 93 rows read, 87 loaded, 1 quarantined, 5 duplicates; every bad row is in 'viewrank quarantine'")
+
+
 def test_errors_are_one_line_and_exit_code_1(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["rollup", "--warehouse", str(tmp_path / "missing")])
     assert result.exit_code == 1

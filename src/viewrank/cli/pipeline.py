@@ -32,7 +32,7 @@ from ..tools.demo import run_demo
 from ..web.params import MAX_PER_PAGE
 from .options import DATE, json_option, open_warehouse, silent_option, warehouse_option
 from .output import format_table, print_json, progress, show
-from .render import render_ingested, render_lists, render_revisions, render_verification
+from .render import render_ingest_total, render_ingested, render_lists, render_revisions, render_verification
 
 T = TypeVar("T")
 
@@ -130,10 +130,11 @@ def ingest(files: tuple[Path, ...], warehouse_path: Path, strict: bool, input_fo
     unchanged = [report for report in reports if report.unchanged]
     if unchanged:
         click.echo(f"{len(unchanged):,} files skipped: unchanged since they were ingested")
-    for report in reports:
-        if report.unchanged:
-            continue
+    read = [report for report in reports if not report.unchanged]
+    for report in read:
         click.echo(render_ingested(report, skipped="nothing to do"))
+    if len(read) > 1:
+        click.echo(render_ingest_total(read))
 
 
 @click.command()

@@ -79,6 +79,15 @@ def render_ingested(report: IngestReport, *, skipped: str) -> str:
     return "\n".join(lines)
 
 
+def render_ingest_total(reports: list[IngestReport]) -> str:
+    """The sum over the files an ingest read, after their own lines (a folder can hold hundreds)."""
+    total = {name: sum(getattr(report, name) for report in reports)
+             for name in ("rows_read", "rows_loaded", "rows_quarantined", "rows_duplicate")}
+    line = (f"{len(reports):,} files: {total['rows_read']:,} rows read, {total['rows_loaded']:,} loaded, "
+            f"{total['rows_quarantined']:,} quarantined, {total['rows_duplicate']:,} duplicates")
+    return line + ("; every bad row is in 'viewrank quarantine'" if total["rows_quarantined"] else "")
+
+
 def render_revisions(editions: list[dict[str, Any]]) -> str:
     """Every revision of a week's editions, each followed by what changed from the one before."""
     lines = []
