@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import InputError, WarehouseError
-from ..ingest import BAD_ROWS_SQL, BATCH_SQL, EARLIEST_START, FUTURE_TOLERANCE, IngestReport, _check_columns, _validate_sql
+from ..ingest import BAD_ROWS_SQL, BATCH_SQL, DAY_SQL, EARLIEST_START, FUTURE_TOLERANCE, IngestReport, _check_columns, _validate_sql
 from ..ingest.readers import ROW, RawBatch, detect_format, open_input
 from ..store.rollup_parts import rollup_transaction
 from ..store.warehouse import Warehouse
@@ -55,7 +55,7 @@ VALIDATED_DDL = ("file INT, row BIGINT, event_id STRING, account_id STRING, titl
 
 # Local ingest's batch SQL (validate.sql, then each good row's day and whole seconds); Spark
 # compares event and account ids themselves, so the hashed keys are left out.
-EXECUTOR_BATCH_SQL = BATCH_SQL.format(validate=_validate_sql(), key="NULL", fingerprint="NULL",
+EXECUTOR_BATCH_SQL = BATCH_SQL.format(validate=_validate_sql(), key="NULL", fingerprint="NULL", day=DAY_SQL,
                                       account_key="NULL", account_print="NULL")
 
 # Every good row numbered among the copies of its event id, the first delivered being copy 1.
