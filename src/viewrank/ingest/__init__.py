@@ -77,10 +77,9 @@ def ingest_files(warehouse: Warehouse, paths: Iterable[str | os.PathLike[str]], 
     """Ingest files, and the log files under folders, in order, each in its own transaction,
     a file unchanged since it was ingested (path, size and modification time) is skipped unread;
     the keys are checked and DuckDB's settings made once for the run."""
-    rebuild_if_stale(warehouse)
     unchanged = sources.unchanged_files(warehouse)
     reports = []
-    with _settings(warehouse, INGEST_SETTINGS):
+    with _prepared(warehouse):
         for path in sources.expand(list(paths)):
             if sources.signature(path) in unchanged:
                 reports.append(IngestReport(str(path), already_ingested_as=f"{path} (unchanged since then)", unchanged=True))
@@ -108,13 +107,17 @@ def ingest_file(warehouse: Warehouse, path: str | os.PathLike[str], *, strict: b
     raw = open_input(path, format=format)
     missing_title = _check_columns(path, raw.columns)
     batch = _Batch(warehouse, path, report, strict=strict, now=now or dt.datetime.now(dt.timezone.utc), missing_title=missing_title)
-    if prepared:
-        batch.run(raw, sha256)
-        return report
-    rebuild_if_stale(warehouse)
-    with _settings(warehouse, INGEST_SETTINGS):
+    with contextlib.nullcontext() if prepared else _prepared(warehouse):
         batch.run(raw, sha256)
     return report
+
+
+@contextlib.contextmanager
+def _prepared(warehouse: Warehouse) -> Iterator[None]:
+    """event_keys made current and DuckDB's ingest settings in force, for one file or a run."""
+    rebuild_if_stale(warehouse)
+    with _settings(warehouse, INGEST_SETTINGS):
+        yield
 
 
 @contextlib.contextmanager
