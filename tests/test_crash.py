@@ -20,6 +20,7 @@ import pytest
 from builders import EPISODE_FIELDS, EVENT_FIELDS, TITLE_FIELDS, film, plays, season, write_csv
 
 from viewrank import Warehouse, compute_charts, import_catalog, ingest_file
+from viewrank.ingest import ingest_files
 from viewrank.rollup.daily import rollup
 from viewrank.store.integrity import check
 
@@ -29,7 +30,8 @@ pytestmark = pytest.mark.slow
 DRIVER = """
 import os, signal, sys
 from pathlib import Path
-from viewrank import Warehouse, compute_charts, ingest_file, rollup
+from viewrank import Warehouse, compute_charts, rollup
+from viewrank.ingest import ingest_files
 step, root, kill_at, argument = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 count = 0
 def tracer(sql, parameters):
@@ -38,8 +40,8 @@ def tracer(sql, parameters):
     if count == kill_at:
         os.kill(os.getpid(), signal.SIGKILL)
 warehouse = Warehouse(root, tracer=tracer)
-if step == "ingest":
-    ingest_file(warehouse, Path(argument))
+if step == "ingest":  # a file, or a folder of files (Parquet files of one layout go in one run)
+    ingest_files(warehouse, [Path(argument)])
 elif step == "rollup":
     rollup(warehouse)
 elif step == "charts":
@@ -123,7 +125,7 @@ def finish_from(step: str, root: Path, log: Path) -> None:
     """Rerun `step` and the steps after it to completion, in this process."""
     with Warehouse(root) as warehouse:
         for later in STEPS[STEPS.index(step):]:
-            {"ingest": lambda: ingest_file(warehouse, log), "rollup": lambda: rollup(warehouse),
+            {"ingest": lambda: ingest_files(warehouse, [log]), "rollup": lambda: rollup(warehouse),
              "charts": lambda: compute_charts(warehouse)}[later]()
 
 
@@ -145,17 +147,21 @@ def test_sigkill_before_every_statement_then_rerun_equals_a_clean_run(scenario: 
 
 def test_sigkill_before_every_statement_of_a_parquet_ingest_then_rerun_equals_a_clean_run(
         scenario: dict, tmp_path: Path) -> None:
-    """A Parquet file takes another path (DuckDB reads it directly: ingest/scan.py), killed
-    before each of its statements too."""
+    """Parquet files take another path (DuckDB reads them directly, the files of a folder in
+    one run: ingest/run.py), killed before each of its statements too."""
     with open(scenario["log"], newline="") as handle:
-        log = tmp_path / "second.parquet"
-        pq.write_table(pa.Table.from_pylist(list(csv.DictReader(handle))), log)
+        rows = list(csv.DictReader(handle))
+    log = tmp_path / "delivery"
+    log.mkdir()
+    pq.write_table(pa.Table.from_pylist(rows[:15]), log / "first.parquet")
+    pq.write_table(pa.Table.from_pylist(rows[15:]), log / "second.parquet")
     clean = tmp_path / "clean"
     shutil.copytree(scenario["states"]["ingest"], clean)
     total = int(run_step("ingest", clean, log).stdout.strip().splitlines()[-1])
     finish_from("rollup", clean, log)
     expected = figures(clean)
-    assert expected["quarantine"] == [(str(log), 23, "unknown country code QQ (expected ISO 3166-1 alpha-2)")]
+    assert expected["quarantine"] == [(str(log / "second.parquet"), 8, "unknown country code QQ (expected ISO 3166-1 alpha-2)")]
+    assert len(expected["manifest"]) == 3  # the scenario's first file, and the run of two
     assert total >= 8
     for kill_at in range(1, total + 1):
         root = tmp_path / f"parquet-{kill_at}"

@@ -354,7 +354,7 @@ def test_ids_whose_first_hashes_collide_stay_apart(warehouse: Warehouse, tmp_pat
     hash of the id's first letter only, every id here collides, and none is taken for another
     (issue 13: detect collisions, never miscount). Accounts are matched by their ids themselves."""
     weak = "hash(left({id}, 1))"
-    monkeypatch.setattr("viewrank.ingest.KEY_SQL", weak)
+    monkeypatch.setattr("viewrank.ingest.batch.KEY_SQL", weak)
     first = plays("F1", day="2026-11-10", count=4, prefix="x")
     report = ingest_file(warehouse, write_csv(tmp_path / "a.csv", EVENT_FIELDS, first))
     assert (report.rows_loaded, report.rows_duplicate) == (4, 0)
@@ -366,3 +366,75 @@ def test_ids_whose_first_hashes_collide_stay_apart(warehouse: Warehouse, tmp_pat
     rollup(warehouse)
     assert warehouse.execute("SELECT day, accounts FROM daily_rollup ORDER BY day").fetchall() == [
         (dt.date(2026, 11, 10), 4), (dt.date(2026, 11, 11), 2)]
+
+
+def delivery_of_hours(folder: Path) -> list[Path]:
+    """Four hourly files over two days, with an event re-sent in a later file, one repeated
+    within a file, an account seen in several files and bad rows in two files."""
+    def rows(day: str, hour: int, count: int, prefix: str) -> list[dict]:
+        return plays("F1", day=day, count=count, hour=hour, prefix=prefix)
+    first = rows("2026-11-10", 20, 3, "a")
+    second = [*rows("2026-11-10", 21, 2, "b"), first[1], {**first[0], "title_id": "NOPE", "event_id": "bad-1"}]
+    third = [*rows("2026-11-11", 0, 2, "c"), {**first[2], "account_id": "a-acct2"}, *rows("2026-11-11", 0, 1, "c")]
+    fourth = [{**first[0], "event_id": "d-0"}, {**first[0], "event_id": "d-1", "seconds_watched": -5}]
+    return [hourly_file(folder, day, hour, table) for (day, hour), table in
+            zip([("2026-11-10", 20), ("2026-11-10", 21), ("2026-11-11", 0), ("2026-11-11", 1)], [first, second, third, fourth])]
+
+
+def test_a_run_of_parquet_files_stores_what_the_files_one_at_a_time_store(warehouse: Warehouse, tmp_path: Path) -> None:
+    """Parquet files ingested together go through one pass (ingest/run.py) and store the same
+    events, accounts, quarantine, per-file figures and rollups as the files ingested one by
+    one, in one sorted part per day instead of a part per file and day."""
+    from viewrank.ingest import ingest_files
+    from viewrank.store.integrity import check
+    files = delivery_of_hours(tmp_path / "deliveries")
+    together = ingest_files(warehouse, files)
+    alone = catalogued(tmp_path / "alone" / "warehouse")
+    apart = [ingest_file(alone, path) for path in files]
+    figures = [(r.rows_read, r.rows_loaded, r.rows_quarantined, r.rows_duplicate, r.days, r.first_problems) for r in together]
+    assert figures == [(3, 3, 0, 0, ["2026-11-10"], []),
+                       (4, 2, 1, 1, ["2026-11-10"], [(4, "unknown title_id NOPE")]),
+                       (4, 2, 0, 2, ["2026-11-11"], []),
+                       (2, 1, 1, 0, ["2026-11-10"], [(2, "negative seconds_watched -5")])]
+    assert figures == [(r.rows_read, r.rows_loaded, r.rows_quarantined, r.rows_duplicate, r.days, r.first_problems) for r in apart]
+    assert len({r.batch_id for r in together}) == 4
+    assert warehouse.execute("SELECT day, rows, sorted FROM event_files ORDER BY day").fetchall() == [
+        (dt.date(2026, 11, 10), 6, True), (dt.date(2026, 11, 11), 2, True)]
+    quarantine = "SELECT path, row_number, reason, raw FROM quarantine ORDER BY ALL"
+    assert warehouse.execute(quarantine).fetchall() == alone.execute(quarantine).fetchall()
+    mine, theirs = stored(warehouse), stored(alone)
+    assert mine["accounts"] == theirs["accounts"] and mine["manifest"] == theirs["manifest"]
+    key = lambda event: (event["event_id"],)  # noqa: E731  (parts differ in number, not in content)
+    assert sorted(mine["events"], key=key) == sorted(theirs["events"], key=key)
+    assert totals(warehouse) == totals(alone) == (2, 8 * 3600, 8)
+    assert check(warehouse) == []
+    assert [r.already_ingested_as is not None for r in ingest_files(warehouse, [files[2], files[0]])] == [True, True]
+
+
+def test_a_run_that_meets_a_bad_file_keeps_the_files_before_it(warehouse: Warehouse, tmp_path: Path) -> None:
+    """A file that is not readable Parquet, or that --strict refuses, fails with its own name,
+    and the files before it are stored as if ingested one by one; nothing of it or after it is."""
+    from viewrank.ingest import ingest_files
+    files = delivery_of_hours(tmp_path / "deliveries")
+    broken, content = files[2].with_name("broken.parquet"), files[2].read_bytes()
+    broken.write_bytes(content[:40] + b"\0" * 20 + content[60:])  # its footer reads; its first page does not
+    with pytest.raises(InputError, match="broken.parquet"):
+        ingest_files(warehouse, [files[0], files[1], broken, files[3]])
+    assert warehouse.execute("SELECT path FROM ingested_files ORDER BY batch_id").fetchall() == [(str(files[0]),), (str(files[1]),)]
+    strict = catalogued(tmp_path / "strict" / "warehouse")
+    with pytest.raises(StrictModeRejection, match=r"hour=21.part.parquet row 4: unknown title_id NOPE \(1 bad rows"):
+        ingest_files(strict, files, strict=True)
+    assert strict.execute("SELECT path FROM ingested_files").fetchall() == [(str(files[0]),)]
+    assert strict.scalar("SELECT count(*) FROM quarantine") == 0
+
+
+def test_a_change_of_layout_starts_a_new_run(warehouse: Warehouse, tmp_path: Path) -> None:
+    """Files whose columns or types differ are not read as one: each layout is its own run."""
+    from viewrank.ingest import ingest_files
+    files = delivery_of_hours(tmp_path / "deliveries")
+    table = pq.read_table(files[3])
+    pq.write_table(table.set_column(table.schema.get_field_index("seconds_watched"), "seconds_watched",
+                                    table["seconds_watched"].cast(pa.float64())), files[3])
+    reports = ingest_files(warehouse, files)
+    assert [r.rows_loaded for r in reports] == [3, 2, 2, 1]
+    assert warehouse.execute("SELECT count(DISTINCT run_id) FROM ingested_files").fetchone() == (2,)

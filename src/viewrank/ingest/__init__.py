@@ -1,24 +1,21 @@
 """Playback-log ingest: validate every row, quarantine the bad ones, store the good ones
 as immutable Parquet parts partitioned by day, and never count an input or an event twice.
 
-A file is streamed in record batches (readers.py), so memory is bounded by a batch whatever
-the size of the file. Each batch is validated and keyed by SQL in DuckDB (validate.sql) and
-its good rows staged on disk; then DuckDB drops the event ids already stored (keys.py: an
-event id is unique in the warehouse whatever its day), gives new accounts their keys and
-streams the rows sorted by (day, title_key, country_index, account_key) into one part per
-day (staging.py), spilling rather than holding anything in memory. The whole file is one
-transaction: its parts, keys, accounts, quarantine and manifest row commit together or not at all.
-"""
+Consecutive Parquet files of one layout are ingested as a run (run.py): DuckDB reads,
+validates and stages all their rows in one statement (scan.py), and the run's new events are
+found, keyed and sorted into one part per day in one pass (staging.py), so a day delivered as
+24 hourly files is stored as a day delivered in one file is. Any other file (CSV, TSV, JSON
+Lines, a Parquet file whose footer DuckDB cannot trust) is streamed in record batches
+(readers.py), validated by the same SQL (validate.sql) and staged the same way. Either way the
+batch is one transaction: its parts, keys, accounts, quarantine and manifest rows commit
+together or not at all, and memory is bounded by DuckDB's ingest limit, which it spills past."""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import os
 import shutil
-from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -26,20 +23,23 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..errors import InputError, StrictModeRejection, WarehouseError
+from ..errors import InputError, StrictModeRejection
 from ..store.events import PartWriter
 from ..store.quoting import sql_literal
 from ..store.warehouse import STAGING_DIR, Warehouse
-from . import sources
-from .keys import FINGERPRINT_SQL, KEY_SQL, rebuild_if_stale
-from . import scan
+from . import run, scan, sources
+from .sources import file_sha256
+from .batch import (BAD_ROWS_SQL, CUT_SQL, EARLIEST_START, FIRST_PROBLEMS, FUTURE_TOLERANCE, INSERT_MANIFEST_SQL,
+                    MAX_QUARANTINED_CHARS, IngestReport, batch_sql, check_columns, place_parts, set_validation)
+from .keys import rebuild_if_stale
 from .readers import ROW, RawBatch, RawInput, open_input
 from .staging import Stage
 
-REQUIRED_COLUMNS = ("event_id", "account_id", "country", "start_time", "seconds_watched")
-EARLIEST_START = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
-FUTURE_TOLERANCE = dt.timedelta(days=1)
-FIRST_PROBLEMS = 5
+__all__ = ["EARLIEST_START", "FUTURE_TOLERANCE", "IngestReport", "file_sha256", "ingest_file", "ingest_files"]
+INSERT_QUARANTINE_SQL = f"""
+INSERT INTO quarantine SELECT $batch_id, $path, row, {CUT_SQL.format(column="reason")}, {CUT_SQL.format(column="raw")}
+FROM (SELECT unnest($rows) AS row, unnest($reasons) AS reason, unnest($raws) AS raw)
+"""
 # DuckDB's settings while ingesting: past the memory limit, a file's deduplication, sort and
 # inserts (held in its transaction until it commits) spill to the temporary folder beside the
 # database; without keeping insertion order, writing the file's new events to staging needs no buffer.
@@ -47,47 +47,51 @@ INGEST_MEMORY_LIMIT = "256MB"
 INGEST_SETTINGS = {"memory_limit": INGEST_MEMORY_LIMIT, "preserve_insertion_order": "false"}
 
 
-@dataclass
-class IngestReport:
-    """What one input file contributed."""
-
-    path: str
-    batch_id: int | None = None
-    rows_read: int = 0
-    rows_loaded: int = 0
-    rows_quarantined: int = 0
-    rows_duplicate: int = 0
-    already_ingested_as: str | None = None
-    first_problems: list[tuple[int, str]] = field(default_factory=list)
-    days: list[str] = field(default_factory=list)
-    unchanged: bool = False  # skipped unread: same path, size and modification time as when ingested
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def ingest_files(warehouse: Warehouse, paths: Iterable[str | os.PathLike[str]], *, strict: bool = False,
                  format: str | None = None, now: dt.datetime | None = None,
                  advance: Callable[[int], None] | None = None) -> list[IngestReport]:
-    """Ingest files, and the log files under folders, in order, each in its own transaction,
-    a file unchanged since it was ingested (path, size and modification time) is skipped unread;
-    the keys are checked and DuckDB's settings made once for the run."""
+    """Ingest files, and the log files under folders, in order: consecutive Parquet files of one
+    layout as runs in one pass each (run.py), any other file alone; a file unchanged since it was
+    ingested (path, size and modification time) is skipped unread. A run that meets a bad file
+    is ingested again a file at a time, so the files before it are kept and the error names it."""
+    now = now or dt.datetime.now(dt.timezone.utc)
     unchanged = sources.unchanged_files(warehouse)
-    reports = []
+    found = sources.expand(list(paths))
+    reports: list[IngestReport | None] = [None] * len(found)
+    pending: list[tuple[int, scan.ScanFile]] = []
+
+    def flush() -> None:
+        files = [file for _, file in pending]
+        try:
+            done = run.ingest_run(warehouse, files, strict=strict, now=now)
+        except InputError:
+            if len(files) == 1:
+                raise
+            done = [report for file in files for report in run.ingest_run(warehouse, [file], strict=strict, now=now)]
+        for (index, _), report in zip(pending, done):
+            reports[index] = report
+        if advance:
+            advance(len(pending))
+        pending.clear()
+
     with _prepared(warehouse):
-        for path in sources.expand(list(paths)):
+        for index, path in enumerate(found):
             if sources.signature(path) in unchanged:
-                reports.append(IngestReport(str(path), already_ingested_as=f"{path} (unchanged since then)", unchanged=True))
+                reports[index] = IngestReport(str(path), already_ingested_as=f"{path} (unchanged since then)", unchanged=True)
+            elif (member := _scannable(path, format, flush if pending else None)) is not None:
+                if pending and not run.fits([file for _, file in pending], member):
+                    flush()
+                pending.append((index, member))
+                continue
             else:
-                reports.append(ingest_file(warehouse, path, strict=strict, format=format, now=now, prepared=True))
+                if pending:
+                    flush()
+                reports[index] = ingest_file(warehouse, path, strict=strict, format=format, now=now, prepared=True)
             if advance:
                 advance(1)
-    return reports
+        if pending:
+            flush()
+    return [report for report in reports if report is not None]
 
 
 def ingest_file(warehouse: Warehouse, path: str | os.PathLike[str], *, strict: bool = False,
@@ -96,20 +100,33 @@ def ingest_file(warehouse: Warehouse, path: str | os.PathLike[str], *, strict: b
     """Ingest one playback-log file (CSV, TSV, JSON Lines or Parquet) in one atomic batch
     (`prepared`: the caller has made event_keys current and DuckDB's ingest settings for its run)."""
     path = Path(path)
-    report = IngestReport(str(path))
     if not path.is_file():
         raise InputError(str(path), "no such file")
-    sha256 = file_sha256(path)
-    known = warehouse.execute("SELECT path, batch_id FROM ingested_files WHERE sha256 = ?", [sha256]).fetchone()
-    if known:
-        report.already_ingested_as = f"{known[0]} (batch {known[1]})"
-        return report
-    raw = open_input(path, format=format)
-    missing_title = _check_columns(path, raw.columns)
-    batch = _Batch(warehouse, path, report, strict=strict, now=now or dt.datetime.now(dt.timezone.utc), missing_title=missing_title)
+    now = now or dt.datetime.now(dt.timezone.utc)
     with contextlib.nullcontext() if prepared else _prepared(warehouse):
-        batch.run(raw, sha256)
+        member = run.scannable(path, format)
+        if member is not None:
+            return run.ingest_run(warehouse, [member], strict=strict, now=now)[0]
+        report = IngestReport(str(path))
+        sha256 = sources.file_sha256(path)
+        known = warehouse.execute("SELECT path, batch_id FROM ingested_files WHERE sha256 = ?", [sha256]).fetchone()
+        if known:
+            report.already_ingested_as = f"{known[0]} (batch {known[1]})"
+            return report
+        raw = open_input(path, format=format)
+        missing_title = check_columns(path, raw.columns)
+        _Batch(warehouse, path, report, strict=strict, now=now, missing_title=missing_title).run(raw, sha256)
     return report
+
+
+def _scannable(path: Path, format: str | None, flush: Callable[[], None] | None) -> scan.ScanFile | None:
+    """run.scannable, storing the run so far (`flush`) before a refused file's error is raised."""
+    try:
+        return run.scannable(path, format)
+    except InputError:
+        if flush:
+            flush()
+        raise
 
 
 @contextlib.contextmanager
@@ -134,68 +151,6 @@ def _settings(warehouse: Warehouse, settings: dict[str, str]) -> Iterator[None]:
                 warehouse.execute(f"SET {name} = {sql_literal(value)}")
 
 
-def _refuse_spark_days(warehouse: Warehouse, days: list[dt.date]) -> None:
-    """A day rolled up on Spark from its raw files takes no locally ingested events (its rollup
-    would silently leave them out, or a local rollup would drop Spark's events)."""
-    spark_days = [day for (day,) in warehouse.execute(SPARK_DAYS_SQL, [days]).fetchall()]
-    if spark_days:
-        raise WarehouseError(f"{spark_days[0]} was rolled up on Spark from its raw files: a day is rolled up either "
-                             f"from local events or on Spark, not both ({len(spark_days)} such days; give this "
-                             "file to spark-ingest with the other files of those days instead)")
-
-
-def _check_columns(path: Path, columns: list[str]) -> list[str]:
-    """Refuse a file without a required column; the optional id columns it lacks."""
-    names = set(columns)
-    missing = [name for name in REQUIRED_COLUMNS if name not in names]
-    if missing:
-        raise InputError(str(path), f"missing column {missing[0]!r} (found: {', '.join(sorted(names - {ROW}))})")
-    if "title_id" not in names and "episode_id" not in names:
-        raise InputError(str(path), "needs a title_id or an episode_id column")
-    return [name for name in ("title_id", "episode_id") if name not in names]
-
-
-def _validate_sql() -> str:
-    return resources.files("viewrank.ingest").joinpath("validate.sql").read_text()
-
-
-# A batch validated (validate.sql), keyed and typed as it is staged (staging.py).
-BATCH_SQL = """
-WITH validated AS ({validate})
-SELECT v._row, v.reason, {key} AS key, {fingerprint} AS fingerprint,
-       {day} AS day,
-       v.event_id, v.account_id,
-       CAST(v.title_key AS INTEGER) AS title_key,
-       CAST(v.episode_key AS INTEGER) AS episode_key, CAST(v.country_index AS SMALLINT) AS country_index,
-       CAST(v.start_time AS TIMESTAMPTZ) AS start_time,
-       CASE WHEN v.reason IS NULL THEN CAST(round(v.seconds_value) AS INTEGER) END AS seconds
-FROM validated v
-"""
-# A start time's day in the methodology's time zone; a UTC day needs no time zone rules (they
-# took a third of the validation's time).
-DAY_SQL = "CAST(timezone($timezone, v.start_time) AS DATE)"
-UTC_DAY_SQL = "CAST(DATE '1970-01-01' + CAST(epoch_us(v.start_time) // 86400000000 AS INTEGER) AS DATE)"
-# The raw text of the bad rows (`raw` holds only them), for the quarantine.
-BAD_ROWS_SQL = "SELECT raw._row, to_json(raw) FROM raw"
-# The validation's settings, as variables: statements over an Arrow table take no parameters.
-VALIDATION_VARIABLES = ("timezone", "earliest", "latest", "max_seconds")
-
-SPARK_DAYS_SQL = "SELECT day FROM rollup_days WHERE engine = 'spark-raw' AND list_contains(?, day) ORDER BY day"
-INSERT_MANIFEST_SQL = """
-INSERT INTO ingested_files (batch_id, path, sha256, size_bytes, format, rows_read, rows_loaded, rows_quarantined,
-                            rows_duplicate, ingested_at, modified_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-"""
-# A quarantined row's text and reason are kept to MAX_QUARANTINED_CHARS, saying where they
-# were cut (one 100 MB bad row once grew the database by 75 MB).
-MAX_QUARANTINED_CHARS = 4_096
-CUT_SQL = ("CASE WHEN length({column}) > $max THEN left({column}, $max) || '… (cut at ' || format('{{:,}}', $max) "
-           "|| ' characters)' ELSE {column} END")
-INSERT_QUARANTINE_SQL = f"""
-INSERT INTO quarantine SELECT $batch_id, $path, row, {CUT_SQL.format(column="reason")}, {CUT_SQL.format(column="raw")}
-FROM (SELECT unnest($rows) AS row, unnest($reasons) AS reason, unnest($raws) AS raw)
-"""
-
-
 class _Batch:
     """One input file on its way into the warehouse, a record batch at a time."""
 
@@ -204,13 +159,7 @@ class _Batch:
         self.warehouse, self.path, self.report = warehouse, path, report
         self.strict, self.now, self.missing_title = strict, now, missing_title
         self.first_problem: tuple[int, str] | None = None
-        day = UTC_DAY_SQL if warehouse.methodology.timezone == "UTC" else DAY_SQL
-        self.batch_sql = BATCH_SQL.format(validate=_validate_sql(), key=KEY_SQL.format(id="v.event_id"), day=day,
-                                          fingerprint=FINGERPRINT_SQL.format(id="v.event_id"))
-        for name in VALIDATION_VARIABLES:
-            self.batch_sql = self.batch_sql.replace(f"${name}", f"getvariable('ingest_{name}')")
-        self.validation = {"timezone": warehouse.methodology.timezone, "earliest": EARLIEST_START, "latest": now + FUTURE_TOLERANCE,
-                           "max_seconds": warehouse.methodology.max_session_seconds}
+        self.batch_sql = batch_sql(warehouse)
 
     def run(self, raw: RawInput, sha256: str) -> None:
         warehouse, report = self.warehouse, self.report
@@ -220,35 +169,21 @@ class _Batch:
         writer = PartWriter(staging, batch_id, ordered=True)
         stage = Stage(warehouse, staging)
         placed: list[Path] = []
-        for name in VALIDATION_VARIABLES:
-            warehouse.execute(f"SET VARIABLE ingest_{name} = $value", {"value": self.validation[name]})
+        set_validation(warehouse, self.now)
         try:
             with warehouse.atomic():
-                stored = scan.readable_directly(self.path) if raw.format == "parquet" else None
-                if stored is not None:
-                    self._scan(raw, stored, stage)
-                else:
-                    for batch in raw.batches:
-                        self._ingest(batch, stage)
+                for batch in raw.batches:
+                    self._ingest(batch, stage)
                 if self.strict and self.first_problem:
                     row, reason = self.first_problem
                     raise StrictModeRejection(str(self.path), f"{reason} ({report.rows_quarantined} bad rows; "
                                               "nothing was ingested)", row=row)
                 report.rows_loaded = stage.settle(writer)
                 report.rows_duplicate = stage.rows - report.rows_loaded
-                parts = writer.close()
-                _refuse_spark_days(warehouse, [day for day, *_ in parts])
-                for day, relative, rows, is_sorted in parts:
-                    target = warehouse.path / relative
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    os.replace(staging / relative, target)
-                    placed.append(target)
-                    warehouse.execute("INSERT INTO event_files (batch_id, day, path, rows, sorted) VALUES (?, ?, ?, ?, ?)",
-                                      [batch_id, day, relative, rows, is_sorted])
-                    report.days.append(day.isoformat())
+                report.days = [day.isoformat() for day in place_parts(warehouse, staging, writer, placed)]
                 _, size, modified = sources.signature(self.path)
                 warehouse.execute(INSERT_MANIFEST_SQL, [
-                    batch_id, str(self.path), sha256, size, raw.format, report.rows_read, report.rows_loaded,
+                    batch_id, batch_id, str(self.path), sha256, size, raw.format, report.rows_read, report.rows_loaded,
                     report.rows_quarantined, report.rows_duplicate, self.now.replace(tzinfo=None), modified])
         except BaseException:
             stage.close()
@@ -258,20 +193,6 @@ class _Batch:
             raise
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-
-    def _scan(self, raw: RawInput, stored: list[str], stage: Stage) -> None:
-        """Validate and stage a whole Parquet file in DuckDB (scan.py), and quarantine its bad rows."""
-        report = self.report
-        source = scan.source_sql(self.path, stored, raw.columns, self.missing_title)
-        rows, bad = scan.stage(self.warehouse, self.path, source, self.batch_sql, stage.staged)
-        report.rows_read, report.rows_quarantined = rows, bad
-        if bad:
-            report.first_problems = scan.first_bad_rows(self.warehouse, stage.staged, FIRST_PROBLEMS)
-            self.first_problem = report.first_problems[0]
-            if not self.strict:
-                scan.quarantine(self.warehouse, source, stage.staged, CUT_SQL, {
-                    "batch_id": report.batch_id, "path": str(self.path), "max": MAX_QUARANTINED_CHARS})
-        stage.adopt(rows - bad)
 
     def _ingest(self, raw: RawBatch, stage: Stage) -> None:
         """Validate and quarantine one record batch, and stage its good rows."""

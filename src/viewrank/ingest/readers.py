@@ -73,7 +73,8 @@ def open_input(path: Path, *, format: str | None = None, batch_rows: int = BATCH
     raise InputError(str(path), f"unknown format {format!r}")
 
 
-def _normalise(name: str) -> str:
+def normalise_name(name: str) -> str:
+    """A column name as ingest matches it: trimmed, without a byte-order mark, in lower case."""
     return name.strip().lstrip("\ufeff").strip().lower()
 
 
@@ -102,7 +103,7 @@ def _open_delimited(path: Path, delimiter: str, format: str, batch_rows: int) ->
     if not first:
         raise InputError(str(path), "the file is empty (expected a header row)")
     try:
-        header = [_normalise(name) for name in next(csv.reader([first.decode("utf-8-sig")], delimiter=delimiter))]
+        header = [normalise_name(name) for name in next(csv.reader([first.decode("utf-8-sig")], delimiter=delimiter))]
     except (UnicodeDecodeError, csv.Error) as error:
         raise InputError(str(path), f"cannot read the header ({error})", row=1) from None
     if len(set(header)) != len(header):
@@ -179,7 +180,7 @@ def _json_records(block: list[tuple[int, bytes]],
         if not isinstance(record, dict):
             rejected.append((number, "expected a JSON object", text))
             continue
-        yield number, {_normalise(key): (None if value is None else value if isinstance(value, str) else json.dumps(value))
+        yield number, {normalise_name(key): (None if value is None else value if isinstance(value, str) else json.dumps(value))
                        for key, value in record.items()}
 
 
@@ -188,7 +189,7 @@ def _open_parquet(path: Path, batch_rows: int) -> RawInput:
     used to size anything, so a file that lies about them fails on reading, not on memory."""
     try:
         parquet = pq.ParquetFile(path)
-        names = [_normalise(name) for name in parquet.schema_arrow.names]
+        names = [normalise_name(name) for name in parquet.schema_arrow.names]
     except (pa.ArrowException, OSError) as error:
         raise InputError(str(path), f"not a readable Parquet file ({error})") from None
 

@@ -8,6 +8,7 @@ when it was ingested; any other file is hashed, and a known SHA-256 is still ski
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -51,3 +52,12 @@ def signature(path: Path) -> tuple[str, int, int]:
 def unchanged_files(warehouse: Warehouse) -> set[tuple[str, int, int]]:
     """The signatures recorded for every file ingested with one."""
     return {(path, int(size), int(modified)) for path, size, modified in warehouse.execute(KNOWN_FILES_SQL).fetchall()}
+
+
+def file_sha256(path: Path) -> str:
+    """The file's content hash, by which a renamed copy of an ingested file is known."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,15 +1,14 @@
-"""A file's good rows on their way to the event store, with memory flat whatever the size of
-the file or of the history.
+"""A batch's good rows on their way to the event store, with memory flat whatever the size of
+the batch or of the history.
 
-Each validated batch's good rows are appended to a staging Parquet file (with their row
-number and the two hashes of their event id). After the last batch DuckDB does the set work
-in a few statements inside the file's transaction, held to the ingest memory limit and
-spilling to its temporary folder: keep the first row of each event id within the file, drop
-the ids already stored (an anti-join with event_keys: an event id is unique in the warehouse
-whatever its day), give the new accounts the next keys in order of id, and stream the rows
-sorted by (day, title_key, country_index, account_key) to the part writer. No key of the
-history and no account is held in Python.
-"""
+The good rows of a file, or of a run of files, are staged in one Parquet file (with their row
+number and the two hashes of their event id). DuckDB then does the set work in a few
+statements inside the batch's transaction, held to the ingest memory limit and spilling to its
+temporary folder: find the rows that are not new (every row of an id but its first, and the
+ids event_keys already holds: an event id is unique in the warehouse whatever its day), give
+the new accounts the next keys in order of id, write the new events once with their account
+keys, and stream them sorted by (day, title_key, country_index, account_key) to the part
+writer. No key of the history and no account is held in Python."""
 
 from __future__ import annotations
 
@@ -30,7 +29,8 @@ STAGED_SCHEMA = pa.schema([
     ("event_id", pa.string()), ("account_id", pa.string()), ("title_key", pa.int32()), ("episode_key", pa.int32()),
     ("country_index", pa.int16()), ("start_time", pa.timestamp("us", tz="UTC")), ("seconds", pa.int32())])
 STAGED_FILE = "staged.parquet"
-FRESH_FILE = "fresh.parquet"
+DROPPED_FILE = "dropped.parquet"
+KEYED_FILE = "keyed.parquet"
 ACCOUNTS_FILE = "accounts.parquet"
 # Staged rows are read once, by DuckDB: neither dictionaries, statistics nor compression are
 # worth their time (they made writing three times slower).
@@ -38,32 +38,42 @@ STAGED_WRITE = {"compression": "none", "use_dictionary": False, "write_statistic
 STAGED_FORMAT = "FORMAT parquet, COMPRESSION uncompressed"  # the same for the files DuckDB stages
 # Rows handed to the part writer at a time from DuckDB's sorted result.
 STREAM_ROWS = 1_000_000
+# The rows of a run of files are numbered (file << FILE_SHIFT) + row, so "the first row of an
+# id" is the first in file order, then row order, and each row still names its file and row.
+FILE_SHIFT = 40
 
-# The staged rows that are new events: the first row of each (key, fingerprint) in the file,
-# unless event_keys already holds it. Two ids are one event only when both hashes match. Only
-# ids repeated within the file are kept aside (few), and the stored keys are matched on `key`
-# alone first (half the time of matching both over the whole history), so the joins build
-# small tables.
-FRESH_SQL = """
+# The staged good rows that are not new events: every row of an id but its first in the file
+# (or run), and the rows whose id event_keys already holds. Two ids are one event only when
+# both hashes match. Only ids repeated within the file are kept aside (few), and the stored
+# keys are matched on `key` alone first (half the time of matching both over the whole
+# history), so the joins build small tables; the result is small too, and the new events are
+# the good rows less these, never written out again.
+DROPPED_SQL = """
 COPY (
-    WITH good AS NOT MATERIALIZED (SELECT * EXCLUDE (reason) FROM read_parquet({staged}) WHERE reason IS NULL),
+    WITH good AS NOT MATERIALIZED (SELECT {row}, key, fingerprint FROM read_parquet({staged}) WHERE reason IS NULL),
     repeated AS (
         SELECT key, fingerprint, min({row}) AS first_row FROM good GROUP BY key, fingerprint HAVING count(*) > 1
     ),
     stored AS (SELECT k.key, k.fingerprint FROM event_keys k SEMI JOIN good g ON k.key = g.key)
-    SELECT s.* EXCLUDE ({row}) FROM good s
-    ANTI JOIN repeated r ON r.key = s.key AND r.fingerprint = s.fingerprint AND r.first_row <> s.{row}
-    ANTI JOIN stored k ON k.key = s.key AND k.fingerprint = s.fingerprint
-) TO {fresh} ({staged_format})
+    SELECT s.{row} FROM good s JOIN repeated r ON r.key = s.key AND r.fingerprint = s.fingerprint AND r.first_row <> s.{row}
+    UNION
+    SELECT s.{row} FROM good s SEMI JOIN stored k ON k.key = s.key AND k.fingerprint = s.fingerprint
+) TO {dropped} ({staged_format})
 """
-INSERT_KEYS_SQL = "INSERT INTO event_keys SELECT key, fingerprint FROM read_parquet({fresh})"
+# The new events: the good staged rows less the dropped ones, with each row's file in its run.
+FRESH_SQL = """(
+    SELECT s.* EXCLUDE ({row}, reason), CAST(s.{row} >> {shift} AS INTEGER) AS file
+    FROM read_parquet({staged}) s ANTI JOIN read_parquet({dropped}) d ON d.{row} = s.{row}
+    WHERE s.reason IS NULL
+)"""
+INSERT_KEYS_SQL = "INSERT INTO event_keys SELECT key, fingerprint FROM {fresh}"
 # The file's accounts with their keys, found in one pass over the accounts table: a new
 # account gets the next key in order of id, so a rerun gives the same keys.
 FILE_ACCOUNTS_SQL = """
 COPY (
     WITH found AS (
         SELECT n.account_id, a.account_key
-        FROM (SELECT DISTINCT account_id FROM read_parquet({fresh})) n
+        FROM (SELECT DISTINCT account_id FROM {fresh}) n
         LEFT JOIN accounts a ON a.account_id = n.account_id
     )
     SELECT account_id, account_key IS NULL AS new,
@@ -73,11 +83,19 @@ COPY (
 ) TO {accounts} ({staged_format})
 """
 INSERT_ACCOUNTS_SQL = "INSERT INTO accounts SELECT account_id, account_key FROM read_parquet({accounts}) WHERE new"
+# The new events with their account keys, written once so that the sort that follows reads
+# one file and joins nothing (a sort of tens of millions of rows beside the accounts' hash
+# table ran out of the ingest memory limit).
+KEYED_SQL = f"""
+COPY (
+    SELECT f.day, {", ".join("a.account_key" if name == "account_key" else "f." + name for name in PART_SCHEMA.names)}, f.file
+    FROM {{fresh}} f JOIN read_parquet({{accounts}}) a ON a.account_id = f.account_id
+) TO {{keyed}} ({STAGED_FORMAT})
+"""
+LOADED_SQL = "SELECT file, count(*), list(DISTINCT day ORDER BY day) FROM read_parquet({keyed}) GROUP BY file"
 # The new events as event parts store them, in the order parts are sorted, day first.
 SORTED_SQL = f"""
-SELECT f.day, {", ".join("a.account_key" if name == "account_key" else "f." + name for name in PART_SCHEMA.names)}
-FROM read_parquet({{fresh}}) f JOIN read_parquet({{accounts}}) a ON a.account_id = f.account_id
-ORDER BY f.day, f.title_key, f.country_index, a.account_key
+SELECT day, {", ".join(PART_SCHEMA.names)} FROM read_parquet({{keyed}}) ORDER BY day, title_key, country_index, account_key
 """
 
 
@@ -87,7 +105,7 @@ class Stage:
 
     def __init__(self, warehouse: Warehouse, folder: Path):
         self.warehouse, self.folder = warehouse, folder
-        self.staged, self.fresh = folder / STAGED_FILE, folder / FRESH_FILE
+        self.staged, self.dropped, self.keyed = folder / STAGED_FILE, folder / DROPPED_FILE, folder / KEYED_FILE
         self.writer: pq.ParquetWriter | None = None
         self.rows = 0
 
@@ -113,17 +131,32 @@ class Stage:
         if not self.rows:
             return 0
         warehouse = self.warehouse
-        staged, fresh = sql_literal(str(self.staged)), sql_literal(str(self.fresh))
-        kept = int(warehouse.scalar(FRESH_SQL.format(row=ROW, staged=staged, fresh=fresh, staged_format=STAGED_FORMAT)))
+        staged, dropped = sql_literal(str(self.staged)), sql_literal(str(self.dropped))
+        warehouse.execute(DROPPED_SQL.format(row=ROW, staged=staged, dropped=dropped, staged_format=STAGED_FORMAT))
+        kept = self.rows - int(warehouse.scalar(f"SELECT count(*) FROM read_parquet({dropped})"))
         if not kept:
             return 0
+        fresh = self._fresh()
         warehouse.execute(INSERT_KEYS_SQL.format(fresh=fresh))
         accounts = sql_literal(str(self.folder / ACCOUNTS_FILE))
         warehouse.execute(FILE_ACCOUNTS_SQL.format(fresh=fresh, accounts=accounts, staged_format=STAGED_FORMAT))
         warehouse.execute(INSERT_ACCOUNTS_SQL.format(accounts=accounts))
-        for batch in warehouse.batches(SORTED_SQL.format(fresh=fresh, accounts=accounts), STREAM_ROWS):
+        keyed = sql_literal(str(self.keyed))
+        warehouse.execute(KEYED_SQL.format(fresh=fresh, accounts=accounts, keyed=keyed))
+        for batch in warehouse.batches(SORTED_SQL.format(keyed=keyed), STREAM_ROWS):
             _write_days(parts, pa.Table.from_batches([batch]))
         return kept
+
+    def loaded_by_file(self) -> dict[int, tuple[int, list[dt.date]]]:
+        """After `settle`: each file's new events and the days they fall on, by the file's place in its run."""
+        if not self.keyed.exists():
+            return {}
+        found = self.warehouse.execute(LOADED_SQL.format(keyed=sql_literal(str(self.keyed)))).fetchall()
+        return {int(file): (int(rows), list(days)) for file, rows, days in found}
+
+    def _fresh(self) -> str:
+        return FRESH_SQL.format(row=ROW, shift=FILE_SHIFT, staged=sql_literal(str(self.staged)),
+                                dropped=sql_literal(str(self.dropped)))
 
     def close(self) -> None:
         if self.writer is not None:

@@ -30,7 +30,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import InputError, WarehouseError
-from ..ingest import BAD_ROWS_SQL, BATCH_SQL, DAY_SQL, EARLIEST_START, FUTURE_TOLERANCE, IngestReport, _check_columns, _validate_sql
+from ..ingest.batch import (BAD_ROWS_SQL, BATCH_SQL, DAY_SQL, EARLIEST_START, FUTURE_TOLERANCE, IngestReport, check_columns,
+                            validate_sql)
 from ..ingest.readers import ROW, RawBatch, detect_format, open_input
 from ..store.rollup_parts import rollup_transaction
 from ..store.warehouse import Warehouse
@@ -55,7 +56,7 @@ VALIDATED_DDL = ("file INT, row BIGINT, event_id STRING, account_id STRING, titl
 
 # Local ingest's batch SQL (validate.sql, then each good row's day and whole seconds); Spark
 # compares event and account ids themselves, so the hashed keys are left out.
-EXECUTOR_BATCH_SQL = BATCH_SQL.format(validate=_validate_sql(), key="NULL", fingerprint="NULL", day=DAY_SQL,
+EXECUTOR_BATCH_SQL = BATCH_SQL.format(validate=validate_sql(), key="NULL", fingerprint="NULL", day=DAY_SQL,
                                       account_key="NULL", account_print="NULL")
 
 # Every good row numbered among the copies of its event id, the first delivered being copy 1.
@@ -205,7 +206,7 @@ def _validate_file(con: duckdb.DuckDBPyConnection, validation: Validation, url: 
         path.write_bytes(content)
         try:
             raw = open_input(path, format=detect_format(path))
-            missing = _check_columns(path, raw.columns)
+            missing = check_columns(path, raw.columns)
             for piece in raw.batches:
                 yield _validate_batch(con, validation, file, piece, missing)
         except InputError as error:

@@ -23,13 +23,18 @@ from .warehouse import DATABASE_FILE, EVENTS_DIR, Warehouse
 BLOCK_SIZE_SQL = "SELECT block_size FROM pragma_database_size() WHERE database_name = current_database()"
 TABLES_SQL = "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main'"
 CHECKS_SQL = {
-    "manifest rows differ from the event parts of a batch": """
-        SELECT i.batch_id, i.rows_loaded, coalesce(sum(f.rows), 0) AS part_rows
-        FROM ingested_files i LEFT JOIN event_files f USING (batch_id)
-        WHERE i.batch_id NOT IN (SELECT batch_id FROM spark_batches)  -- their events stay where Spark read them
-        GROUP BY i.batch_id, i.rows_loaded HAVING i.rows_loaded <> coalesce(sum(f.rows), 0)""",
-    "event parts without a recorded batch": """
-        SELECT f.path FROM event_files f WHERE f.batch_id NOT IN (SELECT batch_id FROM ingested_files)""",
+    "manifest rows differ from the event parts of a run": """
+        WITH runs AS (
+            SELECT coalesce(run_id, batch_id) AS run_id, sum(rows_loaded) AS rows_loaded FROM ingested_files
+            WHERE batch_id NOT IN (SELECT batch_id FROM spark_batches)  -- their events stay where Spark read them
+            GROUP BY ALL
+        )
+        SELECT r.run_id, r.rows_loaded, coalesce(sum(f.rows), 0) AS part_rows
+        FROM runs r LEFT JOIN event_files f ON f.batch_id = r.run_id
+        GROUP BY r.run_id, r.rows_loaded HAVING r.rows_loaded <> coalesce(sum(f.rows), 0)""",
+    "event parts without a recorded run": """
+        SELECT f.path FROM event_files f
+        WHERE f.batch_id NOT IN (SELECT coalesce(run_id, batch_id) FROM ingested_files)""",
     "rolled-up days that no longer match their event parts": """
         WITH parts AS (SELECT day, count(*) AS parts, sum(rows) AS event_rows FROM event_files GROUP BY day)
         SELECT r.day FROM rollup_days r LEFT JOIN parts p USING (day)

@@ -1,0 +1,138 @@
+"""A run of Parquet files ingested in one pass and one transaction.
+
+A delivery of 24 hourly files a day costs what one daily file costs: DuckDB validates and
+stages every row of the run in one statement (scan.py), drops duplicate ids once for the run
+and the ids already stored with one anti-join, numbers the run's new accounts, and writes one
+sorted part per day for the whole run (staging.py), which the rollup's streaming kernel reads
+as it would a day delivered in one file. Each file keeps its own batch id, manifest row,
+quarantine rows and counts; the parts are registered under the run's id (its first file's
+batch id), and a crash at any moment leaves none of the run stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pyarrow as pa
+
+from ..errors import StrictModeRejection
+from ..store.events import PartWriter
+from ..store.warehouse import STAGING_DIR, Warehouse
+from . import scan, sources
+from .batch import (CUT_SQL, FIRST_PROBLEMS, INSERT_MANIFEST_SQL, MAX_QUARANTINED_CHARS, IngestReport, batch_sql,
+                    check_columns, place_parts, set_validation)
+from .readers import detect_format, normalise_name
+from .staging import Stage
+
+# A run stops growing past this much input, so its staging files stay a few times this size on disk.
+MAX_RUN_BYTES = 1 << 30
+KNOWN_SQL = "SELECT sha256, path, batch_id FROM ingested_files WHERE list_contains(?, sha256)"
+
+
+def scannable(path: Path, format: str | None = None) -> scan.ScanFile | None:
+    """The file as a member of a run, when it is Parquet that DuckDB may read directly; else None
+    (it is ingested alone, streamed through readers.py). A file without the required columns is refused here."""
+    if (format or detect_format(path)) != "parquet":
+        return None
+    found = scan.readable_directly(path)
+    if found is None:
+        return None
+    stored, layout = found
+    names = [normalise_name(name) for name in stored]
+    return scan.ScanFile(path, stored, names, check_columns(path, names), layout)
+
+
+def fits(run: list[scan.ScanFile], file: scan.ScanFile) -> bool:
+    """Whether `file` may join `run`: the same layout, and the run not yet at its size."""
+    if not run:
+        return True
+    size = sum(member.path.stat().st_size for member in run)
+    return file.layout == run[0].layout and file.names == run[0].names and size < MAX_RUN_BYTES
+
+
+def ingest_run(warehouse: Warehouse, files: list[scan.ScanFile], *, strict: bool, now: dt.datetime) -> list[IngestReport]:
+    """Ingest the files in one transaction, in order (the first copy of an event id is the one
+    kept); a report per file. A file already ingested (the same content) is skipped."""
+    reports = [IngestReport(str(file.path)) for file in files]
+    hashes = [sources.file_sha256(file.path) for file in files]
+    known = {sha256: f"{path} (batch {batch_id})" for sha256, path, batch_id in warehouse.execute(KNOWN_SQL, [hashes]).fetchall()}
+    todo: list[int] = []
+    for index, sha256 in enumerate(hashes):
+        if sha256 in known:
+            reports[index].already_ingested_as = known[sha256]
+        else:
+            todo.append(index)
+            reports[index].batch_id = warehouse.scalar("SELECT nextval('batch_ids')")
+            known[sha256] = f"{files[index].path} (batch {reports[index].batch_id})"
+    if todo:
+        _Run(warehouse, [files[i] for i in todo], [reports[i] for i in todo], [hashes[i] for i in todo],
+             strict=strict, now=now).store()
+    return reports
+
+
+class _Run:
+    """The files of a run not ingested before, on their way into the warehouse together."""
+
+    def __init__(self, warehouse: Warehouse, files: list[scan.ScanFile], reports: list[IngestReport],
+                 hashes: list[str], *, strict: bool, now: dt.datetime):
+        self.warehouse, self.files, self.reports, self.hashes = warehouse, files, reports, hashes
+        self.strict, self.now = strict, now
+        self.run_id = int(reports[0].batch_id or 0)
+
+    def store(self) -> None:
+        warehouse = self.warehouse
+        staging = warehouse.path / STAGING_DIR / f"batch-{self.run_id:08d}"
+        shutil.rmtree(staging, ignore_errors=True)
+        writer = PartWriter(staging, self.run_id, ordered=True)
+        stage = Stage(warehouse, staging)
+        placed: list[Path] = []
+        set_validation(warehouse, self.now)
+        try:
+            with warehouse.atomic():
+                self._stage(stage)
+                stage.settle(writer)
+                loaded = stage.loaded_by_file()
+                place_parts(warehouse, staging, writer, placed)
+                for index, (file, report, sha256) in enumerate(zip(self.files, self.reports, self.hashes)):
+                    rows, days = loaded.get(index, (0, []))
+                    report.rows_loaded = rows
+                    report.rows_duplicate = report.rows_read - report.rows_quarantined - rows
+                    report.days = [day.isoformat() for day in days]
+                    _, size, modified = sources.signature(file.path)
+                    warehouse.execute(INSERT_MANIFEST_SQL, [
+                        report.batch_id, self.run_id, str(file.path), sha256, size, "parquet", report.rows_read,
+                        report.rows_loaded, report.rows_quarantined, report.rows_duplicate, self.now.replace(tzinfo=None),
+                        modified])
+        except BaseException:
+            stage.close()
+            writer.abort()
+            for target in placed:
+                target.unlink(missing_ok=True)
+            raise
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    def _stage(self, stage: Stage) -> None:
+        """Validate and stage every row of the run, and quarantine the bad ones (or refuse the
+        first file holding one, under `strict`)."""
+        warehouse, reports = self.warehouse, self.reports
+        source = scan.source_sql(self.files)
+        counts = scan.stage(warehouse, self.files, source, batch_sql(warehouse), stage.staged)
+        for index, report in enumerate(reports):
+            report.rows_read, report.rows_quarantined = counts.get(index, (0, 0))
+        bad = sum(report.rows_quarantined for report in reports)
+        if bad:
+            for index, problems in scan.first_bad_rows(warehouse, stage.staged, FIRST_PROBLEMS).items():
+                reports[index].first_problems = problems
+            if self.strict:
+                report = next(report for report in reports if report.first_problems)
+                row, reason = report.first_problems[0]
+                raise StrictModeRejection(report.path, f"{reason} ({report.rows_quarantined} bad rows; nothing was ingested)",
+                                          row=row)
+            run_files = pa.table({"file": pa.array(range(len(reports)), pa.int64()),
+                                  "batch_id": pa.array([report.batch_id for report in reports], pa.int64()),
+                                  "path": pa.array([report.path for report in reports], pa.string())})
+            scan.quarantine(warehouse, self.files, source, stage.staged, run_files, CUT_SQL, {"max": MAX_QUARANTINED_CHARS})
+        stage.adopt(sum(report.rows_read for report in reports) - bad)
