@@ -63,15 +63,13 @@ def ingest_files(warehouse: Warehouse, paths: Iterable[str | os.PathLike[str]], 
     def flush() -> None:
         files = [file for _, file in pending]
         try:
-            done = run.ingest_run(warehouse, files, strict=strict, now=now)
+            done = run.ingest_run(warehouse, files, strict=strict, now=now, advance=advance)
         except InputError:
             if len(files) == 1:
                 raise
             done = [report for file in files for report in run.ingest_run(warehouse, [file], strict=strict, now=now)]
         for (index, _), report in zip(pending, done):
             reports[index] = report
-        if advance:
-            advance(len(pending))
         pending.clear()
 
     with _prepared(warehouse):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from pathlib import Path
+from typing import Callable
 
 import pyarrow as pa
 
@@ -52,9 +53,11 @@ def fits(run: list[scan.ScanFile], file: scan.ScanFile) -> bool:
     return file.layout == run[0].layout and file.names == run[0].names and size < MAX_RUN_BYTES
 
 
-def ingest_run(warehouse: Warehouse, files: list[scan.ScanFile], *, strict: bool, now: dt.datetime) -> list[IngestReport]:
+def ingest_run(warehouse: Warehouse, files: list[scan.ScanFile], *, strict: bool, now: dt.datetime,
+               advance: Callable[[int], None] | None = None) -> list[IngestReport]:
     """Ingest the files in one transaction, in order (the first copy of an event id is the one
-    kept); a report per file. A file already ingested (the same content) is skipped."""
+    kept); a report per file. A file already ingested (the same content) is skipped. `advance`
+    is told of the files in thirds, as the run is staged, settled and committed."""
     reports = [IngestReport(str(file.path)) for file in files]
     hashes = [sources.file_sha256(file.path) for file in files]
     known = {sha256: f"{path} (batch {batch_id})" for sha256, path, batch_id in warehouse.execute(KNOWN_SQL, [hashes]).fetchall()}
@@ -66,9 +69,18 @@ def ingest_run(warehouse: Warehouse, files: list[scan.ScanFile], *, strict: bool
             todo.append(index)
             reports[index].batch_id = warehouse.scalar("SELECT nextval('batch_ids')")
             known[sha256] = f"{files[index].path} (batch {reports[index].batch_id})"
+    told = 0
+
+    def done_thirds(thirds: int) -> None:
+        nonlocal told
+        files_done = len(files) * thirds // 3
+        if advance and files_done > told:
+            advance(files_done - told)
+        told = max(told, files_done)
     if todo:
         _Run(warehouse, [files[i] for i in todo], [reports[i] for i in todo], [hashes[i] for i in todo],
-             strict=strict, now=now).store()
+             strict=strict, now=now, done_thirds=done_thirds).store()
+    done_thirds(3)
     return reports
 
 
@@ -76,9 +88,9 @@ class _Run:
     """The files of a run not ingested before, on their way into the warehouse together."""
 
     def __init__(self, warehouse: Warehouse, files: list[scan.ScanFile], reports: list[IngestReport],
-                 hashes: list[str], *, strict: bool, now: dt.datetime):
+                 hashes: list[str], *, strict: bool, now: dt.datetime, done_thirds: Callable[[int], None]):
         self.warehouse, self.files, self.reports, self.hashes = warehouse, files, reports, hashes
-        self.strict, self.now = strict, now
+        self.strict, self.now, self.done_thirds = strict, now, done_thirds
         self.run_id = int(reports[0].batch_id or 0)
 
     def store(self) -> None:
@@ -92,7 +104,9 @@ class _Run:
         try:
             with warehouse.atomic():
                 self._stage(stage)
+                self.done_thirds(1)
                 stage.settle(writer)
+                self.done_thirds(2)
                 loaded = stage.loaded_by_file()
                 place_parts(warehouse, staging, writer, placed)
                 for index, (file, report, sha256) in enumerate(zip(self.files, self.reports, self.hashes)):
