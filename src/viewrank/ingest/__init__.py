@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-import shutil
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -24,13 +23,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import InputError, StrictModeRejection
-from ..store.events import PartWriter
 from ..store.quoting import sql_literal
-from ..store.warehouse import STAGING_DIR, Warehouse
+from ..store.warehouse import Warehouse
 from . import run, scan, sources
 from .sources import file_sha256
-from .batch import (BAD_ROWS_SQL, CUT_SQL, EARLIEST_START, FIRST_PROBLEMS, FUTURE_TOLERANCE, INSERT_MANIFEST_SQL,
-                    MAX_QUARANTINED_CHARS, IngestReport, batch_sql, check_columns, place_parts, set_validation)
+from .batch import (BAD_ROWS_SQL, CUT_SQL, EARLIEST_START, FIRST_PROBLEMS, FUTURE_TOLERANCE, MAX_QUARANTINED_CHARS,
+                    IngestReport, batch_sql, check_columns, stored_batch)
 from .keys import rebuild_if_stale
 from .readers import ROW, RawBatch, RawInput, open_input
 from .staging import Stage
@@ -161,36 +159,18 @@ class _Batch:
 
     def run(self, raw: RawInput, sha256: str) -> None:
         warehouse, report = self.warehouse, self.report
-        batch_id = report.batch_id = warehouse.scalar("SELECT nextval('batch_ids')")
-        staging = warehouse.path / STAGING_DIR / f"batch-{batch_id:08d}"
-        shutil.rmtree(staging, ignore_errors=True)
-        writer = PartWriter(staging, batch_id, ordered=True)
-        stage = Stage(warehouse, staging)
-        placed: list[Path] = []
-        set_validation(warehouse, self.now)
-        try:
-            with warehouse.atomic():
-                for batch in raw.batches:
-                    self._ingest(batch, stage)
-                if self.strict and self.first_problem:
-                    row, reason = self.first_problem
-                    raise StrictModeRejection(str(self.path), f"{reason} ({report.rows_quarantined} bad rows; "
-                                              "nothing was ingested)", row=row)
-                report.rows_loaded = stage.settle(writer)
-                report.rows_duplicate = stage.rows - report.rows_loaded
-                report.days = [day.isoformat() for day in place_parts(warehouse, staging, writer, placed)]
-                _, size, modified = sources.signature(self.path)
-                warehouse.execute(INSERT_MANIFEST_SQL, [
-                    batch_id, batch_id, str(self.path), sha256, size, raw.format, report.rows_read, report.rows_loaded,
-                    report.rows_quarantined, report.rows_duplicate, self.now.replace(tzinfo=None), modified])
-        except BaseException:
-            stage.close()
-            writer.abort()
-            for target in placed:
-                target.unlink(missing_ok=True)
-            raise
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+        report.batch_id = warehouse.scalar("SELECT nextval('batch_ids')")
+        with stored_batch(warehouse, report.batch_id, self.now) as batch:
+            for record_batch in raw.batches:
+                self._ingest(record_batch, batch.stage)
+            if self.strict and self.first_problem:
+                row, reason = self.first_problem
+                raise StrictModeRejection(str(self.path), f"{reason} ({report.rows_quarantined} bad rows; "
+                                          "nothing was ingested)", row=row)
+            report.rows_loaded = batch.stage.settle(batch.writer)
+            report.rows_duplicate = batch.stage.rows - report.rows_loaded
+            report.days = [day.isoformat() for day in batch.place_parts()]
+            batch.record(report, self.path, sha256, raw.format)
 
     def _ingest(self, raw: RawBatch, stage: Stage) -> None:
         """Validate and quarantine one record batch, and stage its good rows."""

@@ -5,17 +5,22 @@ batch's parts and manifest rows inside its transaction.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
+import shutil
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Iterator
 
 from ..errors import InputError, WarehouseError
 from ..store.events import PartWriter
-from ..store.warehouse import Warehouse
+from ..store.warehouse import STAGING_DIR, Warehouse
+from . import sources
 from .keys import FINGERPRINT_SQL, KEY_SQL
 from .readers import ROW
+from .staging import Stage
 
 REQUIRED_COLUMNS = ("event_id", "account_id", "country", "start_time", "seconds_watched")
 EARLIEST_START = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
@@ -105,19 +110,56 @@ def set_validation(warehouse: Warehouse, now: dt.datetime) -> None:
         warehouse.execute(f"SET VARIABLE ingest_{name} = $value", {"value": values[name]})
 
 
-def place_parts(warehouse: Warehouse, staging: Path, writer: PartWriter, placed: list[Path]) -> list[dt.date]:
-    """Finish the batch's parts, move them into the event store and register them (in the
-    caller's transaction, which removes `placed` if it fails); the days they hold."""
-    parts = writer.close()
-    refuse_spark_days(warehouse, [day for day, *_ in parts])
-    for day, relative, rows, is_sorted in parts:
-        target = warehouse.path / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staging / relative, target)
-        placed.append(target)
-        warehouse.execute("INSERT INTO event_files (batch_id, day, path, rows, sorted) VALUES (?, ?, ?, ?, ?)",
-                          [writer.batch_id, day, relative, rows, is_sorted])
-    return [day for day, *_ in parts]
+class Batch:
+    """A batch's staging folder, its staged rows and its part writer, inside its transaction."""
+
+    def __init__(self, warehouse: Warehouse, batch_id: int, now: dt.datetime):
+        self.warehouse, self.batch_id, self.now = warehouse, batch_id, now
+        self.staging = warehouse.path / STAGING_DIR / f"batch-{batch_id:08d}"
+        self.writer = PartWriter(self.staging, batch_id, ordered=True)
+        self.stage = Stage(warehouse, self.staging)
+        self.placed: list[Path] = []
+
+    def place_parts(self) -> list[dt.date]:
+        """Finish the batch's parts, move them into the event store and register them; the days they hold."""
+        warehouse, writer = self.warehouse, self.writer
+        parts = writer.close()
+        refuse_spark_days(warehouse, [day for day, *_ in parts])
+        for day, relative, rows, is_sorted in parts:
+            target = warehouse.path / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self.staging / relative, target)
+            self.placed.append(target)
+            warehouse.execute("INSERT INTO event_files (batch_id, day, path, rows, sorted) VALUES (?, ?, ?, ?, ?)",
+                              [writer.batch_id, day, relative, rows, is_sorted])
+        return [day for day, *_ in parts]
+
+    def record(self, report: IngestReport, path: Path, sha256: str, format: str) -> None:
+        """The file's manifest row, with its figures from `report` (the batch is its run)."""
+        _, size, modified = sources.signature(path)
+        self.warehouse.execute(INSERT_MANIFEST_SQL, [
+            report.batch_id, self.batch_id, str(path), sha256, size, format, report.rows_read, report.rows_loaded,
+            report.rows_quarantined, report.rows_duplicate, self.now.replace(tzinfo=None), modified])
+
+
+@contextlib.contextmanager
+def stored_batch(warehouse: Warehouse, batch_id: int, now: dt.datetime) -> Iterator[Batch]:
+    """A batch in its transaction: what it stores commits together, or nothing of it stays
+    (its parts placed are removed); its staging folder is removed either way."""
+    batch = Batch(warehouse, batch_id, now)
+    shutil.rmtree(batch.staging, ignore_errors=True)
+    set_validation(warehouse, now)
+    try:
+        with warehouse.atomic():
+            yield batch
+    except BaseException:
+        batch.stage.close()
+        batch.writer.abort()
+        for target in batch.placed:
+            target.unlink(missing_ok=True)
+        raise
+    finally:
+        shutil.rmtree(batch.staging, ignore_errors=True)
 
 
 def refuse_spark_days(warehouse: Warehouse, days: list[dt.date]) -> None:

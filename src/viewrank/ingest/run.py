@@ -12,18 +12,15 @@ batch id), and a crash at any moment leaves none of the run stored.
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 from typing import Callable
 
 import pyarrow as pa
 
 from ..errors import StrictModeRejection
-from ..store.events import PartWriter
-from ..store.warehouse import STAGING_DIR, Warehouse
+from ..store.warehouse import Warehouse
 from . import scan, sources
-from .batch import (CUT_SQL, FIRST_PROBLEMS, INSERT_MANIFEST_SQL, MAX_QUARANTINED_CHARS, IngestReport, batch_sql,
-                    check_columns, place_parts, set_validation)
+from .batch import CUT_SQL, FIRST_PROBLEMS, MAX_QUARANTINED_CHARS, IngestReport, batch_sql, check_columns, stored_batch
 from .readers import detect_format, normalise_name
 from .staging import Stage
 
@@ -94,39 +91,19 @@ class _Run:
         self.run_id = int(reports[0].batch_id or 0)
 
     def store(self) -> None:
-        warehouse = self.warehouse
-        staging = warehouse.path / STAGING_DIR / f"batch-{self.run_id:08d}"
-        shutil.rmtree(staging, ignore_errors=True)
-        writer = PartWriter(staging, self.run_id, ordered=True)
-        stage = Stage(warehouse, staging)
-        placed: list[Path] = []
-        set_validation(warehouse, self.now)
-        try:
-            with warehouse.atomic():
-                self._stage(stage)
-                self.done_thirds(1)
-                stage.settle(writer)
-                self.done_thirds(2)
-                loaded = stage.loaded_by_file()
-                place_parts(warehouse, staging, writer, placed)
-                for index, (file, report, sha256) in enumerate(zip(self.files, self.reports, self.hashes)):
-                    rows, days = loaded.get(index, (0, []))
-                    report.rows_loaded = rows
-                    report.rows_duplicate = report.rows_read - report.rows_quarantined - rows
-                    report.days = [day.isoformat() for day in days]
-                    _, size, modified = sources.signature(file.path)
-                    warehouse.execute(INSERT_MANIFEST_SQL, [
-                        report.batch_id, self.run_id, str(file.path), sha256, size, "parquet", report.rows_read,
-                        report.rows_loaded, report.rows_quarantined, report.rows_duplicate, self.now.replace(tzinfo=None),
-                        modified])
-        except BaseException:
-            stage.close()
-            writer.abort()
-            for target in placed:
-                target.unlink(missing_ok=True)
-            raise
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+        with stored_batch(self.warehouse, self.run_id, self.now) as batch:
+            self._stage(batch.stage)
+            self.done_thirds(1)
+            batch.stage.settle(batch.writer)
+            self.done_thirds(2)
+            loaded = batch.stage.loaded_by_file()
+            batch.place_parts()
+            for index, (file, report, sha256) in enumerate(zip(self.files, self.reports, self.hashes)):
+                rows, days = loaded.get(index, (0, []))
+                report.rows_loaded = rows
+                report.rows_duplicate = report.rows_read - report.rows_quarantined - rows
+                report.days = [day.isoformat() for day in days]
+                batch.record(report, file.path, sha256, "parquet")
 
     def _stage(self, stage: Stage) -> None:
         """Validate and stage every row of the run, and quarantine the bad ones (or refuse the
