@@ -438,3 +438,16 @@ def test_a_change_of_layout_starts_a_new_run(warehouse: Warehouse, tmp_path: Pat
     reports = ingest_files(warehouse, files)
     assert [r.rows_loaded for r in reports] == [3, 2, 2, 1]
     assert warehouse.execute("SELECT count(DISTINCT run_id) FROM ingested_files").fetchone() == (2,)
+
+
+def test_trimmed_is_trim_without_its_copy() -> None:
+    """validate.sql's trimmed(...) (batch.TRIMMED_SQL) equals DuckDB's trim() on every kind of end:
+    ASCII spaces, the other Unicode space separators trim() takes off, and what it leaves."""
+    import duckdb
+
+    from viewrank.ingest.batch import TRIMMED_SQL
+    values = ["", " ", "a", " a", "a ", "  a b  ", "\ta\n", "\u00a0a", "a\u3000", "\u2009x\u202f", "é", " é ",
+              "x\u00a0y", "😀", " 😀", "ab\u1680", "\u200b", None]
+    found = duckdb.connect().execute(f"SELECT list(trim(v) IS NOT DISTINCT FROM ({TRIMMED_SQL.format(column='v')})) "
+                                     "FROM (SELECT unnest($values) AS v)", {"values": values}).fetchall()
+    assert found == [([True] * len(values),)]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import re
 import shutil
 from dataclasses import dataclass, field
 from importlib import resources
@@ -55,8 +56,18 @@ def check_columns(path: Path, columns: list[str]) -> list[str]:
     return [name for name in ("title_id", "episode_id") if name not in names]
 
 
+# trim() takes off the Unicode space separators (Zs): of ASCII text, only the space. A value
+# all of ASCII (as many bytes as characters) that neither starts nor ends with a space is its
+# own trim, found without the copy trim() makes of every value (a third of the validation).
+TRIMMED_SQL = ("CASE WHEN strlen(CAST({column} AS VARCHAR)) = length(CAST({column} AS VARCHAR)) "
+               "AND NOT starts_with(CAST({column} AS VARCHAR), ' ') AND NOT ends_with(CAST({column} AS VARCHAR), ' ') "
+               "THEN CAST({column} AS VARCHAR) ELSE trim(CAST({column} AS VARCHAR)) END")
+
+
 def validate_sql() -> str:
-    return resources.files("viewrank.ingest").joinpath("validate.sql").read_text()
+    """validate.sql, with each trimmed(column) written out as TRIMMED_SQL."""
+    text = resources.files("viewrank.ingest").joinpath("validate.sql").read_text()
+    return re.sub(r"trimmed\((\w+)\)", lambda match: TRIMMED_SQL.format(column=match.group(1)), text)
 
 
 # A batch validated (validate.sql), keyed and typed as it is staged (staging.py).
