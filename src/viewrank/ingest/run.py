@@ -12,6 +12,7 @@ batch id), and a crash at any moment leaves none of the run stored.
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
@@ -26,6 +27,7 @@ from .staging import Stage
 
 # A run stops growing past this much input, so its staging files stay a few times this size on disk.
 MAX_RUN_BYTES = 1 << 30
+HASHING_THREADS = 2
 KNOWN_SQL = "SELECT sha256, path, batch_id FROM ingested_files WHERE list_contains(?, sha256)"
 
 
@@ -56,7 +58,8 @@ def ingest_run(warehouse: Warehouse, files: list[scan.ScanFile], *, strict: bool
     kept); a report per file. A file already ingested (the same content) is skipped. `advance`
     is told of the files in thirds, as the run is staged, settled and committed."""
     reports = [IngestReport(str(file.path)) for file in files]
-    hashes = [sources.file_sha256(file.path) for file in files]
+    with ThreadPoolExecutor(HASHING_THREADS) as pool:  # hashlib lets go of the GIL: files hash side by side
+        hashes = list(pool.map(sources.file_sha256, [file.path for file in files]))
     known = {sha256: f"{path} (batch {batch_id})" for sha256, path, batch_id in warehouse.execute(KNOWN_SQL, [hashes]).fetchall()}
     todo: list[int] = []
     for index, sha256 in enumerate(hashes):
