@@ -30,8 +30,8 @@ ROW_MASK = (1 << FILE_SHIFT) - 1
 # The files of a run (one layout), under their normalised names, with each row's number in the run.
 SOURCE_SQL = """
 SELECT {columns},
-       (CAST(list_position({paths}, filename) - 1 AS BIGINT) << {shift}) + file_row_number + 1 AS {row}
-FROM read_parquet({paths}, file_row_number = true, filename = true, hive_partitioning = false)
+       (CAST(file_index AS BIGINT) << {shift}) + file_row_number + 1 AS {row}
+FROM read_parquet({paths}, file_row_number = true, hive_partitioning = false)
 """
 # Every row of the run, validated and keyed as it is staged (its reason NULL when it is good).
 STAGE_SQL = "COPY (WITH raw AS ({source}) SELECT * FROM ({batch})) TO {staged} (" + STAGED_FORMAT + ")"
