@@ -2,8 +2,9 @@
 Python, and a run of files costs one statement (two when it has bad rows, whose text the
 quarantine keeps), however many files it holds.
 
-A run holds files of one layout (the same columns and types); a run's rows are numbered (file << FILE_SHIFT) + row (staging.py), so the staged rows of all
-its files sit in one file and each still names its file and row.
+A run holds files of one layout (the same columns and types). Its rows are numbered
+(file << FILE_SHIFT) + row (staging.py), so the staged rows of all its files sit in one file
+and each still names its file and row.
 
 DuckDB trusts the row counts in a Parquet footer (a 2 KB file claiming 10^10 rows yields
 10^10 rows), so only a file whose footer claims at most one row per byte of the file is read
