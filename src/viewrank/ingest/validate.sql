@@ -22,12 +22,15 @@ resolved AS (
         typed.*,
         episodes.episode_key,
         coalesce(episodes.title_key, titles.title_key) AS title_key,
-        episode_titles.title_id AS episode_title_id,
+        episodes.episode_title_id,
         countries.iso2 AS known_country,
         countries.country_index
     FROM typed
-    LEFT JOIN episodes ON episodes.episode_id = typed.episode_id
-    LEFT JOIN titles episode_titles ON episode_titles.title_key = episodes.title_key
+    -- each episode with its title's id, joined to the catalog before the rows probe it once
+    LEFT JOIN (
+        SELECT e.episode_id, e.episode_key, e.title_key, t.title_id AS episode_title_id
+        FROM episodes e LEFT JOIN titles t ON t.title_key = e.title_key
+    ) episodes ON episodes.episode_id = typed.episode_id
     LEFT JOIN titles ON titles.title_id = typed.title_id
     LEFT JOIN countries ON countries.iso2 = typed.country
 )

@@ -39,7 +39,6 @@ from ..charts.windows import Window, covered_days, first_days_window, ranking
 from ..errors import InvalidInput, NotFound
 from ..export import write_tsv
 from ..formats.top10 import FINAL_NEWLINE, MOST_POPULAR_COLUMNS, clean_text, format_number, format_runtime, round_display
-from ..formats.workbook import write_engagement_workbook
 from ..settings import MOST_POPULAR_RULES
 from ..store.warehouse import Warehouse
 from .imported import imported_engagement, imported_most_popular, without_logs
@@ -175,6 +174,8 @@ def export_engagement(report: dict[str, Any], *, xlsx: str | os.PathLike[str] | 
     """Write the report as XLSX (published layout) and/or TSV; returns rows written per file."""
     written = {}
     if xlsx is not None:
+        # openpyxl is imported here, not with the module: it was a quarter of every command's start-up
+        from ..formats.workbook import write_engagement_workbook
         written[str(xlsx)] = write_engagement_workbook(Path(xlsx), report)
     if tsv is not None:
         written[str(tsv)] = write_tsv(tsv, ENGAGEMENT_TSV_COLUMNS, engagement_rows(report))
