@@ -13,7 +13,6 @@ the history and no account is held in Python."""
 from __future__ import annotations
 
 import datetime as dt
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -143,17 +142,8 @@ class Stage:
         accounts = sql_literal(str(self.folder / ACCOUNTS_FILE))
         warehouse.execute(FILE_ACCOUNTS_SQL.format(fresh=fresh, accounts=accounts, staged_format=STAGED_FORMAT))
         warehouse.execute(INSERT_ACCOUNTS_SQL.format(accounts=accounts))
-        # Parts are written in a second thread while DuckDB sorts out the next slice (both let
-        # go of the GIL), one slice at a time so that memory stays flat.
-        with ThreadPoolExecutor(1, thread_name_prefix="viewrank-parts") as writer:
-            written: Future[None] | None = None
-            for batch in warehouse.batches(SORTED_SQL.format(fresh=fresh, accounts=accounts), STREAM_ROWS):
-                table = pa.Table.from_batches([batch])
-                if written is not None:
-                    written.result()
-                written = writer.submit(_write_days, parts, table)
-            if written is not None:
-                written.result()
+        for batch in warehouse.batches(SORTED_SQL.format(fresh=fresh, accounts=accounts), STREAM_ROWS):
+            _write_days(parts, pa.Table.from_batches([batch]))
         return kept
 
     def loaded_by_file(self) -> dict[int, tuple[int, list[dt.date]]]:
