@@ -6,9 +6,9 @@ number and the two hashes of their event id). DuckDB then does the set work in a
 statements inside the batch's transaction, held to the ingest memory limit and spilling to its
 temporary folder: find the rows that are not new (every row of an id but its first, and the
 ids event_keys already holds: an event id is unique in the warehouse whatever its day), give
-the new accounts the next keys in order of id, and stream the new events with their account
-keys, sorted by (day, title_key, country_index, account_key), to the part writer. No key of
-the history and no account is held in Python."""
+the new accounts the next keys in order of id, write the new events once with their account
+keys, and stream them sorted by (day, title_key, country_index, account_key) to the part
+writer. No key of the history and no account is held in Python."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ STAGED_SCHEMA = pa.schema([
     ("country_index", pa.int16()), ("start_time", pa.timestamp("us", tz="UTC")), ("seconds", pa.int32())])
 STAGED_FILE = "staged.parquet"
 DROPPED_FILE = "dropped.parquet"
+KEYED_FILE = "keyed.parquet"
 ACCOUNTS_FILE = "accounts.parquet"
 # Staged rows are read once, by DuckDB: neither dictionaries, statistics nor compression are
 # worth their time (they made writing three times slower).
@@ -87,16 +88,19 @@ COPY (
 ) TO {accounts} ({staged_format})
 """
 INSERT_ACCOUNTS_SQL = "INSERT INTO accounts SELECT account_id, account_key FROM read_parquet({accounts}) WHERE new"
-# Each file's new events and the days they fall on.
-LOADED_SQL = "SELECT file, count(*), list(DISTINCT day ORDER BY day) FROM {fresh} GROUP BY file"
-# The new events with their account keys as event parts store them, in the order parts are
-# sorted, day first: one statement, so the new events are read once and never written out
-# again before their parts (DuckDB spills the sort, and the accounts' hash table holds only
-# the batch's accounts).
+# The new events with their account keys, written once so that the sort that follows reads
+# one file and joins nothing (a sort of tens of millions of rows beside the accounts' hash
+# table ran out of the ingest memory limit).
+KEYED_SQL = f"""
+COPY (
+    SELECT f.day, {", ".join("a.account_key" if name == "account_key" else "f." + name for name in PART_SCHEMA.names)}, f.file
+    FROM {{fresh}} f JOIN read_parquet({{accounts}}) a ON a.account_id = f.account_id
+) TO {{keyed}} ({STAGED_FORMAT})
+"""
+LOADED_SQL = "SELECT file, count(*), list(DISTINCT day ORDER BY day) FROM read_parquet({keyed}) GROUP BY file"
+# The new events as event parts store them, in the order parts are sorted, day first.
 SORTED_SQL = f"""
-SELECT f.day, {", ".join("a.account_key" if name == "account_key" else "f." + name for name in PART_SCHEMA.names)}
-FROM {{fresh}} f JOIN read_parquet({{accounts}}) a ON a.account_id = f.account_id
-ORDER BY f.day, f.title_key, f.country_index, a.account_key
+SELECT day, {", ".join(PART_SCHEMA.names)} FROM read_parquet({{keyed}}) ORDER BY day, title_key, country_index, account_key
 """
 
 
@@ -106,9 +110,9 @@ class Stage:
 
     def __init__(self, warehouse: Warehouse, folder: Path):
         self.warehouse, self.folder = warehouse, folder
-        self.staged, self.dropped = folder / STAGED_FILE, folder / DROPPED_FILE
+        self.staged, self.dropped, self.keyed = folder / STAGED_FILE, folder / DROPPED_FILE, folder / KEYED_FILE
         self.writer: pq.ParquetWriter | None = None
-        self.rows = self.kept = 0
+        self.rows = 0
 
     def add(self, table: pa.Table) -> None:
         """Stage a batch's good rows (columns named as in STAGED_SCHEMA, `reason` NULL)."""
@@ -134,7 +138,7 @@ class Stage:
         warehouse = self.warehouse
         staged, dropped = sql_literal(str(self.staged)), sql_literal(str(self.dropped))
         warehouse.execute(DROPPED_SQL.format(row=ROW, staged=staged, dropped=dropped, staged_format=STAGED_FORMAT))
-        self.kept = kept = self.rows - int(warehouse.scalar(f"SELECT count(*) FROM read_parquet({dropped})"))
+        kept = self.rows - int(warehouse.scalar(f"SELECT count(*) FROM read_parquet({dropped})"))
         if not kept:
             return 0
         fresh = self._fresh()
@@ -142,15 +146,17 @@ class Stage:
         accounts = sql_literal(str(self.folder / ACCOUNTS_FILE))
         warehouse.execute(FILE_ACCOUNTS_SQL.format(fresh=fresh, accounts=accounts, staged_format=STAGED_FORMAT))
         warehouse.execute(INSERT_ACCOUNTS_SQL.format(accounts=accounts))
-        for batch in warehouse.batches(SORTED_SQL.format(fresh=fresh, accounts=accounts), STREAM_ROWS):
+        keyed = sql_literal(str(self.keyed))
+        warehouse.execute(KEYED_SQL.format(fresh=fresh, accounts=accounts, keyed=keyed))
+        for batch in warehouse.batches(SORTED_SQL.format(keyed=keyed), STREAM_ROWS):
             _write_days(parts, pa.Table.from_batches([batch]))
         return kept
 
     def loaded_by_file(self) -> dict[int, tuple[int, list[dt.date]]]:
         """After `settle`: each file's new events and the days they fall on, by the file's place in its run."""
-        if not self.kept:
+        if not self.keyed.exists():
             return {}
-        found = self.warehouse.execute(LOADED_SQL.format(fresh=self._fresh())).fetchall()
+        found = self.warehouse.execute(LOADED_SQL.format(keyed=sql_literal(str(self.keyed)))).fetchall()
         return {int(file): (int(rows), list(days)) for file, rows, days in found}
 
     def _fresh(self) -> str:
