@@ -91,6 +91,7 @@ def run(sizes: list[int], scratch: Path) -> dict[str, object]:
 def markdown(summary: dict[str, object]) -> str:
     lines = ["# Peak memory of ingesting one file", "", f"`{summary['command']}` ({summary['when']}, "
              f"{summary['cpus']} CPUs, load average {', '.join(f'{x:.1f}' for x in summary['load_average'])})", "",  # type: ignore[attr-defined]
+             f"Each file has one account per {SESSIONS_PER_ACCOUNT} rows.", "",
              "| rows in the file | ingest seconds | peak RSS (MB) |", "|---:|---:|---:|"]
     lines += [f"| {r['rows']:,} | {r['seconds']:.1f} | {r['peak_rss_mb']:,} |" for r in summary["results"]]  # type: ignore[attr-defined]
     lines += ["", f"Growth of peak memory from the smallest to the largest file: {100 * summary['growth']:.1f}% "  # type: ignore[operator]
