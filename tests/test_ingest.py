@@ -16,6 +16,7 @@ from builders import EPISODE_FIELDS, EVENT_FIELDS, TITLE_FIELDS, film, plays, se
 
 from viewrank import InputError, StrictModeRejection, Warehouse, import_catalog, ingest_file
 from viewrank.rollup.daily import rollup
+from viewrank.store import events
 
 HEADER = ",".join(EVENT_FIELDS)
 MALFORMED_LOG = f"""{HEADER}
@@ -141,7 +142,6 @@ def malformed_parquet(path: Path) -> Path:
 
 def stored(warehouse: Warehouse) -> dict[str, list]:
     """What an ingest left: its manifest figures, quarantine and events (parts read back, in order)."""
-    from viewrank.store import events
     return {"manifest": warehouse.execute("SELECT rows_read, rows_loaded, rows_quarantined, rows_duplicate "
                                           "FROM ingested_files").fetchall(),
             "quarantine": warehouse.execute("SELECT row_number, reason, raw FROM quarantine ORDER BY ALL").fetchall(),
@@ -366,6 +366,24 @@ def test_ids_whose_first_hashes_collide_stay_apart(warehouse: Warehouse, tmp_pat
     rollup(warehouse)
     assert warehouse.execute("SELECT day, accounts FROM daily_rollup ORDER BY day").fetchall() == [
         (dt.date(2026, 11, 10), 4), (dt.date(2026, 11, 11), 2)]
+
+
+def test_accounts_whose_hashes_collide_stay_apart(warehouse: Warehouse, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Events meet their accounts by the hash of the account id, unless two of a batch's
+    accounts share one: then by the id itself. With a hash of the id's first letter only, the
+    accounts here collide, and each event still gets its own account's key."""
+    rows = [{**row, "account_id": f"a-{index % 3}"} for index, row in enumerate(plays("F1", day="2026-11-10", count=6))]
+    monkeypatch.setattr("viewrank.ingest.staging.ACCOUNT_HASH_SQL", "hash(left({id}, 1))")
+    report = ingest_file(warehouse, write_csv(tmp_path / "a.csv", EVENT_FIELDS, rows))
+    assert report.rows_loaded == 6
+    assert warehouse.execute("SELECT account_id, account_key FROM accounts ORDER BY account_id").fetchall() == [
+        ("a-0", 1), ("a-1", 2), ("a-2", 3)]
+    stored = events.read_columns(events.part_paths(warehouse), ["event_id", "account_key"]).to_pylist()
+    assert sorted((row["event_id"], row["account_key"]) for row in stored) == sorted(
+        (row["event_id"], int(row["account_id"][-1]) + 1) for row in rows)
+    rollup(warehouse)
+    assert warehouse.scalar("SELECT accounts FROM daily_rollup") == 3
 
 
 def delivery_of_hours(folder: Path) -> list[Path]:
