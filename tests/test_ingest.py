@@ -379,8 +379,8 @@ def test_accounts_whose_hashes_collide_stay_apart(warehouse: Warehouse, tmp_path
     assert report.rows_loaded == 6
     assert warehouse.execute("SELECT account_id, account_key FROM accounts ORDER BY account_id").fetchall() == [
         ("a-0", 1), ("a-1", 2), ("a-2", 3)]
-    stored = events.read_columns(events.part_paths(warehouse), ["event_id", "account_key"]).to_pylist()
-    assert sorted((row["event_id"], row["account_key"]) for row in stored) == sorted(
+    keyed = events.read_columns(events.part_paths(warehouse), ["event_id", "account_key"]).to_pylist()
+    assert sorted((row["event_id"], row["account_key"]) for row in keyed) == sorted(
         (row["event_id"], int(row["account_id"][-1]) + 1) for row in rows)
     rollup(warehouse)
     assert warehouse.scalar("SELECT accounts FROM daily_rollup") == 3

@@ -18,12 +18,10 @@ import os
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import InputError, StrictModeRejection
-from ..store.quoting import sql_literal
 from ..store.warehouse import Warehouse
 from . import run, scan, sources
 from .sources import file_sha256
@@ -129,22 +127,8 @@ def _scannable(path: Path, format: str | None, flush: Callable[[], None] | None)
 def _prepared(warehouse: Warehouse) -> Iterator[None]:
     """event_keys made current and DuckDB's ingest settings in force, for one file or a run."""
     rebuild_if_stale(warehouse)
-    with _settings(warehouse, INGEST_SETTINGS):
+    with warehouse.settings(INGEST_SETTINGS):
         yield
-
-
-@contextlib.contextmanager
-def _settings(warehouse: Warehouse, settings: dict[str, str]) -> Iterator[None]:
-    """DuckDB's settings changed for the block, then set back."""
-    before = {name: warehouse.scalar(f"SELECT CAST(current_setting({sql_literal(name)}) AS VARCHAR)") for name in settings}
-    for name, value in settings.items():
-        warehouse.execute(f"SET {name} = {sql_literal(value)}")
-    try:
-        yield
-    finally:
-        for name, value in before.items():
-            with contextlib.suppress(duckdb.Error):
-                warehouse.execute(f"SET {name} = {sql_literal(value)}")
 
 
 class _Batch:

@@ -12,11 +12,9 @@ writer. No key of the history and no account is held in Python."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -165,12 +163,8 @@ class Stage:
         # DuckDB estimates the anti-joined events as fewer than the accounts once a run holds
         # millions of both, and builds its hash table on the events instead (1.8 GB spilled for
         # 20M events, twice the time): the accounts, written on the right, stay the build side.
-        warehouse.execute("SET disabled_optimizers = 'build_side_probe_side'")
-        try:
+        with warehouse.settings({"disabled_optimizers": "build_side_probe_side"}):
             warehouse.execute(KEYED_SQL.format(fresh=fresh, accounts=accounts, keyed=keyed, match=match))
-        finally:
-            with contextlib.suppress(duckdb.Error):  # after a failure the error raised is the statement's
-                warehouse.execute("RESET disabled_optimizers")
         for batch in warehouse.batches(SORTED_SQL.format(keyed=keyed), STREAM_ROWS):
             _write_days(parts, pa.Table.from_batches([batch]))
         return kept

@@ -159,6 +159,20 @@ class Warehouse:
         return rows[0][0] if rows else None
 
     @contextlib.contextmanager
+    def settings(self, settings: dict[str, str]) -> Iterator[None]:
+        """DuckDB's settings changed for the block, then set back (quietly after a failure, so
+        that the error raised is the block's own)."""
+        before = {name: self.scalar(f"SELECT CAST(current_setting({sql_literal(name)}) AS VARCHAR)") for name in settings}
+        for name, value in settings.items():
+            self.execute(f"SET {name} = {sql_literal(value)}")
+        try:
+            yield
+        finally:
+            for name, value in before.items():
+                with contextlib.suppress(duckdb.Error):
+                    self.execute(f"SET {name} = {sql_literal(value)}")
+
+    @contextlib.contextmanager
     def atomic(self) -> Iterator[Warehouse]:
         """A transaction: everything inside commits together, or nothing does. Blocks nest: an
         inner block joins the outer transaction, and its failure rolls back the whole, even
